@@ -1,0 +1,258 @@
+"""Value objects of the preventive rent-arrears playbook.
+
+Money is exact (integer euro cents); dates are ``datetime.date``. Events store
+primitives (ints, strs, dates), so these classes are a convenience for rules and
+commands, never a stored format.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date
+from enum import StrEnum
+
+import attrs
+
+
+class InvalidValue(ValueError):
+    """A value that cannot be what it claims to be (amount, period, day...)."""
+
+
+_AMOUNT = re.compile(r"^(?P<euros>\d{1,9})(?:[.,](?P<cents>\d{2}))?$")
+
+
+@attrs.frozen(order=True)
+class Money:
+    """An amount in euro cents. Positive, zero or negative."""
+
+    cents: int
+
+    @classmethod
+    def parse(cls, text: str, *, field: str = "amount") -> Money:
+        """Parse ``650.00``, ``650,00`` or ``650``; refuse floats-as-text and signs."""
+        value = text.strip() if isinstance(text, str) else text
+        m = _AMOUNT.match(value) if isinstance(value, str) else None
+        if not m:
+            raise InvalidValue(
+                f"{field}: {text!r} is not an amount like 650.00 or 650,00"
+            )
+        cents = int(m.group("euros")) * 100 + int(m.group("cents") or 0)
+        return cls(cents)
+
+    @classmethod
+    def zero(cls) -> Money:
+        return cls(0)
+
+    def __add__(self, other: Money) -> Money:
+        return Money(self.cents + other.cents)
+
+    def __sub__(self, other: Money) -> Money:
+        return Money(self.cents - other.cents)
+
+    def __neg__(self) -> Money:
+        return Money(-self.cents)
+
+    def __str__(self) -> str:
+        return format_cents(self.cents)
+
+
+def format_cents(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    c = abs(cents)
+    return f"{sign}{c // 100}.{c % 100:02d}"
+
+
+@attrs.frozen(order=True)
+class Period:
+    """A rent period (a calendar month)."""
+
+    year: int
+    month: int
+
+    def __attrs_post_init__(self) -> None:
+        if not (1 <= self.month <= 12) or not (1900 <= self.year <= 9999):
+            raise InvalidValue(f"period: {self.year}-{self.month:02d} is not a month")
+
+    @classmethod
+    def parse(cls, text: str, *, field: str = "period") -> Period:
+        m = re.fullmatch(r"(\d{4})-(\d{2})", text.strip()) if isinstance(text, str) else None
+        if not m:
+            raise InvalidValue(f"{field}: {text!r} is not a period like 2026-02")
+        try:
+            return cls(int(m.group(1)), int(m.group(2)))
+        except InvalidValue:
+            raise InvalidValue(f"{field}: {text!r} is not a month") from None
+
+    @classmethod
+    def of(cls, day: date) -> Period:
+        return cls(day.year, day.month)
+
+    def next(self) -> Period:
+        return Period(self.year + self.month // 12, self.month % 12 + 1)
+
+    def previous(self) -> Period:
+        return Period(self.year - (1 if self.month == 1 else 0), 12 if self.month == 1 else self.month - 1)
+
+    def first_day(self) -> date:
+        return date(self.year, self.month, 1)
+
+    def last_day(self) -> date:
+        return date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+
+    def due_date(self, due_day: int) -> date:
+        """The due date in this month; a due day of 29-31 falls on the last day of a short month."""
+        last = calendar.monthrange(self.year, self.month)[1]
+        return date(self.year, self.month, min(due_day, last))
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+def check_day_of_month(day: int, *, field: str = "due_day", high: int = 31) -> int:
+    if not isinstance(day, int) or isinstance(day, bool) or not (1 <= day <= high):
+        raise InvalidValue(f"{field}: {day!r} is not a day of the month (1-{high})")
+    return day
+
+
+class Track(StrEnum):
+    PREVENTION = "prevention"
+    WORRY = "worry"
+    STANDARD = "standard"
+
+
+class Channel(StrEnum):
+    PHONE = "phone"
+    HOME_VISIT = "home_visit"
+    ROBOCALL = "robocall"
+    SMS = "sms"
+    LETTER = "letter"
+
+
+PERSONAL_CHANNELS = frozenset({Channel.PHONE, Channel.HOME_VISIT})
+
+
+class Outcome(StrEnum):
+    REACHED = "reached"
+    NO_ANSWER = "no_answer"
+    NOT_HOME = "not_home"
+    REFUSED = "refused"
+    BUSY = "busy"
+    VOICEMAIL = "voicemail"
+    CHOSE_SMS = "chose_sms"
+    CHOSE_TRANSFER = "chose_transfer"
+    NO_INPUT = "no_input"
+    INVALID_NUMBER = "invalid_number"
+    NOT_DIALLED = "not_dialled"
+    OPTED_OUT = "opted_out"
+    FAILED = "failed"
+    SENT = "sent"
+    DELIVERED = "delivered"
+
+
+OFFICER_OUTCOMES = frozenset({Outcome.REACHED, Outcome.NO_ANSWER, Outcome.NOT_HOME, Outcome.REFUSED})
+
+
+class Partner(StrEnum):
+    WELFARE = "welfare"
+    GKB = "gkb"
+    BUDGET_COACH = "budget_coach"
+    SCHULDHULPMAATJE = "schuldhulpmaatje"
+
+
+class LetterKind(StrEnum):
+    REMINDER = "reminder"
+    FOURTEEN_DAY_LETTER = "fourteen_day_letter"
+
+
+class LedgerKind(StrEnum):
+    CHARGE = "CHARGE"
+    PAYMENT = "PAYMENT"
+    REVERSAL = "REVERSAL"
+    CREDIT = "CREDIT"
+
+
+class TaskKind(StrEnum):
+    PHONE = "phone"
+    HOME_VISIT = "home_visit"
+    PROMISE_FOLLOW_UP = "promise_follow_up"
+    INSTALMENT_FOLLOW_UP = "instalment_follow_up"
+    FIX_CONTACT_DETAILS = "fix_contact_details"
+    CALL_BACK = "call_back"
+    APPROVE_BAILIFF = "approve_bailiff"
+    REVIEW_LEGAL_ACTION = "review_legal_action"
+
+
+class Role(StrEnum):
+    OFFICER = "officer"
+    TEAM_LEAD = "team_lead"
+    LETTING = "letting"
+    AUDITOR = "auditor"
+    SYSTEM = "system"
+    ADMIN = "admin"
+
+
+@attrs.frozen
+class Actor:
+    """Who runs a command: a role and a staff id (or ``system``)."""
+
+    role: Role
+    id: str
+
+    @classmethod
+    def parse(cls, text: str) -> Actor:
+        role, sep, ident = (text or "").partition(":")
+        try:
+            r = Role(role.strip())
+        except ValueError:
+            roles = ", ".join(x.value for x in Role)
+            raise InvalidValue(f"actor: {text!r} must be ROLE:ID with ROLE one of {roles}") from None
+        if not sep or not re.fullmatch(r"[A-Za-z0-9._@-]{1,64}", ident.strip()):
+            raise InvalidValue(f"actor: {text!r} must be ROLE:ID (ID: letters, digits, . _ @ -)")
+        return cls(r, ident.strip())
+
+    def __str__(self) -> str:
+        return f"{self.role.value}:{self.id}"
+
+
+SYSTEM = Actor(Role.SYSTEM, "vangnet")
+
+
+@attrs.frozen
+class IntakeAnswers:
+    """The signal questions asked at the start of every tenancy, as given."""
+
+    debt_counselling: bool
+    garnishment: bool
+    financial_administration: bool
+    benefit_pay_day: int | None = None
+    consent_partners: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if self.benefit_pay_day is not None:
+            check_day_of_month(self.benefit_pay_day, field="benefit_pay_day", high=28)
+
+    def profile_reasons(self) -> list[str]:
+        reasons = []
+        if self.debt_counselling:
+            reasons.append("debt_counselling")
+        if self.garnishment:
+            reasons.append("garnishment")
+        if self.financial_administration:
+            reasons.append("financial_administration")
+        return reasons
+
+    def proposed_due_day(self, current_due_day: int) -> int | None:
+        """A benefit paid after the due day proposes the pay day as the due day."""
+        if self.benefit_pay_day is not None and self.benefit_pay_day > current_due_day:
+            return self.benefit_pay_day
+        return None
+
+    def as_dict(self) -> dict[str, object]:
+        return attrs.asdict(self)
+
+
+@attrs.frozen
+class Instalment:
+    due_on: date
+    cents: int
