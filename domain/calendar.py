@@ -54,3 +54,19 @@ def business_days_between(start: date, end: date) -> int:
         if is_business_day(d):
             count += 1
     return count
+
+
+def on_or_previous_business_day(day: date) -> date:
+    d = day
+    while not is_business_day(d):
+        d -= timedelta(days=1)
+    return d
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (clamped to the month's last day)."""
+    import calendar as _cal
+
+    y, m = divmod(day.month - 1 + months, 12)
+    year, month = day.year + y, m + 1
+    return date(year, month, min(day.day, _cal.monthrange(year, month)[1]))

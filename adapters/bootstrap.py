@@ -1,0 +1,167 @@
+"""Composition root: settings -> event store (SQLite file, PostgreSQL, memory) + adapters.
+
+The only place that knows every adapter. Front-ends (the CLI, a web app, the
+simulation, tests) call ``build(Settings(...))`` and get a ready ``Vangnet``.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+import attrs
+
+from adapters.memory import (
+    RecordingLetters,
+    RecordingSignals,
+    RecordingSms,
+    RecordingTelephony,
+    SystemClock,
+)
+from adapters.store.sql import SqlStore
+from application.access import Access
+from application.policy import PolicyFile, load_policy
+from application.ports import Clock, Letters, MunicipalSignal, Sms, Telephony
+from application.service import Ports, Vangnet
+
+
+class ConfigError(ValueError):
+    """Configuration that cannot work (bad URL, missing or wrong key)."""
+
+
+@attrs.frozen
+class Settings:
+    db: str = "./vangnet.db"  # path, ":memory:", or postgresql://user@host:port/db
+    policy_path: str | None = None
+    cipher_key: str | None = None  # base64 AES key: encrypt events at rest
+    out_dir: str = "./vangnet-out"
+    cache_size: int = 0  # aggregate cache (0: off)
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "db": os.environ.get("VANGNET_DB", "./vangnet.db"),
+            "policy_path": os.environ.get("VANGNET_POLICY") or None,
+            "cipher_key": os.environ.get("VANGNET_CIPHER_KEY") or None,
+            "out_dir": os.environ.get("VANGNET_OUT", "./vangnet-out"),
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+def store_env(settings: Settings) -> dict[str, str]:
+    db = settings.db
+    env: dict[str, str] = {}
+    if db.startswith(("postgresql://", "postgres://")):
+        try:
+            import psycopg  # noqa: F401
+        except ImportError:
+            raise ConfigError("db: PostgreSQL needs the 'postgres' extra: pip install 'vangnet[postgres]'") from None
+        u = urlparse(db)
+        if not u.path.strip("/"):
+            raise ConfigError(f"db: {redact_url(db)!r} names no database")
+        env.update({
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(u.path.lstrip("/")),
+            "POSTGRES_HOST": u.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(u.port or 5432),
+            "POSTGRES_USER": unquote(u.username or os.environ.get("USER", "postgres")),
+            "POSTGRES_PASSWORD": unquote(u.password or ""),
+            "APPLICATION_RECORDER_TOPIC": "adapters.store.postgres:VangnetPostgresRecorder",
+        })
+    elif db.startswith("postgresql") or "://" in db:
+        raise ConfigError(f"db: {redact_url(db)!r} is neither a file path nor a postgresql:// URL")
+    else:
+        name = db
+        if db == ":memory:":
+            name = f"file:vangnet-{uuid.uuid4().hex}?mode=memory&cache=shared"
+        else:
+            parent = Path(db).expanduser().resolve().parent
+            if not parent.is_dir():
+                raise ConfigError(f"db: folder {str(parent)!r} does not exist")
+        env.update({
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": name,
+            "SQLITE_LOCK_TIMEOUT": "30",
+            "APPLICATION_RECORDER_TOPIC": "adapters.store.sql:VangnetSQLiteRecorder",
+        })
+    if settings.cipher_key:
+        env["CIPHER_TOPIC"] = "eventsourcing.cipher:AESCipher"
+        env["CIPHER_KEY"] = settings.cipher_key
+    if settings.cache_size:
+        env["AGGREGATE_CACHE_MAXSIZE"] = str(settings.cache_size)
+    return env
+
+
+def redact_url(url: str) -> str:
+    u = urlparse(url)
+    if u.password:
+        return url.replace(f":{u.password}@", ":***@")
+    return url
+
+
+def build(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    telephony: Telephony | None = None,
+    sms: Sms | None = None,
+    letters: Letters | None = None,
+    signals: MunicipalSignal | None = None,
+    policy: PolicyFile | None = None,
+) -> Vangnet:
+    settings = settings or Settings()
+    pf = policy or load_policy(settings.policy_path)
+    env = store_env(settings)
+    # Our env wins over the process environment for store settings.
+    saved = {k: os.environ.pop(k) for k in list(os.environ) if k in env or k.startswith(("POSTGRES_", "SQLITE_"))}
+    try:
+        try:
+            app = Vangnet(env=env)
+        except Exception as e:  # the library raises a variety of errors for bad stores
+            msg = str(e)
+            if "CIPHER" in msg or "cipher" in msg.lower():
+                raise ConfigError(f"cipher_key: {msg}") from None
+            raise ConfigError(f"db: cannot open store {redact_url(settings.db)!r}: {msg}") from None
+    finally:
+        os.environ.update(saved)
+    dialect = "postgres" if settings.db.startswith(("postgresql://", "postgres://")) else "sqlite"
+    store = SqlStore(app.recorder, dialect)
+    out = Path(settings.out_dir)
+    app.attach(
+        store=store,
+        ports=Ports(
+            clock=clock or SystemClock(),
+            telephony=telephony if telephony is not None else RecordingTelephony(),
+            sms=sms if sms is not None else RecordingSms(),
+            letters=letters if letters is not None else _default_letters(pf, out, store),
+            signals=signals if signals is not None else _default_signals(pf, out, store),
+        ),
+        policy=pf.policy,
+        access=Access(pf.permissions),
+    )
+    return app
+
+
+def _default_letters(pf: PolicyFile, out: Path, store: SqlStore) -> Letters:
+    cfg = pf.sections.get("letters") or {}
+    if not cfg:
+        return RecordingLetters()
+    try:
+        from adapters.letters import FileLetters, LetterConfig  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover
+        return RecordingLetters()
+    return FileLetters(out / "letters", LetterConfig.from_mapping(cfg), store)
+
+
+def _default_signals(pf: PolicyFile, out: Path, store: SqlStore) -> MunicipalSignal:
+    cfg = pf.sections.get("signals") or {}
+    try:
+        from adapters.signals import FileSignals  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover
+        return RecordingSignals()
+    fmt = cfg.get("format", "json")
+    return FileSignals(out / "signals", store, fmt=fmt)

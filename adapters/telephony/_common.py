@@ -1,0 +1,118 @@
+"""Helpers shared by the telephony adapters (not a public API)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from uuid import UUID
+
+from application.ports import Clock, ContactDirectory
+
+from .numbers import InvalidNumber, can_call, can_sms, normalise
+from .window import AMSTERDAM
+
+NO_NUMBER = "no_number"
+INVALID_NUMBER = "invalid_number"
+OPTED_OUT = "opted_out"
+OUTSIDE_WINDOW = "outside_window"
+NOT_MOBILE = "not_mobile"
+
+
+class SystemClock:
+    """The wall clock, in UTC (aware)."""
+
+    def today(self) -> date:
+        return datetime.now(AMSTERDAM).date()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+def normalise_opt_out(entries: Iterable[str]) -> frozenset[str]:
+    """Opt-out entries: phone numbers (normalised to E.164) or tenancy ids (as text)."""
+    out: set[str] = set()
+    for entry in entries:
+        text = str(entry).strip()
+        if not text:
+            continue
+        out.add(text)
+        try:
+            out.add(normalise(text))
+        except InvalidNumber:
+            pass
+    return frozenset(out)
+
+
+def resolve_number(
+    contacts: ContactDirectory,
+    tenancy_id: UUID,
+    opt_out: frozenset[str],
+    *,
+    purpose: str = "call",
+    allow_foreign_sms: bool = False,
+) -> tuple[str | None, str | None]:
+    """``(e164, None)`` when the tenancy's number may be used, else ``(None, reason)``.
+
+    Reasons: ``no_number``, ``invalid_number``, ``opted_out`` and, for SMS,
+    ``not_mobile``. The number itself never leaves this function except as the
+    successful result.
+    """
+    if str(tenancy_id) in opt_out:
+        return None, OPTED_OUT
+    contact = contacts.get(tenancy_id)
+    raw = contact.phone if contact is not None else None
+    if raw is None or not str(raw).strip():
+        return None, NO_NUMBER
+    try:
+        e164 = normalise(raw)
+    except InvalidNumber:
+        return None, INVALID_NUMBER
+    if purpose == "sms":
+        if not can_sms(e164, allow_foreign=allow_foreign_sms):
+            return None, NOT_MOBILE
+    elif not can_call(e164):
+        return None, INVALID_NUMBER
+    if e164 in opt_out:
+        return None, OPTED_OUT
+    return e164, None
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - e.g. Windows
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes, *, mode: int = 0o600) -> None:
+    """Write ``data`` to ``path`` atomically: temp file in the same folder, fsync, replace.
+
+    The temp file is hidden (leading dot) and ends in ``.tmp``, so a reader that
+    globs ``*.csv`` never sees a half-written file.
+    """
+    folder = path.parent
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    fsync_dir(folder)

@@ -1,0 +1,345 @@
+"""The time-driven policy runner: read models -> due actions -> events and port calls.
+
+``run(app, day)`` runs every day from the day after the last completed run up to
+``day`` (a skipped weekend or failed night is caught up, each day once), then
+dispatches the outbox (robocall campaign of the day, SMS, municipal signals).
+Everything a day decides is saved in one transaction per batch of cases with the
+read-model rows and outbox items, so an interrupted run re-run completes without
+duplicates: actions carry deterministic ids the case refuses to repeat.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from datetime import date, time, timedelta
+from typing import Any
+
+import attrs
+
+from application.ports import (
+    CallRequest,
+    ContactAttemptSummary,
+    LetterRefused,
+    LetterRequest,
+    PeriodAmount,
+    SignalRequest,
+    SmsRequest,
+)
+from application.service import Vangnet, attempt_id
+from application.store import SideOp, Upsert
+from domain.arrears_case import ArrearsCase
+from domain.playbook import Action, case_opening_day, choose_track, evaluate
+from domain.tenancy import Tenancy
+from domain.values import SYSTEM, LetterKind, Period
+
+ROBOCALL_SCRIPT = "robocall-nl-v1"
+BATCH = 500
+
+
+@attrs.define
+class DayReport:
+    day: date
+    charges_posted: int = 0
+    cases_opened: int = 0
+    cases_evaluated: int = 0
+    actions: dict[str, int] = attrs.Factory(dict)  # rule -> count
+    robocalls: int = 0
+    sms: int = 0
+    letters: int = 0
+    signals: int = 0
+    errors: list[str] = attrs.Factory(list)
+
+    def as_dict(self) -> dict[str, Any]:
+        d = attrs.asdict(self)
+        d["day"] = self.day.isoformat()
+        d["actions"] = dict(sorted(self.actions.items()))
+        return d
+
+
+def payment_reference(tenancy: Tenancy) -> str:
+    return f"HUUR {tenancy.ref}"
+
+
+def run(app: Vangnet, day: date, *, through: date | None = None,
+        progress: Callable[[date], None] | None = None) -> list[DayReport]:
+    app.access.check(SYSTEM, "run_day")
+    last = app.store.get_meta("last_run_day")
+    start = day
+    if last is not None:
+        last_day = date.fromisoformat(last)
+        if last_day < day:
+            start = last_day + timedelta(days=1)
+    end = through or day
+    reports = []
+    d = start
+    while d <= end:
+        reports.append(run_one_day(app, d))
+        if progress:
+            progress(d)
+        d += timedelta(days=1)
+    return reports
+
+
+def run_one_day(app: Vangnet, day: date) -> DayReport:
+    report = DayReport(day)
+    if app.policy.post_rent_charges:
+        _post_rent(app, day, report)
+    _open_cases(app, day, report)
+    _evaluate_cases(app, day, report)
+    last = app.store.get_meta("last_run_day")
+    if last is None or date.fromisoformat(last) < day:
+        app.store.apply([Upsert("meta", ("key",), {"key": "last_run_day", "value": day.isoformat()})])
+    dispatch_outbox(app, day, report)
+    return report
+
+
+# ------------------------------------------------------------------ rent
+
+
+def _post_rent(app: Vangnet, day: date, report: DayReport) -> None:
+    period = Period.of(day)
+    tx_id = f"rent-{period}"
+    batch: list[Tenancy] = []
+    for tid in app.store.active_tenancy_ids(day):
+        t = app.get_tenancy_by_id(tid)
+        if t.start_date > day or t.ended_on is not None or t.has_transaction("vangnet", tx_id):
+            continue
+        t.charge_rent(period=period, cents=t.rent_cents, source="vangnet", tx_id=tx_id, booked_on=day)
+        batch.append(t)
+        if len(batch) >= 2000:
+            _save_charges(app, batch, tx_id, day)
+            report.charges_posted += len(batch)
+            batch = []
+    if batch:
+        _save_charges(app, batch, tx_id, day)
+        report.charges_posted += len(batch)
+
+
+def _save_charges(app: Vangnet, batch: list[Tenancy], tx_id: str, day: date) -> None:
+    extra: list[SideOp] = [
+        Upsert("ledger_tx", ("source", "tx_id"), {
+            "source": "vangnet", "tx_id": f"{t.ref}/{tx_id}", "tenancy_id": str(t.id), "kind": "CHARGE",
+            "cents": t.rent_cents, "booked_on": day.isoformat(), "content_hash": "",
+        })
+        for t in batch
+    ]
+    app.save_all(batch, extra=extra, on=day)
+
+
+# ------------------------------------------------------------ open cases
+
+
+def _open_cases(app: Vangnet, day: date, report: DayReport) -> None:
+    pending: list[tuple[Tenancy, ArrearsCase]] = []
+    for tid, unpaid_since in app.store.unpaid_without_case():
+        if case_opening_day(unpaid_since) > day:
+            continue
+        t = app.get_tenancy_by_id(tid)
+        if t.open_case_id is not None or t.ended_on is not None:
+            continue
+        since = t.unpaid_since(app.policy.tolerance_cents, as_of=day)
+        if since is None or case_opening_day(since) > day:
+            continue
+        arrears = t.arrears_cents(as_of=day)
+        period = t.arrears_by_period(as_of=day)[0][0]
+        track, inputs = choose_track(t, day, app.policy)
+        reopens = t.case_ids[-1] if t.case_ids else None
+        case = ArrearsCase.open(
+            tenancy_id=t.id, period=period, seq=len(t.case_ids), due_date=since, opened_on=day,
+            amount_cents=arrears, track=track, reopens=reopens, rule="OPEN-CASE",
+            inputs={**inputs, "arrears_cents": arrears, "unpaid_since": since.isoformat(),
+                    "tolerance_cents": app.policy.tolerance_cents},
+        )
+        t.link_case(case.id, on=day)
+        pending.append((t, case))
+        report.cases_opened += 1
+        if len(pending) >= BATCH:
+            app.save_all([p[0] for p in pending], [(p[1], day, True) for p in pending], on=day)
+            pending = []
+    if pending:
+        app.save_all([p[0] for p in pending], [(p[1], day, True) for p in pending], on=day)
+
+
+# ------------------------------------------------------- evaluate cases
+
+
+def _evaluate_cases(app: Vangnet, day: date, report: DayReport) -> None:
+    ids = app.store.cases_due(day)
+    tenancies: list[Tenancy] = []
+    cases: list[tuple[ArrearsCase, date | None, bool]] = []
+    outbox: list[SideOp] = []
+    for cid in ids:
+        case = app.get_case(cid)
+        if not case.is_open:
+            continue
+        t = app.get_tenancy_by_id(case.tenancy_id)
+        report.cases_evaluated += 1
+        next_check: date | None = None
+        for _ in range(4):  # actions may enable others the same day
+            decision = evaluate(case, t, day, app.policy)
+            if not decision.actions:
+                next_check = decision.next_check
+                break
+            for action in decision.actions:
+                try:
+                    _perform(app, case, t, action, day, outbox, report)
+                except LetterRefused as e:
+                    report.errors.append(f"case {case.id}: {action.rule}: {e}")
+                    continue
+                report.actions[action.rule] = report.actions.get(action.rule, 0) + 1
+            if not case.is_open:
+                break
+        cases.append((case, next_check, True))
+        if t.pending_events:
+            tenancies.append(t)
+        if len(cases) >= BATCH:
+            app.save_all(tenancies, cases, extra=outbox, on=day)
+            tenancies, cases, outbox = [], [], []
+    if cases:
+        app.save_all(tenancies, cases, extra=outbox, on=day)
+
+
+def _outbox(kind: str, item_id: str, day: date, payload: dict[str, Any]) -> Upsert:
+    return Upsert("outbox", ("item_id",), {
+        "item_id": item_id, "kind": kind, "created_on": day.isoformat(),
+        "payload": json.dumps(payload, sort_keys=True, default=str), "sent_on": None,
+    })
+
+
+def _perform(app: Vangnet, case: ArrearsCase, t: Tenancy, a: Action, day: date,
+             outbox: list[SideOp], report: DayReport) -> None:
+    p = a.params
+    inputs = _plain(a.inputs)
+    if a.kind == "close":
+        case.close(on=day, reason=p["reason"], rule=a.rule, inputs=inputs)
+        t.unlink_case(case.id, on=day)
+    elif a.kind == "resume":
+        case.resume(on=day, reason=p["reason"], rule=a.rule, action_id=a.action_id)
+    elif a.kind == "task":
+        case.create_task(task_id=a.action_id, kind=p["task_kind"], due_on=p["due_on"], rule=a.rule,
+                         inputs=inputs, on=day)
+    elif a.kind == "robocall":
+        case.request_robocall(attempt_id=a.action_id, on=day, rule=a.rule, inputs=inputs)
+        gid = attempt_id(case.id, a.action_id)
+        outbox.append(_outbox("robocall", gid, day, {"case_id": str(case.id), "tenancy_id": str(t.id), "on": day}))
+        report.robocalls += 1
+    elif a.kind == "sms":
+        case.request_sms(message_id=a.action_id, on=day, rule=a.rule, inputs=inputs)
+        gid = attempt_id(case.id, a.action_id)
+        outbox.append(_outbox("sms", gid, day, {
+            "case_id": str(case.id), "tenancy_id": str(t.id), "on": day,
+            "amount_cents": t.arrears_cents(as_of=day), "reference": payment_reference(t),
+        }))
+        report.sms += 1
+    elif a.kind == "letter":
+        _send_letter(app, case, t, a, day, inputs)
+        report.letters += 1
+    elif a.kind == "signal":
+        sid = attempt_id(case.id, "signal")
+        amount = t.arrears_cents(as_of=day)
+        case.send_signal(signal_id=sid, on=day, amount_cents=amount, rule=a.rule, inputs=inputs)
+        outbox.append(_outbox("signal", sid, day, {
+            "case_id": str(case.id), "tenancy_id": str(t.id), "ref": t.ref, "amount_cents": amount,
+            "origin_date": case.due_date, "signal_date": day,
+            "attempts": [{"channel": c["channel"], "reached": c["outcome"] == "reached", "on": c["on"]}
+                         for c in case.personal_attempts()],
+        }))
+        report.signals += 1
+    elif a.kind == "costs":
+        case.charge_costs(cents=p["cents"], on=day, rule=a.rule, inputs=inputs, action_id=a.action_id)
+    elif a.kind == "bailiff_eligible":
+        case.mark_bailiff_eligible(on=day, rule=a.rule, inputs=inputs, action_id=a.action_id)
+    elif a.kind == "legal_eligible":
+        case.mark_legal_eligible(on=day, rule=a.rule, inputs=inputs, action_id=a.action_id)
+    elif a.kind == "promise_check":
+        case.settle_promise(kept=p["kept"], on=day, rule=a.rule, inputs=inputs, action_id=a.action_id)
+    elif a.kind == "instalment_missed":
+        case.miss_instalment(number=p["number"], on=day, rule=a.rule, inputs=inputs, action_id=a.action_id)
+    elif a.kind == "arrangement_broken":
+        case.break_arrangement(on=day, rule=a.rule, inputs=inputs, action_id=a.action_id)
+    elif a.kind == "arrangement_completed":
+        case.complete_arrangement(on=day, rule=a.rule, inputs=inputs, action_id=a.action_id)
+    elif a.kind == "worry":
+        t.raise_worry(reason=p["reason"], on=day, by="system", rule=a.rule)
+    else:  # pragma: no cover - a new action kind must be handled here
+        raise ValueError(f"unknown action kind {a.kind!r}")
+
+
+def _send_letter(app: Vangnet, case: ArrearsCase, t: Tenancy, a: Action, day: date, inputs: dict[str, Any]) -> None:
+    kind = LetterKind(a.params["letter_kind"])
+    letter_id = attempt_id(case.id, a.action_id)
+    rows = t.arrears_by_period(as_of=day)
+    total = sum(c for _, c, _ in rows)
+    request = LetterRequest(
+        letter_id=letter_id, kind=kind.value, case_id=case.id, tenancy_id=t.id, tenancy_ref=t.ref,
+        posted_on=day, arrears=tuple(PeriodAmount(p, c) for p, c, _ in rows), total_cents=total,
+        payment_reference=payment_reference(t), costs_cents=a.params.get("costs_cents"),
+        deadline=a.params.get("deadline"), offers_signal=kind == LetterKind.REMINDER,
+    )
+    assert app.ports is not None
+    if app.ports.letters is None:
+        raise LetterRefused("no letters adapter is configured")
+    receipt = app.ports.letters.send(request)
+    case.record_letter(kind=kind, letter_id=a.action_id, posted_on=day, amount_cents=total,
+                       checksum=receipt.checksum, rule=a.rule, inputs={**inputs, "letter_ref": letter_id},
+                       costs_cents=a.params.get("costs_cents"), deadline=a.params.get("deadline"))
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    if isinstance(v, uuid.UUID):
+        return str(v)
+    return v
+
+
+# ----------------------------------------------------------------- outbox
+
+
+def dispatch_outbox(app: Vangnet, day: date, report: DayReport | None = None) -> int:
+    """Deliver pending robocalls (one campaign per day), SMS and signals. At least once:
+    every item has a deterministic id, which the adapters use to deduplicate."""
+    assert app.ports is not None
+    pending = app.store.outbox_pending()
+    if not pending:
+        return 0
+    policy = app.policy
+    ws = time.fromisoformat(policy.calling_window_start)
+    we = time.fromisoformat(policy.calling_window_end)
+    calls: dict[str, list[CallRequest]] = {}
+    done: list[SideOp] = []
+    for item in pending:
+        payload = json.loads(item["payload"])
+        kind = item["kind"]
+        on = date.fromisoformat(payload["on"] if "on" in payload else payload["signal_date"])
+        if kind == "robocall" and app.ports.telephony is not None:
+            calls.setdefault(on.isoformat(), []).append(CallRequest(
+                attempt_id=item["item_id"], case_id=uuid.UUID(payload["case_id"]),
+                tenancy_id=uuid.UUID(payload["tenancy_id"]), script=ROBOCALL_SCRIPT, on=on,
+                window_start=ws, window_end=we))
+        elif kind == "sms" and app.ports.sms is not None:
+            app.ports.sms.send(SmsRequest(
+                message_id=item["item_id"], case_id=uuid.UUID(payload["case_id"]),
+                tenancy_id=uuid.UUID(payload["tenancy_id"]), amount_cents=payload["amount_cents"],
+                payment_reference=payload["reference"], on=on))
+        elif kind == "signal" and app.ports.signals is not None:
+            app.ports.signals.send(SignalRequest(
+                signal_id=item["item_id"], case_id=uuid.UUID(payload["case_id"]),
+                tenancy_id=uuid.UUID(payload["tenancy_id"]), tenancy_ref=payload["ref"],
+                amount_cents=payload["amount_cents"], origin_date=date.fromisoformat(payload["origin_date"]),
+                signal_date=date.fromisoformat(payload["signal_date"]),
+                contact_attempts=tuple(ContactAttemptSummary(a["channel"], a["reached"], date.fromisoformat(a["on"]))
+                                       for a in payload["attempts"])))
+        else:
+            continue  # no adapter for it: stays pending
+        done.append(Upsert("outbox", ("item_id",), {**item, "sent_on": day.isoformat()}))
+    for on_iso, reqs in sorted(calls.items()):
+        assert app.ports.telephony is not None
+        app.ports.telephony.place_campaign(f"campaign-{on_iso}", reqs)
+    if done:
+        app.store.apply(done)
+    return len(done)

@@ -1,0 +1,779 @@
+"""The Vangnet application: commands (check, load, act, save) and queries.
+
+One eventsourcing Application (explicit name ``Vangnet``: stable table names)
+holds both aggregates, so a command that changes a tenancy and its case saves
+both in one transaction, together with the read-model rows computed from them.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from typing import Any, TypeVar
+
+import attrs
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, UUIDAsHex
+
+from application import sealing
+from application.access import Access, AccessDenied
+from application.ledger_types import ImportRefused, ImportReport, LedgerLine, LineError
+from application.ports import (
+    Clock,
+    Contact,
+    ContactDirectory,
+    FactKind,
+    Letters,
+    MunicipalSignal,
+    Sms,
+    Telephony,
+    TelephonyFact,
+)
+from application.projections import case_ops, tenancy_ops
+from application.store import Delete, SideOp, Store, Upsert
+from application.transcoding import DateAsISO, VangnetTranscoder
+from domain.arrears_case import ArrearsCase, CaseError
+from domain.policy import Policy
+from domain.tenancy import Tenancy, TenancyError, tenancy_id_for
+from domain.values import (
+    SYSTEM,
+    Actor,
+    Channel,
+    IntakeAnswers,
+    InvalidValue,
+    LedgerKind,
+    Outcome,
+    Partner,
+    Period,
+)
+
+T = TypeVar("T")
+
+
+class NotFound(LookupError):
+    """No such tenancy or case."""
+
+
+class CommandError(ValueError):
+    """A command refused with a clear message (wraps domain errors)."""
+
+
+class ConcurrencyConflict(RuntimeError):
+    """Another writer changed the same aggregate; the command was retried and still conflicted."""
+
+
+def retrying(fn: Callable[..., T]) -> Callable[..., T]:
+    """Optimistic concurrency: on a version conflict, retry once on a fresh copy."""
+
+    @functools.wraps(fn)
+    def wrapper(self: Vangnet, *args: Any, **kwargs: Any) -> T:
+        for attempt in range(3):
+            try:
+                return fn(self, *args, **kwargs)
+            except IntegrityError:
+                self.forget_cache()
+                if attempt == 2:
+                    raise ConcurrencyConflict(
+                        f"{fn.__name__}: another writer changed the same record; nothing was saved, try again"
+                    ) from None
+        raise AssertionError("unreachable")
+
+    return wrapper
+
+
+@attrs.define
+class Ports:
+    clock: Clock
+    telephony: Telephony | None = None
+    sms: Sms | None = None
+    letters: Letters | None = None
+    signals: MunicipalSignal | None = None
+
+
+class Vangnet(Application):
+    name = "Vangnet"
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env)
+        self.policy = Policy()
+        self.access = Access()
+        self._store: Store | None = None
+        self.ports: Ports | None = None
+
+    # ------------------------------------------------------------ composition
+    def attach(self, *, store: Store, ports: Ports, policy: Policy, access: Access) -> None:
+        self._store = store
+        self.ports = ports
+        self.policy = policy
+        self.access = access
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            raise RuntimeError("the application has no store attached (use adapters.bootstrap.build)")
+        return self._store
+
+    @property
+    def contacts(self) -> ContactDirectory:
+        return self.store  # type: ignore[return-value]
+
+    def construct_transcoder(self) -> JSONTranscoder:
+        t = VangnetTranscoder()
+        self.register_transcodings(t)
+        return t
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(UUIDAsHex())
+        transcoder.register(DateAsISO())
+
+    def forget_cache(self) -> None:
+        cache = getattr(self.repository, "cache", None)
+        if cache is not None:
+            cache.cache.clear() if hasattr(cache, "cache") else None
+
+    def today(self) -> date:
+        assert self.ports is not None
+        return self.ports.clock.today()
+
+    # ---------------------------------------------------------------- saving
+    def save_all(
+        self,
+        tenancies: Iterable[Tenancy] = (),
+        cases: Iterable[tuple[ArrearsCase, date | None, bool]] = (),
+        extra: Sequence[SideOp] = (),
+        on: date | None = None,
+    ) -> None:
+        """Save aggregates and their read-model rows in one transaction.
+
+        ``cases``: (case, next_check, force). A changed tenancy with an open case
+        brings that case's next check forward to ``on`` (or today)."""
+        ops: list[SideOp] = []
+        aggs: list[Any] = []
+        refs: dict[uuid.UUID, str] = {}
+        touch_day = on or self.today()
+        case_list = list(cases)
+        case_ids = {c.id for c, _, _ in case_list}
+        for t in tenancies:
+            aggs.append(t)
+            refs[t.id] = t.ref
+            ops.extend(tenancy_ops(t, self.policy.tolerance_cents))
+            if t.open_case_id is not None and t.open_case_id not in case_ids:
+                from application.store import TouchCase
+
+                ops.append(TouchCase(t.open_case_id, touch_day))
+        for c, next_check, force in case_list:
+            aggs.append(c)
+            ref = refs.get(c.tenancy_id) or self._ref_of(c.tenancy_id)
+            ops.extend(case_ops(c, ref, next_check if force else (next_check or touch_day), force=force))
+        ops.extend(extra)
+        self.save(*aggs, side_ops=ops)
+
+    def _ref_of(self, tenancy_id: uuid.UUID) -> str:
+        return self.get_tenancy_by_id(tenancy_id).ref
+
+    # --------------------------------------------------------------- loading
+    def get_tenancy_by_id(self, tenancy_id: uuid.UUID) -> Tenancy:
+        try:
+            return self.repository.get(tenancy_id)  # type: ignore[return-value]
+        except AggregateNotFoundError:
+            raise NotFound(f"tenancy {tenancy_id} does not exist") from None
+
+    def get_tenancy(self, ref: str) -> Tenancy:
+        try:
+            return self.repository.get(tenancy_id_for(ref))  # type: ignore[return-value]
+        except AggregateNotFoundError:
+            raise NotFound(f"tenancy: {ref!r} does not exist") from None
+
+    def tenancy_exists(self, ref: str) -> bool:
+        return tenancy_id_for(ref) in self.repository
+
+    def get_case(self, case_id: uuid.UUID | str) -> ArrearsCase:
+        try:
+            cid = case_id if isinstance(case_id, uuid.UUID) else uuid.UUID(str(case_id))
+        except ValueError:
+            raise NotFound(f"case: {case_id!r} is not a case id") from None
+        try:
+            agg = self.repository.get(cid)
+        except AggregateNotFoundError:
+            raise NotFound(f"case: {case_id} does not exist") from None
+        if not isinstance(agg, ArrearsCase):
+            raise NotFound(f"case: {case_id} is not a case")
+        return agg
+
+    def _guard(self, actor: Actor | None, permission: str) -> Actor:
+        return self.access.check(actor, permission)
+
+    # ------------------------------------------------------------- tenancies
+    @retrying
+    def start_tenancy(
+        self,
+        actor: Actor,
+        ref: str,
+        *,
+        rent_cents: int,
+        start_date: date,
+        due_day: int | None = None,
+        contact: Contact | None = None,
+    ) -> uuid.UUID:
+        self._guard(actor, "start_tenancy")
+        if self.tenancy_exists(ref):
+            raise CommandError(f"tenancy: {ref!r} already exists")
+        try:
+            t = Tenancy.start(ref, rent_cents, start_date, due_day or self.policy.default_due_day, by=str(actor))
+        except (TenancyError, InvalidValue) as e:
+            raise CommandError(str(e)) from None
+        extra: list[SideOp] = [Upsert("tenancy_keys", ("tenancy_id",), {"tenancy_id": str(t.id), "key": sealing.new_key()})]
+        if contact is not None:
+            extra.append(self._contact_upsert(t.id, contact))
+        self.save_all([t], extra=extra, on=start_date)
+        return t.id
+
+    def _contact_upsert(self, tenancy_id: uuid.UUID, c: Contact) -> Upsert:
+        return Upsert("contact_directory", ("tenancy_id",), {
+            "tenancy_id": str(tenancy_id), "name": c.name, "phone": c.phone, "address": c.address,
+            "iban": c.iban, "municipality": c.municipality,
+        })
+
+    def update_contact(self, actor: Actor, ref: str, contact: Contact) -> None:
+        self._guard(actor, "update_contact")
+        t = self.get_tenancy(ref)
+        self.store.apply([self._contact_upsert(t.id, attrs.evolve(contact, tenancy_id=t.id))])
+
+    def _key(self, tenancy_id: uuid.UUID) -> bytes:
+        key = self.store.key(tenancy_id)
+        if key is None:
+            raise CommandError(f"tenancy {tenancy_id}: personal data was erased; sensitive answers cannot be recorded")
+        return key
+
+    @retrying
+    def record_intake(self, actor: Actor, ref: str, answers: IntakeAnswers, *, on: date | None = None) -> Tenancy:
+        self._guard(actor, "record_intake")
+        t = self.get_tenancy(ref)
+        on = on or self.today()
+        key = self._key(t.id)
+        reasons = answers.profile_reasons()
+        try:
+            t.answer_intake(
+                sealed_answers=sealing.seal(key, t.id, answers.as_dict()),
+                reasons=reasons,
+                sealed_reasons=sealing.seal(key, t.id, reasons) if reasons else None,
+                proposed_due_day=answers.proposed_due_day(t.due_day),
+                on=on,
+                by=str(actor),
+            )
+        except TenancyError as e:
+            raise CommandError(str(e)) from None
+        self.save_all([t], on=on)
+        return t
+
+    @retrying
+    def assign_profile(self, actor: Actor, ref: str, *, reason: str, on: date | None = None) -> None:
+        self._guard(actor, "assign_profile")
+        t = self.get_tenancy(ref)
+        on = on or self.today()
+        try:
+            t.assign_profile(sealed_reason=sealing.seal(self._key(t.id), t.id, [reason]), on=on, by=str(actor))
+        except TenancyError as e:
+            raise CommandError(str(e)) from None
+        self.save_all([t], on=on)
+
+    @retrying
+    def lift_profile(self, actor: Actor, ref: str, *, reason: str, on: date | None = None) -> None:
+        self._guard(actor, "lift_profile")
+        t = self.get_tenancy(ref)
+        on = on or self.today()
+        try:
+            t.lift_profile(sealed_reason=sealing.seal(self._key(t.id), t.id, [reason]), on=on, by=str(actor))
+        except TenancyError as e:
+            raise CommandError(str(e)) from None
+        self.save_all([t], on=on)
+
+    @retrying
+    def agree_due_day(self, actor: Actor, ref: str, *, day: int, reason: str, on: date | None = None) -> None:
+        self._guard(actor, "agree_due_day")
+        t = self.get_tenancy(ref)
+        on = on or self.today()
+        try:
+            t.agree_due_day(day=day, reason=reason, on=on, by=str(actor))
+        except (TenancyError, InvalidValue) as e:
+            raise CommandError(str(e)) from None
+        self.save_all([t], on=on)
+
+    @retrying
+    def raise_worry(self, actor: Actor, ref: str, *, reason: str, on: date | None = None) -> None:
+        self._guard(actor, "raise_worry")
+        t = self.get_tenancy(ref)
+        on = on or self.today()
+        t.raise_worry(reason=reason, on=on, by=str(actor))
+        self.save_all([t], on=on)
+
+    @retrying
+    def lift_worry(self, actor: Actor, ref: str, *, reason: str, on: date | None = None) -> None:
+        self._guard(actor, "lift_worry")
+        t = self.get_tenancy(ref)
+        on = on or self.today()
+        try:
+            t.lift_worry(reason=reason, on=on, by=str(actor))
+        except TenancyError as e:
+            raise CommandError(str(e)) from None
+        self.save_all([t], on=on)
+
+    @retrying
+    def end_tenancy(self, actor: Actor, ref: str, *, on: date, reason: str) -> None:
+        self._guard(actor, "end_tenancy")
+        t = self.get_tenancy(ref)
+        try:
+            t.end(on=on, reason=reason, by=str(actor))
+        except TenancyError as e:
+            raise CommandError(str(e)) from None
+        self.save_all([t], on=on)
+
+    # ----------------------------------------------------------------- ledger
+    @retrying
+    def charge_rent(self, actor: Actor, ref: str, *, period: Period, cents: int, booked_on: date | None = None,
+                    tx_id: str | None = None, source: str = "manual") -> None:
+        self._guard(actor, "post_ledger")
+        line = LedgerLine(line=1, transaction_id=tx_id or f"{ref}/rent-{period}", tenancy_ref=ref,
+                          booking_date=booked_on or period.first_day(), kind=LedgerKind.CHARGE, cents=cents,
+                          period=str(period))
+        self.import_ledger(actor, [line], source=source, _permission="post_ledger")
+
+    def pay(self, actor: Actor, ref: str, *, cents: int, booked_on: date, tx_id: str, source: str = "manual") -> ImportReport:
+        line = LedgerLine(line=1, transaction_id=tx_id, tenancy_ref=ref, booking_date=booked_on,
+                          kind=LedgerKind.PAYMENT, cents=cents)
+        return self.import_ledger(actor, [line], source=source, _permission="post_ledger")
+
+    @retrying
+    def import_ledger(
+        self,
+        actor: Actor,
+        lines: Sequence[LedgerLine],
+        *,
+        source: str,
+        dry_run: bool = False,
+        skip_invalid: bool = False,
+        rows_read: int | None = None,
+        prior_errors: Sequence[LineError] = (),
+        _permission: str = "import_ledger",
+    ) -> ImportReport:
+        """Check every line against the store, then write all of them in one transaction.
+
+        Any error refuses the whole import (``ImportRefused``) unless ``skip_invalid``.
+        A line already imported with identical content is skipped; the same id with
+        other content is an error."""
+        self._guard(actor, _permission)
+        report = ImportReport(source=source, rows_read=rows_read if rows_read is not None else len(lines), dry_run=dry_run)
+        errors: list[LineError] = list(prior_errors)
+        known = self.store.known_transactions(source, [ln.transaction_id for ln in lines])
+        tenancies: dict[str, Tenancy | None] = {}
+        changed: dict[str, Tenancy] = {}
+        tx_rows: list[SideOp] = []
+        for ln in lines:
+            k = known.get(ln.transaction_id)
+            if k is not None:
+                if k["content_hash"] == ln.content_hash:
+                    report.skipped += 1
+                else:
+                    errors.append(LineError(ln.line, "transaction_id", ln.transaction_id,
+                                            f"already imported from source {source!r} with different content"))
+                continue
+            if ln.tenancy_ref not in tenancies:
+                try:
+                    tenancies[ln.tenancy_ref] = self.get_tenancy(ln.tenancy_ref)
+                except NotFound:
+                    tenancies[ln.tenancy_ref] = None
+            t = tenancies[ln.tenancy_ref]
+            if t is None:
+                errors.append(LineError(ln.line, "tenancy_id", ln.tenancy_ref, "unknown tenancy"))
+                continue
+            if ln.booking_date < t.start_date:
+                errors.append(LineError(ln.line, "booking_date", ln.booking_date.strftime("%d-%m-%Y"),
+                                        f"before the tenancy started ({t.start_date.strftime('%d-%m-%Y')})"))
+                continue
+            try:
+                if ln.kind == LedgerKind.CHARGE:
+                    t.charge_rent(period=Period.parse(ln.period or ""), cents=ln.cents, source=source,
+                                  tx_id=ln.transaction_id, booked_on=ln.booking_date)
+                elif ln.kind == LedgerKind.PAYMENT:
+                    t.receive_payment(cents=ln.cents, source=source, tx_id=ln.transaction_id, booked_on=ln.booking_date)
+                elif ln.kind == LedgerKind.CREDIT:
+                    t.post_credit(cents=ln.cents, source=source, tx_id=ln.transaction_id,
+                                  booked_on=ln.booking_date, reason=ln.description)
+                else:
+                    ref_tx = ln.reverses_transaction_id or ""
+                    if not t.has_transaction(source, ref_tx):
+                        owner = self.store.transaction_tenancy(source, ref_tx)
+                        reason = (f"payment {ref_tx!r} belongs to another tenancy" if owner is not None
+                                  else f"unknown payment {ref_tx!r}")
+                        errors.append(LineError(ln.line, "reverses_transaction_id", ref_tx, reason))
+                        continue
+                    t.reverse_payment(cents=ln.cents, source=source, tx_id=ln.transaction_id, reverses=ref_tx,
+                                      reason_code=ln.reason_code or "", booked_on=ln.booking_date)
+            except (TenancyError, InvalidValue) as e:
+                column = str(e).split(":", 1)[0]
+                values = {"amount": str(ln.cents), "date": ln.booking_date.isoformat(), "period": ln.period or "",
+                          "reverses_transaction_id": ln.reverses_transaction_id or "",
+                          "reason_code": ln.reason_code or ""}
+                if column not in values:
+                    column = "transaction_id"
+                errors.append(LineError(ln.line, "booking_date" if column == "date" else column,
+                                        values.get(column, ln.transaction_id), str(e)))
+                continue
+            changed[t.ref] = t
+            report.imported[ln.kind.value] = report.imported.get(ln.kind.value, 0) + 1
+            tx_rows.append(Upsert("ledger_tx", ("source", "tx_id"), {
+                "source": source, "tx_id": ln.transaction_id, "tenancy_id": str(t.id), "kind": ln.kind.value,
+                "cents": ln.cents, "booked_on": ln.booking_date.isoformat(), "content_hash": ln.content_hash,
+            }))
+        if errors and not skip_invalid:
+            self.forget_cache()
+            raise ImportRefused(sorted(errors, key=lambda e: (e.line, e.column)))
+        report.rejected = sorted(errors, key=lambda e: (e.line, e.column))
+        if skip_invalid and errors:
+            # aggregates may hold events of rejected lines? No: a line is applied only when valid.
+            pass
+        if dry_run:
+            self.forget_cache()
+            return report
+        if changed:
+            on = max((ln.booking_date for ln in lines), default=None)
+            self.save_all(changed.values(), extra=tx_rows, on=on)
+        return report
+
+    # ----------------------------------------------------------------- cases
+    def _case_command(self, case_id: uuid.UUID | str, actor: Actor, permission: str,
+                      act: Callable[[ArrearsCase, Tenancy], None], on: date | None) -> ArrearsCase:
+        self._guard(actor, permission)
+        case = self.get_case(case_id)
+        tenancy = self.get_tenancy_by_id(case.tenancy_id)
+        day = on or self.today()
+        try:
+            act(case, tenancy)
+        except (CaseError, TenancyError, InvalidValue) as e:
+            self.forget_cache()
+            raise CommandError(str(e)) from None
+        tenancies = [tenancy] if tenancy.pending_events else []
+        self.save_all(tenancies, [(case, day, False)], on=day)
+        return case
+
+    @retrying
+    def record_contact(self, actor: Actor, case_id: uuid.UUID | str, *, channel: Channel, outcome: Outcome,
+                       on: date | None = None, promise_date: date | None = None, needs_help: bool = False,
+                       task_id: str | None = None) -> ArrearsCase:
+        day = on or self.today()
+        if channel not in (Channel.PHONE, Channel.HOME_VISIT):
+            raise CommandError(f"channel: {channel.value!r}; officers record phone or home_visit contacts")
+        if promise_date is not None and outcome != Outcome.REACHED:
+            raise CommandError("promise_date: a promise needs the tenant reached")
+
+        def act(c: ArrearsCase, t: Tenancy) -> None:
+            tid = task_id
+            if tid is None:  # the oldest open task of this channel is the one done
+                for task in sorted(c.open_tasks(), key=lambda x: x["due_on"]):
+                    if task["kind"] == channel.value:
+                        tid = task["task_id"]
+                        break
+            c.record_contact(channel=channel, outcome=outcome, on=day, by=str(actor), task_id=tid,
+                             needs_help=needs_help)
+            if promise_date is not None:
+                c.promise_to_pay(pay_by=promise_date, on=day, by=str(actor))
+
+        return self._case_command(case_id, actor, "record_contact", act, day)
+
+    @retrying
+    def close_task(self, actor: Actor, case_id: uuid.UUID | str, task_id: str, *, outcome: str,
+                   on: date | None = None) -> ArrearsCase:
+        day = on or self.today()
+        local = task_id.split(".", 1)[1] if "." in task_id else task_id
+        return self._case_command(case_id, actor, "close_task",
+                                  lambda c, t: c.close_task(local, on=day, by=str(actor), outcome=outcome), day)
+
+    @retrying
+    def promise_to_pay(self, actor: Actor, case_id: uuid.UUID | str, *, pay_by: date, on: date | None = None) -> ArrearsCase:
+        day = on or self.today()
+        return self._case_command(case_id, actor, "promise_to_pay",
+                                  lambda c, t: c.promise_to_pay(pay_by=pay_by, on=day, by=str(actor)), day)
+
+    @retrying
+    def refer(self, actor: Actor, case_id: uuid.UUID | str, *, partner: Partner, consent: bool,
+              on: date | None = None) -> ArrearsCase:
+        day = on or self.today()
+        return self._case_command(case_id, actor, "refer",
+                                  lambda c, t: c.refer(partner=partner, consent=consent, on=day, by=str(actor)), day)
+
+    @retrying
+    def accept_referral(self, actor: Actor, case_id: uuid.UUID | str, *, partner: Partner,
+                        on: date | None = None) -> ArrearsCase:
+        day = on or self.today()
+        return self._case_command(
+            case_id, actor, "accept_referral",
+            lambda c, t: c.accept_referral(partner=partner, on=day, by=str(actor),
+                                           pause_days=self.policy.debt_counselling_pause_days), day)
+
+    @retrying
+    def decline_referral(self, actor: Actor, case_id: uuid.UUID | str, *, partner: Partner,
+                         on: date | None = None) -> ArrearsCase:
+        day = on or self.today()
+        return self._case_command(case_id, actor, "decline_referral",
+                                  lambda c, t: c.decline_referral(partner=partner, on=day, by=str(actor)), day)
+
+    @retrying
+    def agree_arrangement(self, actor: Actor, case_id: uuid.UUID | str, *, instalments: int, first_date: date,
+                          on: date | None = None, amount_cents: int | None = None) -> ArrearsCase:
+        day = on or self.today()
+        if instalments < 1 or instalments > 60:
+            raise CommandError(f"instalments: {instalments} must be between 1 and 60")
+
+        def act(c: ArrearsCase, t: Tenancy) -> None:
+            total = amount_cents if amount_cents is not None else t.arrears_cents(as_of=day)
+            if total <= 0:
+                raise CaseError("arrangement: there are no arrears to arrange")
+            base, rest = divmod(total, instalments)
+            from domain.calendar import add_months
+
+            plan = [(add_months(first_date, i), base + (1 if i < rest else 0)) for i in range(instalments)]
+            c.agree_arrangement(instalments=plan, on=day, by=str(actor))
+
+        return self._case_command(case_id, actor, "agree_arrangement", act, day)
+
+    @retrying
+    def object_to_signal(self, actor: Actor, case_id: uuid.UUID | str, *, on: date | None = None) -> ArrearsCase:
+        day = on or self.today()
+        return self._case_command(case_id, actor, "object_to_signal",
+                                  lambda c, t: c.object_to_signal(on=day, by=str(actor)), day)
+
+    @retrying
+    def approve_bailiff(self, actor: Actor, case_id: uuid.UUID | str, *, on: date | None = None) -> ArrearsCase:
+        day = on or self.today()
+        return self._case_command(case_id, actor, "approve_bailiff",
+                                  lambda c, t: c.hand_over_to_bailiff(on=day, approved_by=str(actor)), day)
+
+    @retrying
+    def decide_legal_action(self, actor: Actor, case_id: uuid.UUID | str, *, reason: str,
+                            on: date | None = None) -> ArrearsCase:
+        day = on or self.today()
+        return self._case_command(case_id, actor, "decide_legal_action",
+                                  lambda c, t: c.decide_legal_action(by=str(actor), reason=reason, on=day), day)
+
+    @retrying
+    def pause_case(self, actor: Actor, case_id: uuid.UUID | str, *, until: date, reason: str,
+                   on: date | None = None) -> ArrearsCase:
+        day = on or self.today()
+        return self._case_command(case_id, actor, "pause_case",
+                                  lambda c, t: c.pause(until=until, reason=reason, on=day, by=str(actor)), day)
+
+    # ------------------------------------------------------- telephony facts
+    @retrying
+    def record_facts(self, facts: Sequence[TelephonyFact], actor: Actor = SYSTEM) -> int:
+        """Record each provider fact once as a case event. Returns how many were new."""
+        self._guard(actor, "record_facts")
+        by_case: dict[uuid.UUID, list[TelephonyFact]] = {}
+        for f in facts:
+            cid = attempt_case_id(f.attempt_id)
+            if cid is not None:
+                by_case.setdefault(cid, []).append(f)
+        recorded = 0
+        saves: list[tuple[ArrearsCase, date | None, bool]] = []
+        for cid, fs in by_case.items():
+            try:
+                case = self.get_case(cid)
+            except NotFound:
+                continue
+            before = len(case.pending_events)
+            for f in fs:
+                recorded += self._apply_fact(case, f)
+            if len(case.pending_events) > before:
+                day = max(f.occurred_at.date() for f in fs)
+                saves.append((case, day, False))
+        if saves:
+            self.save_all([], saves)
+        return recorded
+
+    def _apply_fact(self, case: ArrearsCase, f: TelephonyFact) -> int:
+        local = attempt_local_id(f.attempt_id)
+        day = f.occurred_at.date()
+        is_sms = local in case.sms
+        if not is_sms and local not in case.robocalls:
+            return 0
+        if f.provider_id in case.facts:
+            return 0
+        state = case.sms.get(local) if is_sms else case.robocalls.get(local)
+        outcome = fact_outcome(f)
+        if outcome is None:
+            return 0
+        if not is_sms and state and state["outcome"] is not None and f.kind == FactKind.COMPLETED:
+            return 0  # the decisive outcome was recorded already
+        channel = Channel.SMS if is_sms else Channel.ROBOCALL
+        rec = case.record_contact(channel=channel, outcome=outcome, on=day, by="system", attempt_id=local,
+                                  provider_id=f.provider_id, rule="TEL-FACT")
+        if rec and f.kind == FactKind.CHOSE_TRANSFER and case.is_open:
+            case.record_contact(channel=Channel.PHONE, outcome=Outcome.REACHED, on=day, by="officer-line",
+                                attempt_id=local, provider_id=f.provider_id + ":live", rule="STD-TRANSFER")
+        return int(rec)
+
+    # ------------------------------------------------------------- erasure
+    def erase_personal_data(self, actor: Actor, ref: str) -> None:
+        self._guard(actor, "erase_personal_data")
+        t = self.get_tenancy(ref)
+        self.store.apply([Delete("contact_directory", {"tenancy_id": str(t.id)}),
+                          Delete("tenancy_keys", {"tenancy_id": str(t.id)}),
+                          Upsert("erasures", ("tenancy_id",), {"tenancy_id": str(t.id), "erased_on": self.today().isoformat(),
+                                                               "by": str(actor)})])
+
+    # --------------------------------------------------------------- queries
+    def tenancy_view(self, actor: Actor, ref: str) -> dict[str, Any]:
+        self._guard(actor, "read")
+        t = self.get_tenancy(ref)
+        key = self.store.key(t.id)
+        intake = sealing.unseal(key, t.id, t.intake_sealed)
+        reasons = sealing.unseal(key, t.id, t.profile_reasons_sealed)
+        return {
+            "ref": t.ref,
+            "tenancy_id": str(t.id),
+            "version": t.version,
+            "rent": _eur(t.rent_cents),
+            "start_date": t.start_date.isoformat(),
+            "due_day": t.due_day,
+            "proposed_due_day": t.proposed_due_day,
+            "due_day_history": [{**h, "on": h["on"].isoformat()} for h in t.due_day_history],
+            "intake": intake,
+            "intake_on": t.intake_on.isoformat() if t.intake_on else None,
+            "prevention_profile": {"active": t.profile_active, "reasons": reasons},
+            "worry": {"active": t.worry, "reason": t.worry_reason},
+            "balance": _eur(t.balance_cents),
+            "arrears": [{"period": p, "amount": _eur(c), "due_date": d.isoformat()} for p, c, d in t.arrears_by_period()],
+            "unpaid_since": _iso(t.unpaid_since(self.policy.tolerance_cents)),
+            "open_case_id": str(t.open_case_id) if t.open_case_id else None,
+            "cases": [str(c) for c in t.case_ids],
+            "ended_on": _iso(t.ended_on),
+            "erased": key is None,
+        }
+
+    def case_view(self, actor: Actor, case_id: uuid.UUID | str) -> dict[str, Any]:
+        self._guard(actor, "read")
+        c = self.get_case(case_id)
+        t = self.get_tenancy_by_id(c.tenancy_id)
+        return case_dict(c, t)
+
+    def list_cases(self, actor: Actor, *, open_only: bool = False) -> list[dict[str, Any]]:
+        self._guard(actor, "read")
+        return self.store.list_cases(open_only=open_only)
+
+    def worklist(self, actor: Actor, day: date) -> list[dict[str, Any]]:
+        self._guard(actor, "read")
+        rows = self.store.tasks(until=day)
+        balances = {r["tenancy_id"]: r["balance_cents"] for r in self.store.tenancy_rows()} if rows else {}
+        out = []
+        for r in rows:
+            days_late = (day - date.fromisoformat(r["case_due_date"])).days
+            out.append({**r, "days_late": days_late, "amount": _eur(balances.get(r.get("tenancy_id", ""), 0) or 0)})
+        out.sort(key=lambda r: (r["priority"], -r["days_late"], r["due_on"], r["task_id"]))
+        return out
+
+
+def _eur(cents: int) -> str:
+    from domain.values import format_cents
+
+    return format_cents(cents)
+
+
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, dict):
+        return {k: _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple, set)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, uuid.UUID):
+        return str(v)
+    return v
+
+
+def case_dict(c: ArrearsCase, t: Tenancy) -> dict[str, Any]:
+    return _jsonable({
+        "case_id": str(c.id),
+        "version": c.version,
+        "tenancy_ref": t.ref,
+        "tenancy_id": str(t.id),
+        "period": c.period,
+        "due_date": c.due_date,
+        "track": c.track,
+        "status": "open" if c.is_open else "closed",
+        "opened_on": c.opened_on,
+        "opened_amount": _eur(c.amount_cents),
+        "arrears": _eur(t.arrears_cents()),
+        "reopens": str(c.reopens) if c.reopens else None,
+        "contacts": c.contacts,
+        "tasks": list(c.tasks.values()),
+        "robocalls": c.robocalls,
+        "sms": c.sms,
+        "promises": c.promises,
+        "arrangements": c.arrangements,
+        "referrals": c.referrals,
+        "letters": c.letters,
+        "signal_objected_on": c.objected_on,
+        "signal": c.signal,
+        "signal_conditions": c.signal_conditions(),
+        "collection_costs": _eur(c.costs_cents) if c.costs_charged_on else None,
+        "bailiff_eligible_on": c.bailiff_eligible_on,
+        "bailiff_handed_over": c.bailiff_handed_over,
+        "legal_eligible_on": c.legal_eligible_on,
+        "legal_decisions": c.legal_decisions,
+        "legal_action_approved": c.legal_action_approved,
+        "paused_until": c.paused_until,
+        "pause_reason": c.pause_reason,
+        "closed_on": c.closed_on,
+        "close_reason": c.close_reason,
+        "steps": c.steps,
+    })
+
+
+# ------------------------------------------------------------ attempt ids
+
+
+def attempt_id(case_id: uuid.UUID, local: str) -> str:
+    """Global, deterministic id of an automated call or SMS: ``<case hex>.<local>``."""
+    return f"{case_id.hex}.{local.replace(':', '-')}"
+
+
+def attempt_case_id(attempt: str) -> uuid.UUID | None:
+    head = attempt.split(".", 1)[0]
+    try:
+        return uuid.UUID(hex=head)
+    except ValueError:
+        return None
+
+
+def attempt_local_id(attempt: str) -> str:
+    return attempt.split(".", 1)[1].replace("-", ":") if "." in attempt else attempt
+
+
+def fact_outcome(f: TelephonyFact) -> Outcome | None:
+    k = f.kind
+    if k == FactKind.NOT_DIALLED:
+        return {"opted_out": Outcome.OPTED_OUT, "outside_window": Outcome.FAILED}.get(f.detail, Outcome.INVALID_NUMBER)
+    if k == FactKind.COMPLETED:
+        return {
+            "voicemail": Outcome.VOICEMAIL, "no_answer": Outcome.NO_ANSWER, "busy": Outcome.BUSY,
+            "invalid_number": Outcome.INVALID_NUMBER, "failed": Outcome.FAILED, "answered": Outcome.NO_INPUT,
+        }.get(f.detail)
+    return {
+        FactKind.VOICEMAIL: Outcome.VOICEMAIL,
+        FactKind.CHOSE_SMS: Outcome.CHOSE_SMS,
+        FactKind.CHOSE_TRANSFER: Outcome.CHOSE_TRANSFER,
+        FactKind.NO_INPUT: Outcome.NO_INPUT,
+        FactKind.OPTED_OUT: Outcome.OPTED_OUT,
+        FactKind.SMS_DELIVERED: Outcome.DELIVERED,
+        FactKind.SMS_FAILED: Outcome.FAILED,
+        FactKind.SMS_STOP: Outcome.OPTED_OUT,
+    }.get(k)
+
+
+__all__ = ["Vangnet", "Ports", "NotFound", "CommandError", "AccessDenied", "ImportRefused"]

@@ -1,0 +1,553 @@
+"""The ArrearsCase aggregate: one episode of unpaid rent, from opening to closing.
+
+Every contact, promise, arrangement, referral, letter, signal, cost, legal step and
+pause is an event. Automated steps carry the rule id that fired, its inputs and a
+deterministic ``action_id``, so re-running a day never repeats a step.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.values import (
+    PERSONAL_CHANNELS,
+    Channel,
+    LetterKind,
+    Outcome,
+    Partner,
+    Track,
+)
+
+NAMESPACE = uuid.UUID("0b8f3c55-7f1e-4f60-8d0e-1a2b3c4d5e6f")
+
+
+class CaseError(Exception):
+    """A command the case refuses (plain domain rule)."""
+
+
+class CaseClosed(CaseError):
+    pass
+
+
+class ConsentRequired(CaseError):
+    pass
+
+
+class FourEyesRequired(CaseError):
+    pass
+
+
+def case_id_for(tenancy_id: uuid.UUID, period: str, seq: int) -> uuid.UUID:
+    return uuid.uuid5(NAMESPACE, f"case:{tenancy_id}:{period}:{seq}")
+
+
+class ArrearsCase(Aggregate):
+    @staticmethod
+    def create_id(tenancy_id: uuid.UUID, period: str, seq: int = 0, **_: Any) -> uuid.UUID:  # type: ignore[override]
+        return case_id_for(tenancy_id, period, seq)
+
+    @event("Opened")
+    def __init__(
+        self,
+        tenancy_id: uuid.UUID,
+        period: str,
+        seq: int,
+        due_date: date,
+        opened_on: date,
+        amount_cents: int,
+        track: str,
+        reopens: uuid.UUID | None,
+        rule: str,
+        inputs: dict[str, Any],
+    ) -> None:
+        self.tenancy_id = tenancy_id
+        self.period = period
+        self.seq = seq
+        self.due_date = due_date
+        self.opened_on = opened_on
+        self.amount_cents = amount_cents
+        self.track = track
+        self.reopens = reopens
+        self.actions: set[str] = set()
+        self.contacts: list[dict[str, Any]] = []
+        self.tasks: dict[str, dict[str, Any]] = {}
+        self.robocalls: dict[str, dict[str, Any]] = {}
+        self.sms: dict[str, dict[str, Any]] = {}
+        self.promises: list[dict[str, Any]] = []
+        self.arrangement: dict[str, Any] | None = None
+        self.arrangements: list[dict[str, Any]] = []
+        self.referrals: list[dict[str, Any]] = []
+        self.letters: dict[str, dict[str, Any]] = {}
+        self.objected_on: date | None = None
+        self.signal: dict[str, Any] | None = None
+        self.costs_cents = 0
+        self.costs_charged_on: date | None = None
+        self.bailiff_eligible_on: date | None = None
+        self.bailiff_handed_over: dict[str, Any] | None = None
+        self.legal_eligible_on: date | None = None
+        self.legal_decisions: list[dict[str, Any]] = []
+        self.paused_until: date | None = None
+        self.pause_reason: str | None = None
+        self.closed_on: date | None = None
+        self.close_reason: str | None = None
+        self.facts: set[str] = set()
+        self.steps: list[dict[str, Any]] = []  # every automated step: rule, inputs, on
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        tenancy_id: uuid.UUID,
+        period: str,
+        seq: int,
+        due_date: date,
+        opened_on: date,
+        amount_cents: int,
+        track: Track,
+        reopens: uuid.UUID | None,
+        rule: str,
+        inputs: dict[str, Any],
+    ) -> ArrearsCase:
+        if amount_cents <= 0:
+            raise CaseError(f"amount: {amount_cents} cents; a case needs arrears")
+        return cls(
+            tenancy_id=tenancy_id, period=period, seq=seq, due_date=due_date, opened_on=opened_on,
+            amount_cents=amount_cents, track=track.value, reopens=reopens, rule=rule, inputs=inputs,
+        )
+
+    # ---------------------------------------------------------------- derived
+    @property
+    def is_open(self) -> bool:
+        return self.closed_on is None
+
+    def _check_open(self) -> None:
+        if self.closed_on is not None:
+            raise CaseClosed(f"case {self.id} was closed on {self.closed_on}")
+
+    def has_done(self, action_id: str) -> bool:
+        return action_id in self.actions
+
+    def personal_attempts(self) -> list[dict[str, Any]]:
+        return [c for c in self.contacts if c["channel"] in PERSONAL_CHANNELS]
+
+    def open_tasks(self) -> list[dict[str, Any]]:
+        return [t for t in self.tasks.values() if t["status"] == "open"]
+
+    def is_paused(self, day: date) -> bool:
+        return self.paused_until is not None and day <= self.paused_until
+
+    def arrangement_active(self) -> bool:
+        return self.arrangement is not None and self.arrangement["status"] == "active"
+
+    def pending_promise(self, day: date) -> dict[str, Any] | None:
+        for p in reversed(self.promises):
+            if p["status"] == "open" and day <= p["pay_by"]:
+                return p
+        return None
+
+    def debt_counselling_accepted(self) -> bool:
+        return any(r["partner"] == Partner.GKB.value and r["status"] == "accepted" for r in self.referrals)
+
+    def pointed_to_debt_help(self) -> bool:
+        return bool(self.referrals) or LetterKind.REMINDER.value in self.letters
+
+    # ---------------------------------------------------------- automated steps
+    def _record_step(self, action_id: str, rule: str, inputs: dict[str, Any], on: date) -> None:
+        self.actions.add(action_id)
+        self.steps.append({"action_id": action_id, "rule": rule, "inputs": inputs, "on": on})
+
+    def create_task(
+        self, *, task_id: str, kind: str, due_on: date, rule: str, inputs: dict[str, Any], on: date
+    ) -> None:
+        self._check_open()
+        if self.has_done(task_id):
+            return
+        self._task_created(task_id=task_id, kind=kind, due_on=due_on, rule=rule, inputs=inputs, on=on)
+
+    @event("TaskCreated")
+    def _task_created(self, task_id: str, kind: str, due_on: date, rule: str, inputs: dict[str, Any], on: date) -> None:
+        self._record_step(task_id, rule, inputs, on)
+        self.tasks[task_id] = {"task_id": task_id, "kind": kind, "due_on": due_on, "rule": rule, "status": "open", "created_on": on}
+
+    def close_task(self, task_id: str, *, on: date, by: str, outcome: str) -> None:
+        task = self.tasks.get(task_id)
+        if task is None or task["status"] != "open":
+            return
+        self._task_closed(task_id=task_id, on=on, by=by, outcome=outcome)
+
+    @event("TaskClosed")
+    def _task_closed(self, task_id: str, on: date, by: str, outcome: str) -> None:
+        self.tasks[task_id]["status"] = "done"
+        self.tasks[task_id]["closed_on"] = on
+        self.tasks[task_id]["outcome"] = outcome
+
+    def request_robocall(self, *, attempt_id: str, on: date, rule: str, inputs: dict[str, Any]) -> None:
+        self._check_open()
+        if self.has_done(attempt_id):
+            return
+        self._robocall_requested(attempt_id=attempt_id, on=on, rule=rule, inputs=inputs)
+
+    @event("RobocallRequested")
+    def _robocall_requested(self, attempt_id: str, on: date, rule: str, inputs: dict[str, Any]) -> None:
+        self._record_step(attempt_id, rule, inputs, on)
+        self.robocalls[attempt_id] = {"on": on, "rule": rule, "outcome": None}
+
+    def request_sms(self, *, message_id: str, on: date, rule: str, inputs: dict[str, Any]) -> None:
+        self._check_open()
+        if self.has_done(message_id):
+            return
+        self._sms_requested(message_id=message_id, on=on, rule=rule, inputs=inputs)
+
+    @event("SmsRequested")
+    def _sms_requested(self, message_id: str, on: date, rule: str, inputs: dict[str, Any]) -> None:
+        self._record_step(message_id, rule, inputs, on)
+        self.sms[message_id] = {"on": on, "rule": rule, "outcome": None}
+
+    # --------------------------------------------------------------- contacts
+    def record_contact(
+        self,
+        *,
+        channel: Channel,
+        outcome: Outcome,
+        on: date,
+        by: str,
+        attempt_id: str | None = None,
+        provider_id: str | None = None,
+        task_id: str | None = None,
+        needs_help: bool = False,
+        rule: str | None = None,
+    ) -> bool:
+        """Record a contact attempt. Returns False when the provider fact was already recorded."""
+        if provider_id is not None and provider_id in self.facts:
+            return False
+        if self.closed_on is not None and provider_id is None:
+            self._check_open()
+        self._contact_attempted(
+            channel=channel.value, outcome=outcome.value, on=on, by=by, attempt_id=attempt_id,
+            provider_id=provider_id, task_id=task_id, needs_help=needs_help, rule=rule,
+        )
+        return True
+
+    @event("ContactAttempted")
+    def _contact_attempted(
+        self, channel: str, outcome: str, on: date, by: str, attempt_id: str | None,
+        provider_id: str | None, task_id: str | None, needs_help: bool, rule: str | None,
+    ) -> None:
+        self.contacts.append({
+            "channel": channel, "outcome": outcome, "on": on, "by": by, "attempt_id": attempt_id,
+            "task_id": task_id, "needs_help": needs_help, "rule": rule,
+        })
+        if provider_id is not None:
+            self.facts.add(provider_id)
+        if attempt_id is not None:
+            if attempt_id in self.robocalls:
+                self.robocalls[attempt_id]["outcome"] = outcome
+            if attempt_id in self.sms:
+                self.sms[attempt_id]["outcome"] = outcome
+        if task_id is not None and task_id in self.tasks:
+            t = self.tasks[task_id]
+            if t["status"] == "open":
+                t["status"] = "done"
+                t["closed_on"] = on
+                t["outcome"] = outcome
+
+    def promise_to_pay(self, *, pay_by: date, on: date, by: str) -> None:
+        self._check_open()
+        if pay_by < on:
+            raise CaseError(f"promise_date: {pay_by} is before {on}")
+        self._promise_made(pay_by=pay_by, on=on, by=by)
+
+    @event("PromiseMade")
+    def _promise_made(self, pay_by: date, on: date, by: str) -> None:
+        for p in self.promises:
+            if p["status"] == "open":
+                p["status"] = "superseded"
+        self.promises.append({"pay_by": pay_by, "on": on, "by": by, "status": "open"})
+
+    def settle_promise(self, *, kept: bool, on: date, rule: str, inputs: dict[str, Any], action_id: str) -> None:
+        if self.has_done(action_id):
+            return
+        self._promise_checked(kept=kept, on=on, rule=rule, inputs=inputs, action_id=action_id)
+
+    @event("PromiseChecked")
+    def _promise_checked(self, kept: bool, on: date, rule: str, inputs: dict[str, Any], action_id: str) -> None:
+        self._record_step(action_id, rule, inputs, on)
+        for p in self.promises:
+            if p["status"] == "open":
+                p["status"] = "kept" if kept else "broken"
+
+    # ----------------------------------------------------------- arrangements
+    def agree_arrangement(self, *, instalments: list[tuple[date, int]], on: date, by: str) -> None:
+        self._check_open()
+        if self.arrangement_active():
+            raise CaseError("arrangement: the case already has an active arrangement")
+        if not instalments:
+            raise CaseError("instalments: an arrangement needs at least one instalment")
+        if any(c <= 0 for _, c in instalments):
+            raise CaseError("instalments: every instalment must be a positive amount")
+        dates = [d for d, _ in instalments]
+        if dates != sorted(dates) or len(set(dates)) != len(dates):
+            raise CaseError("instalments: dates must be distinct and in order")
+        self._arrangement_agreed(
+            instalments=[{"due_on": d, "cents": c} for d, c in instalments], on=on, by=by,
+            index=len(self.arrangements),
+        )
+
+    @event("ArrangementAgreed")
+    def _arrangement_agreed(self, instalments: list[dict[str, Any]], on: date, by: str, index: int) -> None:
+        self.arrangement = {"index": index, "instalments": instalments, "agreed_on": on, "by": by, "status": "active", "missed": []}
+        self.arrangements.append(self.arrangement)
+
+    def miss_instalment(self, *, number: int, on: date, rule: str, inputs: dict[str, Any], action_id: str) -> None:
+        if self.has_done(action_id) or not self.arrangement_active():
+            return
+        self._instalment_missed(number=number, on=on, rule=rule, inputs=inputs, action_id=action_id)
+
+    @event("InstalmentMissed")
+    def _instalment_missed(self, number: int, on: date, rule: str, inputs: dict[str, Any], action_id: str) -> None:
+        self._record_step(action_id, rule, inputs, on)
+        assert self.arrangement is not None
+        self.arrangement["missed"].append(number)
+
+    def break_arrangement(self, *, on: date, rule: str, inputs: dict[str, Any], action_id: str) -> None:
+        if self.has_done(action_id) or not self.arrangement_active():
+            return
+        self._arrangement_broken(on=on, rule=rule, inputs=inputs, action_id=action_id)
+
+    @event("ArrangementBroken")
+    def _arrangement_broken(self, on: date, rule: str, inputs: dict[str, Any], action_id: str) -> None:
+        self._record_step(action_id, rule, inputs, on)
+        assert self.arrangement is not None
+        self.arrangement["status"] = "broken"
+        self.arrangement["ended_on"] = on
+
+    def complete_arrangement(self, *, on: date, rule: str, inputs: dict[str, Any], action_id: str) -> None:
+        if self.has_done(action_id) or not self.arrangement_active():
+            return
+        self._arrangement_completed(on=on, rule=rule, inputs=inputs, action_id=action_id)
+
+    @event("ArrangementCompleted")
+    def _arrangement_completed(self, on: date, rule: str, inputs: dict[str, Any], action_id: str) -> None:
+        self._record_step(action_id, rule, inputs, on)
+        assert self.arrangement is not None
+        self.arrangement["status"] = "completed"
+        self.arrangement["ended_on"] = on
+
+    # -------------------------------------------------------------- referrals
+    def refer(self, *, partner: Partner, consent: bool, on: date, by: str) -> None:
+        self._check_open()
+        if not consent:
+            raise ConsentRequired(f"consent: a referral to {partner.value} needs the tenant's consent")
+        self._referral_made(partner=partner.value, consent=True, on=on, by=by)
+
+    @event("ReferralMade")
+    def _referral_made(self, partner: str, consent: bool, on: date, by: str) -> None:
+        self.referrals.append({"partner": partner, "consent": consent, "on": on, "by": by, "status": "made"})
+
+    def _find_referral(self, partner: Partner) -> dict[str, Any]:
+        for r in reversed(self.referrals):
+            if r["partner"] == partner.value and r["status"] == "made":
+                return r
+        raise CaseError(f"partner: no open referral to {partner.value}")
+
+    def accept_referral(self, *, partner: Partner, on: date, by: str, pause_days: int) -> None:
+        self._check_open()
+        self._find_referral(partner)
+        until = on + timedelta(days=pause_days) if partner == Partner.GKB else None
+        self._referral_accepted(partner=partner.value, on=on, by=by, pause_until=until)
+
+    @event("ReferralAccepted")
+    def _referral_accepted(self, partner: str, on: date, by: str, pause_until: date | None) -> None:
+        for r in reversed(self.referrals):
+            if r["partner"] == partner and r["status"] == "made":
+                r["status"] = "accepted"
+                r["accepted_on"] = on
+                break
+        if pause_until is not None:
+            self.paused_until = pause_until
+            self.pause_reason = "debt_counselling"
+
+    def decline_referral(self, *, partner: Partner, on: date, by: str) -> None:
+        self._check_open()
+        self._find_referral(partner)
+        self._referral_declined(partner=partner.value, on=on, by=by)
+
+    @event("ReferralDeclined")
+    def _referral_declined(self, partner: str, on: date, by: str) -> None:
+        for r in reversed(self.referrals):
+            if r["partner"] == partner and r["status"] == "made":
+                r["status"] = "declined"
+                break
+
+    # ------------------------------------------------------- letters & signal
+    def record_letter(
+        self, *, kind: LetterKind, letter_id: str, posted_on: date, amount_cents: int, checksum: str,
+        rule: str, inputs: dict[str, Any], costs_cents: int | None = None, deadline: date | None = None,
+    ) -> None:
+        self._check_open()
+        if self.has_done(letter_id):
+            return
+        if kind == LetterKind.FOURTEEN_DAY_LETTER and (costs_cents is None or deadline is None):
+            raise CaseError("a 14-day letter needs its cost amount and deadline")
+        self._letter_sent(
+            kind=kind.value, letter_id=letter_id, posted_on=posted_on, amount_cents=amount_cents,
+            checksum=checksum, rule=rule, inputs=inputs, costs_cents=costs_cents, deadline=deadline,
+        )
+
+    @event("LetterSent")
+    def _letter_sent(
+        self, kind: str, letter_id: str, posted_on: date, amount_cents: int, checksum: str, rule: str,
+        inputs: dict[str, Any], costs_cents: int | None, deadline: date | None,
+    ) -> None:
+        self._record_step(letter_id, rule, inputs, posted_on)
+        self.letters[kind] = {
+            "letter_id": letter_id, "posted_on": posted_on, "amount_cents": amount_cents, "checksum": checksum,
+            "costs_cents": costs_cents, "deadline": deadline,
+        }
+
+    def object_to_signal(self, *, on: date, by: str) -> None:
+        self._check_open()
+        if self.signal is not None:
+            raise CaseError(f"the municipal signal was already sent on {self.signal['on']}")
+        if self.objected_on is not None:
+            return
+        self._signal_objected(on=on, by=by)
+
+    @event("SignalObjected")
+    def _signal_objected(self, on: date, by: str) -> None:
+        self.objected_on = on
+
+    def signal_conditions(self) -> dict[str, bool]:
+        """The four BGS conditions (Besluit gemeentelijke schuldhulpverlening art. 2)."""
+        reminder = self.letters.get(LetterKind.REMINDER.value)
+        return {
+            "personal_contact_attempted": bool(self.personal_attempts()),
+            "pointed_to_debt_help": self.pointed_to_debt_help(),
+            "reminder_with_offer_sent": reminder is not None,
+            "no_objection": self.objected_on is None,
+        }
+
+    def send_signal(self, *, signal_id: str, on: date, amount_cents: int, rule: str, inputs: dict[str, Any]) -> None:
+        self._check_open()
+        if self.signal is not None or self.has_done(signal_id):
+            return
+        missing = [k for k, ok in self.signal_conditions().items() if not ok]
+        if missing:
+            raise CaseError(f"municipal signal refused: condition(s) not met: {', '.join(missing)}")
+        self._signal_sent(signal_id=signal_id, on=on, amount_cents=amount_cents, rule=rule, inputs=inputs)
+
+    @event("MunicipalSignalSent")
+    def _signal_sent(self, signal_id: str, on: date, amount_cents: int, rule: str, inputs: dict[str, Any]) -> None:
+        self._record_step(signal_id, rule, inputs, on)
+        self.signal = {"signal_id": signal_id, "on": on, "amount_cents": amount_cents}
+
+    def charge_costs(self, *, cents: int, on: date, rule: str, inputs: dict[str, Any], action_id: str) -> None:
+        self._check_open()
+        if self.costs_charged_on is not None or self.has_done(action_id):
+            return
+        letter = self.letters.get(LetterKind.FOURTEEN_DAY_LETTER.value)
+        if letter is None:
+            raise CaseError("collection costs need a 14-day letter first (WIK)")
+        if on <= letter["deadline"]:
+            raise CaseError(f"collection costs: the 14-day deadline {letter['deadline']} has not passed")
+        if cents != letter["costs_cents"]:
+            raise CaseError("collection costs must be the amount stated in the 14-day letter")
+        self._costs_charged(cents=cents, on=on, rule=rule, inputs=inputs, action_id=action_id)
+
+    @event("CollectionCostsCharged")
+    def _costs_charged(self, cents: int, on: date, rule: str, inputs: dict[str, Any], action_id: str) -> None:
+        self._record_step(action_id, rule, inputs, on)
+        self.costs_cents = cents
+        self.costs_charged_on = on
+
+    # -------------------------------------------------------- bailiff & legal
+    def mark_bailiff_eligible(self, *, on: date, rule: str, inputs: dict[str, Any], action_id: str) -> None:
+        if self.has_done(action_id) or self.bailiff_eligible_on is not None:
+            return
+        self._bailiff_eligible(on=on, rule=rule, inputs=inputs, action_id=action_id)
+
+    @event("BailiffEligible")
+    def _bailiff_eligible(self, on: date, rule: str, inputs: dict[str, Any], action_id: str) -> None:
+        self._record_step(action_id, rule, inputs, on)
+        self.bailiff_eligible_on = on
+
+    def hand_over_to_bailiff(self, *, on: date, approved_by: str) -> None:
+        self._check_open()
+        if self.bailiff_eligible_on is None:
+            raise CaseError("bailiff hand-over: the case is not eligible (BAILIFF rule not met)")
+        if self.bailiff_handed_over is not None:
+            raise CaseError(f"bailiff hand-over already approved on {self.bailiff_handed_over['on']}")
+        self._bailiff_handed_over(on=on, approved_by=approved_by)
+
+    @event("BailiffHandedOver")
+    def _bailiff_handed_over(self, on: date, approved_by: str) -> None:
+        self.bailiff_handed_over = {"on": on, "approved_by": approved_by}
+
+    def mark_legal_eligible(self, *, on: date, rule: str, inputs: dict[str, Any], action_id: str) -> None:
+        if self.has_done(action_id) or self.legal_eligible_on is not None:
+            return
+        self._legal_eligible(on=on, rule=rule, inputs=inputs, action_id=action_id)
+
+    @event("LegalActionEligible")
+    def _legal_eligible(self, on: date, rule: str, inputs: dict[str, Any], action_id: str) -> None:
+        self._record_step(action_id, rule, inputs, on)
+        self.legal_eligible_on = on
+
+    def decide_legal_action(self, *, by: str, reason: str, on: date) -> None:
+        self._check_open()
+        if self.legal_eligible_on is None:
+            raise CaseError("legal action: the case is not eligible (EVICT rule not met)")
+        if not reason.strip():
+            raise CaseError("reason: a legal-action decision needs a reason")
+        if any(d["by"] == by for d in self.legal_decisions):
+            raise FourEyesRequired(f"legal action: {by} already decided; a second, different person must decide")
+        self._legal_decided(by=by, reason=reason, on=on)
+
+    @event("LegalActionDecided")
+    def _legal_decided(self, by: str, reason: str, on: date) -> None:
+        self.legal_decisions.append({"by": by, "reason": reason, "on": on})
+
+    @property
+    def legal_action_approved(self) -> bool:
+        return len({d["by"] for d in self.legal_decisions}) >= 2
+
+    # ---------------------------------------------------------------- pauses
+    def pause(self, *, until: date, reason: str, on: date, by: str) -> None:
+        self._check_open()
+        if until < on:
+            raise CaseError(f"until: {until} is before {on}")
+        self._paused(until=until, reason=reason, on=on, by=by)
+
+    @event("Paused")
+    def _paused(self, until: date, reason: str, on: date, by: str) -> None:
+        self.paused_until = until
+        self.pause_reason = reason
+
+    def resume(self, *, on: date, reason: str, rule: str, action_id: str) -> None:
+        if self.paused_until is None or self.has_done(action_id):
+            return
+        self._resumed(on=on, reason=reason, rule=rule, action_id=action_id)
+
+    @event("Resumed")
+    def _resumed(self, on: date, reason: str, rule: str, action_id: str) -> None:
+        self._record_step(action_id, rule, {"reason": reason}, on)
+        self.paused_until = None
+        self.pause_reason = None
+
+    # ---------------------------------------------------------------- closing
+    def close(self, *, on: date, reason: str, rule: str, inputs: dict[str, Any]) -> None:
+        self._check_open()
+        self._closed(on=on, reason=reason, rule=rule, inputs=inputs)
+
+    @event("Closed")
+    def _closed(self, on: date, reason: str, rule: str, inputs: dict[str, Any]) -> None:
+        self._record_step(f"close:{rule}", rule, inputs, on)
+        self.closed_on = on
+        self.close_reason = reason
+        for t in self.tasks.values():
+            if t["status"] == "open":
+                t["status"] = "cancelled"

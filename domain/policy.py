@@ -1,0 +1,49 @@
+"""The playbook's numbers (PLAYBOOK.md defaults). A landlord overrides any of them in
+a TOML policy file (``application.policy``); rules read them from here only."""
+
+from __future__ import annotations
+
+import attrs
+
+
+@attrs.frozen
+class Policy:
+    # section 2: when rent is unpaid
+    tolerance_cents: int = 0
+    default_due_day: int = 1
+    post_rent_charges: bool = False
+    # prevention track
+    prevention_first_contact_business_days: int = 1
+    prevention_phone_attempts: int = 2
+    home_visit_within_business_days: int = 5
+    # worry track
+    worry_first_contact_days: int = 3
+    worry_recent_case_days: int = 183
+    # standard track
+    robocall_day: int = 12
+    robocall_days_after_due_when_late: int = 7
+    robocall_retries: int = 1
+    calling_window_start: str = "09:00"
+    calling_window_end: str = "20:00"
+    # section 3: contact outcomes
+    instalment_grace_days: int = 5
+    instalments_missed_to_break: int = 2
+    debt_counselling_pause_days: int = 30
+    # section 4: formal steps
+    reminder_days: int = 14
+    signal_days: int = 30
+    wik_letter_days: int = 35
+    wik_receipt_days: int = 2
+    wik_term_days: int = 14
+    wik_vat_percent: int = 0
+    bailiff_months_of_rent: int = 2
+    legal_months_of_rent: int = 3
+    legal_months_after_signal: int = 2
+    # section 6: staff minutes
+    minutes_phone: int = 10
+    minutes_home_visit: int = 60
+    minutes_robocall: int = 0
+    # privacy
+    retention_days_after_end: int = 730
+    # recheck a waiting case at least this often
+    max_days_between_checks: int = 7

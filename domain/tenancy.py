@@ -1,0 +1,332 @@
+"""The Tenancy aggregate: intake, prevention profile, due day, rent ledger, worry flag.
+
+Events hold no personal data: the tenancy is known by its id and the landlord's
+reference. Sensitive intake answers and profile reasons arrive *sealed*
+(encrypted by the application with a per-tenancy key kept outside the events), so
+erasing that key makes them unreadable while the financial history stays.
+
+Stored format: event class names and this module's path are topics in the store.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.values import Period, check_day_of_month
+
+NAMESPACE = uuid.UUID("6f1d2a0e-3c4b-4f5e-9a7b-0c1d2e3f4a5b")
+
+
+class TenancyError(Exception):
+    """A command the tenancy refuses (plain domain rule)."""
+
+
+class TenancyEnded(TenancyError):
+    pass
+
+
+class DuplicateTransaction(TenancyError):
+    pass
+
+
+def tenancy_id_for(ref: str) -> uuid.UUID:
+    return uuid.uuid5(NAMESPACE, f"tenancy:{ref}")
+
+
+class Tenancy(Aggregate):
+    @staticmethod
+    def create_id(ref: str, **_: Any) -> uuid.UUID:  # type: ignore[override]
+        return tenancy_id_for(ref)
+
+    # ------------------------------------------------------------------ start
+    @event("Started")
+    def __init__(self, ref: str, rent_cents: int, start_date: date, due_day: int, by: str) -> None:
+        self.ref = ref
+        self.rent_cents = rent_cents
+        self.start_date = start_date
+        self.due_day = due_day
+        self.started_by = by
+        self.intake_sealed: str | None = None
+        self.intake_on: date | None = None
+        self.profile_active = False
+        self.profile_reasons_sealed: str | None = None
+        self.profile_history: list[dict[str, Any]] = []
+        self.proposed_due_day: int | None = None
+        self.due_day_history: list[dict[str, Any]] = []
+        self.worry = False
+        self.worry_reason: str | None = None
+        self.ended_on: date | None = None
+        self.end_reason: str | None = None
+        # ledger
+        self.charges: dict[str, int] = {}  # period -> cents
+        self.charge_due: dict[str, date] = {}  # period -> due date
+        self.transactions: dict[str, dict[str, Any]] = {}  # "source/tx" -> facts
+        self.charged = 0
+        self.paid = 0
+        self.reversed = 0
+        self.credited = 0
+        # cases
+        self.open_case_id: uuid.UUID | None = None
+        self.case_ids: list[uuid.UUID] = []
+        self.last_case_closed_on: date | None = None
+        self.erased = False
+
+    @classmethod
+    def start(
+        cls, ref: str, rent_cents: int, start_date: date, due_day: int = 1, *, by: str
+    ) -> Tenancy:
+        if not ref or len(ref) > 64:
+            raise TenancyError(f"ref: {ref!r} must be 1-64 characters")
+        if rent_cents <= 0:
+            raise TenancyError(f"rent: {rent_cents} cents is not a positive amount")
+        check_day_of_month(due_day, field="due_day", high=31)
+        return cls(ref=ref, rent_cents=rent_cents, start_date=start_date, due_day=due_day, by=by)
+
+    # ---------------------------------------------------------------- derived
+    @property
+    def balance_cents(self) -> int:
+        """What the tenant owes (positive) or has in credit (negative)."""
+        return self.charged - self.paid + self.reversed - self.credited
+
+    def due_date_of(self, period: Period) -> date:
+        return period.due_date(self.due_day)
+
+    def arrears_by_period(self, as_of: date | None = None) -> list[tuple[str, int, date]]:
+        """Unpaid part of each charged period, oldest first (payments settle the oldest
+        charge first). ``as_of`` ignores charges not yet due on that day."""
+        covered = self.paid - self.reversed + self.credited
+        out: list[tuple[str, int, date]] = []
+        for period in sorted(self.charges):
+            due = self.charge_due[period]
+            if as_of is not None and due > as_of:
+                continue
+            amount = self.charges[period]
+            take = min(max(covered, 0), amount)
+            covered -= take
+            if amount - take > 0:
+                out.append((period, amount - take, due))
+        return out
+
+    def arrears_cents(self, as_of: date | None = None) -> int:
+        return sum(c for _, c, _ in self.arrears_by_period(as_of))
+
+    def unpaid_since(self, tolerance_cents: int = 0, as_of: date | None = None) -> date | None:
+        """Due date of the oldest unpaid period when arrears exceed the tolerance."""
+        rows = self.arrears_by_period(as_of)
+        if sum(c for _, c, _ in rows) <= tolerance_cents:
+            return None
+        return rows[0][2] if rows else None
+
+    def payments_since(self, day: date) -> int:
+        """Net payments (payments minus reversals, plus credits) booked on or after ``day``."""
+        total = 0
+        for tx in self.transactions.values():
+            if tx["booked_on"] < day:
+                continue
+            if tx["kind"] in ("PAYMENT", "CREDIT"):
+                total += tx["cents"]
+            elif tx["kind"] == "REVERSAL":
+                total -= tx["cents"]
+        return total
+
+    def has_transaction(self, source: str, tx_id: str) -> bool:
+        return f"{source}/{tx_id}" in self.transactions
+
+    def _check_open(self) -> None:
+        if self.ended_on is not None:
+            raise TenancyEnded(f"tenancy {self.ref} ended on {self.ended_on}")
+
+    def _check_new_tx(self, source: str, tx_id: str) -> None:
+        if self.has_transaction(source, tx_id):
+            raise DuplicateTransaction(f"transaction {tx_id!r} of source {source!r} is already recorded")
+
+    # ----------------------------------------------------------------- intake
+    def answer_intake(
+        self,
+        *,
+        sealed_answers: str,
+        reasons: list[str],
+        sealed_reasons: str | None,
+        proposed_due_day: int | None,
+        on: date,
+        by: str,
+    ) -> None:
+        """Record the intake as given (sealed), and the profile it gives."""
+        self._check_open()
+        self._intake_answered(sealed=sealed_answers, proposed_due_day=proposed_due_day, on=on, by=by)
+        if reasons and not self.profile_active:
+            self._profile_assigned(
+                reasons_sealed=sealed_reasons or "", source="intake", on=on, by=by, rule="INTAKE-PROFILE"
+            )
+
+    @event("IntakeAnswered")
+    def _intake_answered(self, sealed: str, proposed_due_day: int | None, on: date, by: str) -> None:
+        self.intake_sealed = sealed
+        self.intake_on = on
+        self.proposed_due_day = proposed_due_day
+
+    def assign_profile(self, *, sealed_reason: str, on: date, by: str) -> None:
+        self._check_open()
+        if self.profile_active:
+            raise TenancyError(f"tenancy {self.ref} already has a prevention profile")
+        self._profile_assigned(reasons_sealed=sealed_reason, source="staff", on=on, by=by, rule="STAFF")
+
+    @event("PreventionProfileAssigned")
+    def _profile_assigned(self, reasons_sealed: str, source: str, on: date, by: str, rule: str) -> None:
+        self.profile_active = True
+        self.profile_reasons_sealed = reasons_sealed
+        self.profile_history.append({"event": "assigned", "source": source, "on": on, "by": by})
+
+    def lift_profile(self, *, sealed_reason: str, on: date, by: str) -> None:
+        if not self.profile_active:
+            raise TenancyError(f"tenancy {self.ref} has no prevention profile to lift")
+        self._profile_lifted(reason_sealed=sealed_reason, on=on, by=by)
+
+    @event("PreventionProfileLifted")
+    def _profile_lifted(self, reason_sealed: str, on: date, by: str) -> None:
+        self.profile_active = False
+        self.profile_history.append({"event": "lifted", "on": on, "by": by})
+
+    def agree_due_day(self, *, day: int, reason: str, on: date, by: str) -> None:
+        self._check_open()
+        check_day_of_month(day, field="due_day", high=31)
+        if not reason.strip():
+            raise TenancyError("reason: an agreed due day needs a reason")
+        if day == self.due_day:
+            raise TenancyError(f"due_day: {day} is already the due day")
+        self._due_day_agreed(day=day, reason=reason, on=on, by=by)
+
+    @event("DueDayAgreed")
+    def _due_day_agreed(self, day: int, reason: str, on: date, by: str) -> None:
+        self.due_day_history.append({"from": self.due_day, "to": day, "reason": reason, "on": on, "by": by})
+        self.due_day = day
+        self.proposed_due_day = None
+
+    # ----------------------------------------------------------------- ledger
+    def charge_rent(self, *, period: Period, cents: int, source: str, tx_id: str, booked_on: date) -> None:
+        self._check_open()
+        if cents <= 0:
+            raise TenancyError(f"amount: {cents} cents is not a positive charge")
+        self._check_new_tx(source, tx_id)
+        self._rent_charged(
+            period=str(period), cents=cents, due_date=self.due_date_of(period), source=source,
+            tx_id=tx_id, booked_on=booked_on,
+        )
+
+    @event("RentCharged")
+    def _rent_charged(self, period: str, cents: int, due_date: date, source: str, tx_id: str, booked_on: date) -> None:
+        self.charges[period] = self.charges.get(period, 0) + cents
+        self.charge_due.setdefault(period, due_date)
+        self.charged += cents
+        self.transactions[f"{source}/{tx_id}"] = {"kind": "CHARGE", "cents": cents, "booked_on": booked_on, "period": period}
+
+    def receive_payment(self, *, cents: int, source: str, tx_id: str, booked_on: date) -> None:
+        if cents <= 0:
+            raise TenancyError(f"amount: {cents} cents is not a positive payment")
+        if booked_on < self.start_date:
+            raise TenancyError(f"date: {booked_on} is before the tenancy started ({self.start_date})")
+        self._check_new_tx(source, tx_id)
+        self._payment_received(cents=cents, source=source, tx_id=tx_id, booked_on=booked_on)
+
+    @event("PaymentReceived")
+    def _payment_received(self, cents: int, source: str, tx_id: str, booked_on: date) -> None:
+        self.paid += cents
+        self.transactions[f"{source}/{tx_id}"] = {"kind": "PAYMENT", "cents": cents, "booked_on": booked_on, "reversed": 0}
+
+    def reverse_payment(
+        self, *, cents: int, source: str, tx_id: str, reverses: str, reverses_source: str | None = None,
+        reason_code: str, booked_on: date,
+    ) -> None:
+        if cents <= 0:
+            raise TenancyError(f"amount: {cents} cents is not a positive reversal")
+        self._check_new_tx(source, tx_id)
+        key = f"{reverses_source or source}/{reverses}"
+        original = self.transactions.get(key)
+        if original is None or original["kind"] != "PAYMENT":
+            raise TenancyError(f"reverses_transaction_id: {reverses!r} is not a payment of tenancy {self.ref}")
+        if original["reversed"]:
+            raise TenancyError(f"reverses_transaction_id: {reverses!r} is already reversed")
+        if cents > original["cents"]:
+            raise TenancyError(
+                f"amount: reversal of {cents} cents is larger than payment {reverses!r} ({original['cents']} cents)"
+            )
+        if not reason_code:
+            raise TenancyError("reason_code: a reversal needs a reason code")
+        self._payment_reversed(
+            cents=cents, source=source, tx_id=tx_id, reverses=key, reason_code=reason_code, booked_on=booked_on
+        )
+
+    @event("PaymentReversed")
+    def _payment_reversed(self, cents: int, source: str, tx_id: str, reverses: str, reason_code: str, booked_on: date) -> None:
+        self.reversed += cents
+        self.transactions[reverses]["reversed"] = cents
+        self.transactions[f"{source}/{tx_id}"] = {
+            "kind": "REVERSAL", "cents": cents, "booked_on": booked_on, "reverses": reverses, "reason_code": reason_code,
+        }
+
+    def post_credit(self, *, cents: int, source: str, tx_id: str, booked_on: date, reason: str = "") -> None:
+        if cents <= 0:
+            raise TenancyError(f"amount: {cents} cents is not a positive credit")
+        self._check_new_tx(source, tx_id)
+        self._credit_posted(cents=cents, source=source, tx_id=tx_id, booked_on=booked_on, reason=reason)
+
+    @event("CreditPosted")
+    def _credit_posted(self, cents: int, source: str, tx_id: str, booked_on: date, reason: str) -> None:
+        self.credited += cents
+        self.transactions[f"{source}/{tx_id}"] = {"kind": "CREDIT", "cents": cents, "booked_on": booked_on}
+
+    # ------------------------------------------------------------------ worry
+    def raise_worry(self, *, reason: str, on: date, by: str, rule: str = "STAFF") -> None:
+        if self.worry:
+            return
+        self._worry_raised(reason=reason, on=on, by=by, rule=rule)
+
+    @event("WorryFlagRaised")
+    def _worry_raised(self, reason: str, on: date, by: str, rule: str) -> None:
+        self.worry = True
+        self.worry_reason = reason
+
+    def lift_worry(self, *, reason: str, on: date, by: str) -> None:
+        if not self.worry:
+            raise TenancyError(f"tenancy {self.ref} has no worry flag to lift")
+        self._worry_lifted(reason=reason, on=on, by=by)
+
+    @event("WorryFlagLifted")
+    def _worry_lifted(self, reason: str, on: date, by: str) -> None:
+        self.worry = False
+        self.worry_reason = None
+
+    # ------------------------------------------------------------------ cases
+    def link_case(self, case_id: uuid.UUID, *, on: date) -> None:
+        if self.open_case_id is not None:
+            raise TenancyError(f"tenancy {self.ref} already has an open case")
+        self._case_linked(case_id=case_id, on=on)
+
+    @event("CaseLinked")
+    def _case_linked(self, case_id: uuid.UUID, on: date) -> None:
+        self.open_case_id = case_id
+        self.case_ids.append(case_id)
+
+    def unlink_case(self, case_id: uuid.UUID, *, on: date) -> None:
+        if self.open_case_id != case_id:
+            return
+        self._case_unlinked(case_id=case_id, on=on)
+
+    @event("CaseUnlinked")
+    def _case_unlinked(self, case_id: uuid.UUID, on: date) -> None:
+        self.open_case_id = None
+        self.last_case_closed_on = on
+
+    # -------------------------------------------------------------------- end
+    def end(self, *, on: date, reason: str, by: str) -> None:
+        self._check_open()
+        self._ended(on=on, reason=reason, by=by)
+
+    @event("Ended")
+    def _ended(self, on: date, reason: str, by: str) -> None:
+        self.ended_on = on
+        self.end_reason = reason
