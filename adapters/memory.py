@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 import attrs
 
@@ -29,7 +29,7 @@ class FixedClock:
         return self.day
 
     def now(self) -> datetime:
-        return datetime.combine(self.day, time(12, 0), tzinfo=timezone.utc)
+        return datetime.combine(self.day, time(12, 0), tzinfo=UTC)
 
     def advance(self, days: int = 1) -> None:
         from datetime import timedelta
@@ -42,7 +42,7 @@ class SystemClock:
         return datetime.now().date()
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 @attrs.define

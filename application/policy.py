@@ -19,7 +19,7 @@ class PolicyError(ValueError):
     """The policy file is invalid; the message names the key."""
 
 
-ADAPTER_SECTIONS = ("letters", "telephony", "signals", "simulation")
+ADAPTER_SECTIONS = ("letters", "telephony", "signals", "simulation", "ledger")
 
 
 @attrs.frozen

@@ -52,6 +52,11 @@ TABLES: dict[str, list[tuple[str, str]]] = {
     ],
     "tenancy_keys": [("tenancy_id", "TEXT PRIMARY KEY"), ("key", "BLOB")],
     "erasures": [("tenancy_id", "TEXT PRIMARY KEY"), ("erased_on", "TEXT"), ("by", "TEXT")],
+    "suspense": [
+        ("item_id", "TEXT PRIMARY KEY"), ("statement_id", "TEXT"), ("booked_on", "TEXT"), ("cents", "BIGINT"),
+        ("credit_debit", "TEXT"), ("reason", "TEXT"), ("refs", "TEXT"), ("status", "TEXT"),
+        ("assigned_ref", "TEXT"), ("assigned_by", "TEXT"),
+    ],
 }
 EXTRA_DDL = [
     "CREATE UNIQUE INDEX IF NOT EXISTS ledger_tx_pk ON ledger_tx (source, tx_id)",

@@ -1,0 +1,153 @@
+"""Shared CLI plumbing: the runtime (store, actor, output mode), errors, parsing.
+
+Every command: parse -> call the application -> print. Bad input gives one clear
+line naming the field and value, exit code 2, no traceback, nothing written.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable
+from datetime import date
+from functools import update_wrapper
+from typing import Any, TypeVar
+
+import click
+
+from domain.values import Actor, InvalidValue, Money, Role
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Runtime:
+    def __init__(self, db: str | None, policy: str | None, actor: str | None, out: str | None):
+        self.db = db
+        self.policy = policy
+        self.actor_text = actor
+        self.out = out
+        self._app: Any = None
+        self.overrides: dict[str, Any] = {}
+
+    @property
+    def actor(self) -> Actor:
+        text = self.actor_text or os.environ.get("VANGNET_ACTOR")
+        if not text:
+            return Actor(Role.ADMIN, _login())
+        try:
+            return Actor.parse(text)
+        except InvalidValue as e:
+            raise click.UsageError(str(e)) from None
+
+    def settings(self) -> Any:
+        from adapters.bootstrap import Settings
+
+        return Settings.from_env(db=self.db, policy_path=self.policy, out_dir=self.out)
+
+    @property
+    def app(self) -> Any:
+        if self._app is None:
+            from adapters.bootstrap import ConfigError, build
+            from application.policy import PolicyError
+
+            try:
+                self._app = build(self.settings(), **self.overrides)
+            except (ConfigError, PolicyError) as e:
+                fail(str(e))
+        return self._app
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return "local"
+
+
+pass_runtime = click.make_pass_decorator(Runtime)
+
+
+def fail(message: str, code: int = 2) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def guarded(fn: F) -> F:
+    """Turn domain and application errors into one clear line and exit code 2."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from application.access import AccessDenied
+        from application.ledger_types import ImportRefused
+        from application.service import CommandError, ConcurrencyConflict, NotFound
+
+        try:
+            return fn(*args, **kwargs)
+        except (CommandError, NotFound, InvalidValue, ConcurrencyConflict) as e:
+            fail(str(e).strip("'\""))
+        except AccessDenied as e:
+            fail(f"access denied: {e}", 3)
+        except ImportRefused as e:
+            for err in e.errors:
+                click.echo(f"error: {err}", err=True)
+            fail(str(e))
+
+    return update_wrapper(wrapper, fn)  # type: ignore[return-value]
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, sort_keys=True, default=str, ensure_ascii=False))
+
+
+# ----------------------------------------------------------------- parsing
+
+
+def parse_money(value: str, field: str = "amount") -> int:
+    try:
+        return Money.parse(value, field=field).cents
+    except InvalidValue as e:
+        raise click.BadParameter(str(e).split(": ", 1)[-1], param_hint=f"--{field}") from None
+
+
+class DateType(click.ParamType):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not a date like 2026-02-03", param, ctx)
+
+
+class MoneyType(click.ParamType):
+    name = "AMOUNT"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        if isinstance(value, int):
+            return value
+        try:
+            return Money.parse(str(value), field=param.name if param else "amount").cents
+        except InvalidValue:
+            self.fail(f"{value!r} is not an amount like 650.00 or 650,00", param, ctx)
+
+
+class YesNo(click.ParamType):
+    name = "yes|no"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> bool:
+        if isinstance(value, bool):
+            return value
+        v = str(value).strip().lower()
+        if v in ("yes", "y", "ja", "true", "1"):
+            return True
+        if v in ("no", "n", "nee", "false", "0"):
+            return False
+        self.fail(f"{value!r} is not yes or no", param, ctx)
+
+
+DATE = DateType()
+MONEY = MoneyType()
+YES_NO = YesNo()

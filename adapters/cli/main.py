@@ -1,0 +1,458 @@
+"""``vangnet``: the command line of the preventive rent-arrears practice."""
+
+from __future__ import annotations
+
+import importlib
+from datetime import date
+from typing import Any
+
+import click
+
+from adapters.cli.common import (
+    DATE,
+    MONEY,
+    YES_NO,
+    Runtime,
+    echo_json,
+    fail,
+    guarded,
+    pass_runtime,
+)
+
+HELP = """Vangnet: prevent rent arrears and evictions, the Woonconcept way.
+
+\b
+Store: --db PATH (SQLite file, default ./vangnet.db, or VANGNET_DB), or a
+postgresql://user@host:5432/db URL.
+Actor: --as ROLE:ID or VANGNET_ACTOR (roles: officer, team_lead, letting,
+auditor, system). With no actor configured, a single-user installation runs as
+the local administrator admin:<login name>, with every right.
+"""
+
+
+@click.group(help=HELP)
+@click.option("--db", metavar="TARGET", help="SQLite path or postgresql:// URL [env VANGNET_DB]")
+@click.option("--policy", metavar="FILE", help="TOML policy file [env VANGNET_POLICY]")
+@click.option("--as", "actor", metavar="ROLE:ID", help="who runs the command [env VANGNET_ACTOR]")
+@click.option("--out", metavar="DIR", help="folder for letters, signals, call lists [env VANGNET_OUT]")
+@click.version_option(package_name="vangnet")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, policy: str | None, actor: str | None, out: str | None) -> None:
+    ctx.obj = Runtime(db, policy, actor, out)
+
+
+# ----------------------------------------------------------------- tenancy
+
+
+@cli.group()
+def tenancy() -> None:
+    """Tenancies: start, intake, due day, ledger, show."""
+
+
+@tenancy.command("start")
+@click.argument("ref")
+@click.option("--rent", required=True, type=MONEY, help="monthly rent, e.g. 650.00")
+@click.option("--start", "start_date", required=True, type=DATE)
+@click.option("--due-day", type=click.IntRange(1, 31), default=None)
+@click.option("--name", default=None)
+@click.option("--phone", default=None)
+@click.option("--address", default=None)
+@click.option("--iban", default=None)
+@click.option("--municipality", default=None)
+@pass_runtime
+@guarded
+def tenancy_start(rt: Runtime, ref: str, rent: int, start_date: date, due_day: int | None, name: str | None,
+                  phone: str | None, address: str | None, iban: str | None, municipality: str | None) -> None:
+    """Start tenancy REF (contact details go to the contact directory, never to events)."""
+    from application.ports import Contact
+
+    if iban:
+        from schwifty import IBAN
+        from schwifty.exceptions import SchwiftyException
+
+        try:
+            iban = str(IBAN(iban).compact)
+        except SchwiftyException:
+            fail("iban: the given IBAN is not valid (checksum or format)")
+    contact = None
+    if any((name, phone, address, iban, municipality)):
+        contact = Contact(tenancy_id=None, name=name, phone=phone, address=address,  # type: ignore[arg-type]
+                          iban=iban, municipality=municipality)
+    rt.app.start_tenancy(rt.actor, ref, rent_cents=rent, start_date=start_date, due_day=due_day, contact=contact)
+    click.echo(f"tenancy {ref} started")
+
+
+@tenancy.command("intake")
+@click.argument("ref")
+@click.option("--debt-counselling", required=True, type=YES_NO)
+@click.option("--garnishment", required=True, type=YES_NO)
+@click.option("--financial-administration", required=True, type=YES_NO)
+@click.option("--benefit-pay-day", type=click.IntRange(1, 28), default=None)
+@click.option("--consent-partners", type=YES_NO, default=False)
+@click.option("--date", "on", type=DATE, default=None)
+@pass_runtime
+@guarded
+def tenancy_intake(rt: Runtime, ref: str, debt_counselling: bool, garnishment: bool, financial_administration: bool,
+                   benefit_pay_day: int | None, consent_partners: bool, on: date | None) -> None:
+    """Record the intake signal questions of REF, as given."""
+    from domain.values import IntakeAnswers
+
+    answers = IntakeAnswers(debt_counselling, garnishment, financial_administration, benefit_pay_day,
+                            consent_partners)
+    t = rt.app.record_intake(rt.actor, ref, answers, on=on)
+    profile = "prevention profile assigned" if t.profile_active else "no prevention profile"
+    proposed = f"; proposed due day {t.proposed_due_day}" if t.proposed_due_day else ""
+    click.echo(f"intake of {ref} recorded: {profile}{proposed}")
+
+
+@tenancy.command("agree-due-day")
+@click.argument("ref")
+@click.option("--day", required=True, type=click.IntRange(1, 31))
+@click.option("--reason", required=True)
+@click.option("--date", "on", type=DATE, default=None)
+@pass_runtime
+@guarded
+def tenancy_agree_due_day(rt: Runtime, ref: str, day: int, reason: str, on: date | None) -> None:
+    """Record an agreed rent due day for REF."""
+    rt.app.agree_due_day(rt.actor, ref, day=day, reason=reason, on=on)
+    click.echo(f"due day of {ref} is now {day}")
+
+
+@tenancy.command("charge")
+@click.argument("ref")
+@click.option("--period", required=True, help="yyyy-mm")
+@click.option("--amount", required=True, type=MONEY)
+@click.option("--tx", default=None, help="transaction id (default REF/rent-PERIOD)")
+@pass_runtime
+@guarded
+def tenancy_charge(rt: Runtime, ref: str, period: str, amount: int, tx: str | None) -> None:
+    """Charge a month's rent to REF."""
+    from domain.values import Period
+
+    rt.app.charge_rent(rt.actor, ref, period=Period.parse(period), cents=amount, tx_id=tx)
+    click.echo(f"charged {period} to {ref}")
+
+
+@tenancy.command("pay")
+@click.argument("ref")
+@click.option("--amount", required=True, type=MONEY)
+@click.option("--date", "on", required=True, type=DATE)
+@click.option("--tx", required=True, help="transaction id")
+@pass_runtime
+@guarded
+def tenancy_pay(rt: Runtime, ref: str, amount: int, on: date, tx: str) -> None:
+    """Record a payment by REF."""
+    report = rt.app.pay(rt.actor, ref, cents=amount, booked_on=on, tx_id=tx)
+    click.echo("payment already recorded (skipped)" if report.skipped else f"payment {tx} recorded for {ref}")
+
+
+@tenancy.command("show")
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True)
+@pass_runtime
+@guarded
+def tenancy_show(rt: Runtime, ref: str, as_json: bool) -> None:
+    """Show REF: profile, due day, balance, arrears, cases."""
+    view = rt.app.tenancy_view(rt.actor, ref)
+    if as_json:
+        echo_json(view)
+        return
+    p = view["prevention_profile"]
+    click.echo(f"tenancy {view['ref']}  rent {view['rent']}  due day {view['due_day']}"
+               + (f"  (proposed {view['proposed_due_day']})" if view["proposed_due_day"] else ""))
+    click.echo(f"prevention profile: {'yes' if p['active'] else 'no'}"
+               + (f" ({', '.join(p['reasons'])})" if p["active"] and isinstance(p["reasons"], list) else ""))
+    click.echo(f"worry flag: {'yes' if view['worry']['active'] else 'no'}")
+    click.echo(f"balance {view['balance']}  unpaid since {view['unpaid_since'] or '-'}")
+    for a in view["arrears"]:
+        click.echo(f"  {a['period']}  {a['amount']}  due {a['due_date']}")
+    if view["open_case_id"]:
+        click.echo(f"open case {view['open_case_id']}")
+
+
+def _simple_tenancy_command(name: str, method: str, doc: str) -> None:
+    @tenancy.command(name, help=doc)
+    @click.argument("ref")
+    @click.option("--reason", required=True)
+    @click.option("--date", "on", type=DATE, default=None)
+    @pass_runtime
+    @guarded
+    def cmd(rt: Runtime, ref: str, reason: str, on: date | None) -> None:
+        getattr(rt.app, method)(rt.actor, ref, reason=reason, on=on)
+        click.echo(f"{name}: {ref} done")
+
+
+_simple_tenancy_command("assign-profile", "assign_profile", "Assign a prevention profile to REF, with a reason.")
+_simple_tenancy_command("lift-profile", "lift_profile", "Lift the prevention profile of REF (team lead).")
+_simple_tenancy_command("raise-worry", "raise_worry", "Flag REF as a concern (worry track).")
+_simple_tenancy_command("lift-worry", "lift_worry", "Lift the worry flag of REF.")
+
+
+@tenancy.command("end")
+@click.argument("ref")
+@click.option("--date", "on", required=True, type=DATE)
+@click.option("--reason", required=True)
+@pass_runtime
+@guarded
+def tenancy_end(rt: Runtime, ref: str, on: date, reason: str) -> None:
+    """End tenancy REF (final account closes its case)."""
+    rt.app.end_tenancy(rt.actor, ref, on=on, reason=reason)
+    click.echo(f"tenancy {ref} ended on {on}")
+
+
+# -------------------------------------------------------------------- case
+
+
+@cli.group()
+def case() -> None:
+    """Arrears cases: show, list, record contacts and agreements."""
+
+
+@case.command("show")
+@click.argument("case_id")
+@click.option("--json", "as_json", is_flag=True)
+@pass_runtime
+@guarded
+def case_show(rt: Runtime, case_id: str, as_json: bool) -> None:
+    """Show a case with every step and the rule that fired."""
+    view = rt.app.case_view(rt.actor, case_id)
+    if as_json:
+        echo_json(view)
+        return
+    click.echo(f"case {view['case_id']}  tenancy {view['tenancy_ref']}  track {view['track']}  {view['status']}")
+    click.echo(f"opened {view['opened_on']} (due {view['due_date']})  arrears {view['arrears']}")
+    for s in view["steps"]:
+        click.echo(f"  {s['on']}  {s['rule']:<20} {s['action_id']}")
+    for c in view["contacts"]:
+        click.echo(f"  {c['on']}  contact {c['channel']}: {c['outcome']} ({c['by']})")
+
+
+@case.command("list")
+@click.option("--open", "open_only", is_flag=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_runtime
+@guarded
+def case_list(rt: Runtime, open_only: bool, as_json: bool) -> None:
+    """List cases from the read model."""
+    rows = rt.app.list_cases(rt.actor, open_only=open_only)
+    if as_json:
+        echo_json(rows)
+        return
+    for r in rows:
+        click.echo(f"{r['case_id']}  {r['ref']:<10} {r['track']:<10} {r['status']:<6} opened {r['opened_on']}")
+
+
+def _case_id_arg(f: Any) -> Any:
+    return click.argument("case_id")(f)
+
+
+@case.command("contact")
+@_case_id_arg
+@click.option("--channel", required=True, type=click.Choice(["phone", "home_visit"]))
+@click.option("--outcome", required=True, type=click.Choice(["reached", "no_answer", "not_home", "refused"]))
+@click.option("--promise-date", type=DATE, default=None)
+@click.option("--needs-help", is_flag=True)
+@click.option("--date", "on", type=DATE, default=None)
+@pass_runtime
+@guarded
+def case_contact(rt: Runtime, case_id: str, channel: str, outcome: str, promise_date: date | None,
+                 needs_help: bool, on: date | None) -> None:
+    """Record an officer's contact attempt (and a promise to pay)."""
+    from domain.values import Channel, Outcome
+
+    rt.app.record_contact(rt.actor, case_id, channel=Channel(channel), outcome=Outcome(outcome), on=on,
+                          promise_date=promise_date, needs_help=needs_help)
+    click.echo(f"contact recorded on case {case_id}")
+
+
+@case.command("refer")
+@_case_id_arg
+@click.option("--partner", required=True, type=click.Choice(["welfare", "gkb", "budget_coach", "schuldhulpmaatje"]))
+@click.option("--consent", required=True, type=YES_NO)
+@click.option("--date", "on", type=DATE, default=None)
+@pass_runtime
+@guarded
+def case_refer(rt: Runtime, case_id: str, partner: str, consent: bool, on: date | None) -> None:
+    """Refer the tenant to a partner (needs consent)."""
+    from domain.values import Partner
+
+    rt.app.refer(rt.actor, case_id, partner=Partner(partner), consent=consent, on=on)
+    click.echo(f"referral to {partner} recorded")
+
+
+@case.command("referral-result")
+@_case_id_arg
+@click.option("--partner", required=True, type=click.Choice(["welfare", "gkb", "budget_coach", "schuldhulpmaatje"]))
+@click.option("--accepted/--declined", required=True)
+@click.option("--date", "on", type=DATE, default=None)
+@pass_runtime
+@guarded
+def case_referral_result(rt: Runtime, case_id: str, partner: str, accepted: bool, on: date | None) -> None:
+    """Record whether a referral was accepted (debt counselling pauses collection)."""
+    from domain.values import Partner
+
+    method = rt.app.accept_referral if accepted else rt.app.decline_referral
+    method(rt.actor, case_id, partner=Partner(partner), on=on)
+    click.echo(f"referral to {partner} {'accepted' if accepted else 'declined'}")
+
+
+@case.command("arrange")
+@_case_id_arg
+@click.option("--instalments", required=True, type=click.IntRange(1, 60))
+@click.option("--first-date", required=True, type=DATE)
+@click.option("--amount", type=MONEY, default=None, help="total to arrange (default: the arrears)")
+@click.option("--date", "on", type=DATE, default=None)
+@pass_runtime
+@guarded
+def case_arrange(rt: Runtime, case_id: str, instalments: int, first_date: date, amount: int | None,
+                 on: date | None) -> None:
+    """Agree a payment arrangement in monthly instalments."""
+    rt.app.agree_arrangement(rt.actor, case_id, instalments=instalments, first_date=first_date, on=on,
+                             amount_cents=amount)
+    click.echo(f"arrangement of {instalments} instalments agreed")
+
+
+@case.command("object-to-signal")
+@_case_id_arg
+@click.option("--date", "on", type=DATE, default=None)
+@pass_runtime
+@guarded
+def case_object(rt: Runtime, case_id: str, on: date | None) -> None:
+    """Record the tenant's objection to the municipal signal."""
+    rt.app.object_to_signal(rt.actor, case_id, on=on)
+    click.echo("objection recorded: no municipal signal will be sent")
+
+
+@case.command("approve-bailiff")
+@_case_id_arg
+@click.option("--date", "on", type=DATE, default=None)
+@pass_runtime
+@guarded
+def case_bailiff(rt: Runtime, case_id: str, on: date | None) -> None:
+    """Approve the bailiff hand-over of an eligible case (team lead)."""
+    rt.app.approve_bailiff(rt.actor, case_id, on=on)
+    click.echo("bailiff hand-over approved")
+
+
+@case.command("decide-legal-action")
+@_case_id_arg
+@click.option("--by", "by_name", default=None, help="staff id (default: the actor's id)")
+@click.option("--reason", required=True)
+@click.option("--date", "on", type=DATE, default=None)
+@pass_runtime
+@guarded
+def case_legal(rt: Runtime, case_id: str, by_name: str | None, reason: str, on: date | None) -> None:
+    """Record a legal-action decision; filing needs two different team leads."""
+    from domain.values import Actor
+
+    actor = rt.actor
+    if by_name and by_name != actor.id:
+        if actor.role.value != "admin":
+            fail(f"by: {by_name!r} differs from the actor {actor}; decide as yourself")
+        actor = Actor(actor.role, by_name)
+    case_ = rt.app.decide_legal_action(actor, case_id, reason=reason, on=on)
+    state = "approved by two people" if case_.legal_action_approved else "needs a second, different decision"
+    click.echo(f"legal-action decision recorded; {state}")
+
+
+# --------------------------------------------------------------- day, worklist
+
+
+@cli.group()
+def day() -> None:
+    """The daily run of the playbook."""
+
+
+@day.command("run")
+@click.option("--date", "on", required=True, type=DATE)
+@click.option("--through", type=DATE, default=None)
+@click.option("--json", "as_json", is_flag=True)
+@pass_runtime
+@guarded
+def day_run(rt: Runtime, on: date, through: date | None, as_json: bool) -> None:
+    """Run the playbook for DATE (and each day through --through); skipped days are caught up."""
+    from application import daily_run
+
+    if through is not None and through < on:
+        fail(f"through: {through} is before --date {on}")
+    reports = daily_run.run(rt.app, on, through=through)
+    if as_json:
+        echo_json([r.as_dict() for r in reports])
+        return
+    for r in reports:
+        acts = ", ".join(f"{k} {v}" for k, v in sorted(r.actions.items())) or "nothing due"
+        click.echo(f"{r.day}: opened {r.cases_opened}, checked {r.cases_evaluated}; {acts}")
+        for e in r.errors:
+            click.echo(f"  warning: {e}", err=True)
+
+
+@cli.command("worklist")
+@click.option("--date", "on", type=DATE, default=None)
+@click.option("--json", "as_json", is_flag=True)
+@pass_runtime
+@guarded
+def worklist(rt: Runtime, on: date | None, as_json: bool) -> None:
+    """Officer tasks due, by priority (track, days late, amount), with reason and case."""
+    day_ = on or rt.app.today()
+    rows = rt.app.worklist(rt.actor, day_)
+    if as_json:
+        echo_json(rows)
+        return
+    if not rows:
+        click.echo("no tasks due")
+    for r in rows:
+        click.echo(f"{r['due_on']}  {r['track']:<10} {r['ref']:<10} {r['kind']:<20} {r['rule']:<18} "
+                   f"{r['days_late']:>3}d late  case {r['case_id']}")
+
+
+@cli.group()
+def policy() -> None:
+    """The playbook policy (defaults from PLAYBOOK.md, overridden by a TOML file)."""
+
+
+@policy.command("show")
+@click.option("--json", "as_json", is_flag=True)
+@pass_runtime
+def policy_show(rt: Runtime, as_json: bool) -> None:
+    """Print the effective policy."""
+    import os
+
+    from application.policy import PolicyError, load_policy, policy_as_dict
+
+    try:
+        pf = load_policy(rt.policy or os.environ.get("VANGNET_POLICY") or None)
+    except PolicyError as e:
+        fail(str(e))
+    data = policy_as_dict(pf)
+    if as_json:
+        echo_json(data)
+        return
+    for section, values in data.items():
+        click.echo(f"[{section}]")
+        for k, v in (values or {}).items():
+            click.echo(f"{k} = {v!r}".replace("'", '"').replace("True", "true").replace("False", "false"))
+        click.echo()
+
+
+# ---------------------------------------------------- plug-in command groups
+
+for _module in (
+    "adapters.cli.ledger",
+    "adapters.cli.privacy",
+    "adapters.cli.telephony",
+    "adapters.cli.letters",
+    "adapters.cli.audit",
+    "adapters.cli.simulate",
+):
+    try:
+        _mod = importlib.import_module(_module)
+    except ModuleNotFoundError as _e:
+        if _e.name != _module:
+            raise
+        continue
+    for _cmd in getattr(_mod, "COMMANDS", []):
+        cli.add_command(_cmd)
+
+
+def main() -> None:  # pragma: no cover
+    cli()

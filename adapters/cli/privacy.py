@@ -1,0 +1,58 @@
+"""``vangnet privacy``: erasure and retention of personal data."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import click
+
+from adapters.cli.common import DATE, Runtime, echo_json, guarded, pass_runtime
+
+
+@click.group()
+def privacy() -> None:
+    """Erase personal data; list tenancies past their retention period."""
+
+
+@privacy.command("erase")
+@click.argument("ref")
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+@pass_runtime
+@guarded
+def privacy_erase(rt: Runtime, ref: str, yes: bool) -> None:
+    """Delete REF's contact details and sealing key: intake answers become unreadable,
+    the financial history and case steps stay auditable."""
+    if not yes and not click.confirm(f"erase the personal data of tenancy {ref}?", default=False):
+        raise SystemExit(1)
+    rt.app.erase_personal_data(rt.actor, ref)
+    click.echo(f"personal data of tenancy {ref} erased")
+
+
+@privacy.command("due")
+@click.option("--date", "on", type=DATE, default=None)
+@click.option("--json", "as_json", is_flag=True)
+@pass_runtime
+@guarded
+def privacy_due(rt: Runtime, on: date | None, as_json: bool) -> None:
+    """Tenancies ended and settled longer ago than the retention period (policy)."""
+    app = rt.app
+    app.access.check(rt.actor, "read")
+    day = on or app.today()
+    keep = timedelta(days=app.policy.retention_days_after_end)
+    rows = []
+    for r in app.store.tenancy_rows():
+        if r["ended_on"] is None or r["balance_cents"] > app.policy.tolerance_cents:
+            continue
+        ended = date.fromisoformat(r["ended_on"])
+        if ended + keep <= day and app.store.key(__import__("uuid").UUID(r["tenancy_id"])) is not None:
+            rows.append({"ref": r["ref"], "ended_on": r["ended_on"], "due_since": (ended + keep).isoformat()})
+    if as_json:
+        echo_json(rows)
+        return
+    if not rows:
+        click.echo("no tenancy is past its retention period")
+    for r in rows:
+        click.echo(f"{r['ref']}  ended {r['ended_on']}  erase due since {r['due_since']}")
+
+
+COMMANDS = [privacy]
