@@ -96,6 +96,46 @@ def store_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+def _key_check(key: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(b"vangnet-cipher-check:" + key.encode()).hexdigest()[:32]
+
+
+def check_key_format(key: str) -> None:
+    import base64
+    import binascii
+
+    try:
+        raw = base64.b64decode(key, validate=True)
+    except (binascii.Error, ValueError):
+        raise ConfigError("cipher_key: VANGNET_CIPHER_KEY is not base64") from None
+    if len(raw) not in (16, 24, 32):
+        raise ConfigError(f"cipher_key: VANGNET_CIPHER_KEY decodes to {len(raw)} bytes; 16, 24 or 32 expected")
+
+
+def check_cipher(store: SqlStore, key: str | None) -> None:
+    """Never a silent plaintext write into an encrypted store, nor a write with the wrong key.
+
+    The first use records whether the store is encrypted (and a check value of the
+    key, not the key); later opens must agree."""
+    from application.store import Upsert
+
+    recorded = store.get_meta("cipher")
+    if recorded is None:
+        if store.count_events() and key is not None:
+            raise ConfigError("cipher_key: this store holds plaintext events; it cannot be switched to encryption "
+                              "in place (export and import into a new store)")
+        store.apply([Upsert("meta", ("key",), {"key": "cipher", "value": _key_check(key) if key else "none"})])
+        return
+    if recorded == "none" and key is not None:
+        raise ConfigError("cipher_key: this store is not encrypted; remove VANGNET_CIPHER_KEY or use a new store")
+    if recorded != "none" and key is None:
+        raise ConfigError("cipher_key: this store is encrypted; VANGNET_CIPHER_KEY is missing")
+    if recorded != "none" and key is not None and recorded != _key_check(key):
+        raise ConfigError("cipher_key: VANGNET_CIPHER_KEY is not the key this store was encrypted with")
+
+
 def redact_url(url: str) -> str:
     u = urlparse(url)
     if u.password:
@@ -115,6 +155,8 @@ def build(
 ) -> Vangnet:
     settings = settings or Settings()
     pf = policy or load_policy(settings.policy_path)
+    if settings.cipher_key is not None:
+        check_key_format(settings.cipher_key)
     env = store_env(settings)
     # Our env wins over the process environment for store settings.
     saved = {k: os.environ.pop(k) for k in list(os.environ) if k in env or k.startswith(("POSTGRES_", "SQLITE_"))}
@@ -130,6 +172,7 @@ def build(
         os.environ.update(saved)
     dialect = "postgres" if settings.db.startswith(("postgresql://", "postgres://")) else "sqlite"
     store = SqlStore(app.recorder, dialect)
+    check_cipher(store, settings.cipher_key)
     out = Path(settings.out_dir)
     app.attach(
         store=store,

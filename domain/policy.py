@@ -44,6 +44,6 @@ class Policy:
     minutes_home_visit: int = 60
     minutes_robocall: int = 0
     # privacy
-    retention_days_after_end: int = 730
+    retention_months_after_end: int = 24
     # recheck a waiting case at least this often
     max_days_between_checks: int = 7

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
+from uuid import UUID
 
 import click
 
 from adapters.cli.common import DATE, Runtime, echo_json, guarded, pass_runtime
+from domain.calendar import add_months
 
 
 @click.group()
@@ -38,14 +40,14 @@ def privacy_due(rt: Runtime, on: date | None, as_json: bool) -> None:
     app = rt.app
     app.access.check(rt.actor, "read")
     day = on or app.today()
-    keep = timedelta(days=app.policy.retention_days_after_end)
     rows = []
     for r in app.store.tenancy_rows():
         if r["ended_on"] is None or r["balance_cents"] > app.policy.tolerance_cents:
             continue
         ended = date.fromisoformat(r["ended_on"])
-        if ended + keep <= day and app.store.key(__import__("uuid").UUID(r["tenancy_id"])) is not None:
-            rows.append({"ref": r["ref"], "ended_on": r["ended_on"], "due_since": (ended + keep).isoformat()})
+        due = add_months(ended, app.policy.retention_months_after_end)
+        if due <= day and app.store.key(UUID(r["tenancy_id"])) is not None:
+            rows.append({"ref": r["ref"], "ended_on": r["ended_on"], "due_since": due.isoformat()})
     if as_json:
         echo_json(rows)
         return

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from uuid import UUID
 
-from application.ports import Clock, ContactDirectory
+from application.ports import ContactDirectory
 
 from .numbers import InvalidNumber, can_call, can_sms, normalise
 from .window import AMSTERDAM

@@ -24,13 +24,16 @@ ROBOCALL_SCRIPT_NL = (
     "Toets 2 als u een medewerker wilt spreken."
 )
 
-SMS_CONFIRMATION_NL = "Dank u wel. U ontvangt de betaalgegevens zo snel mogelijk per sms. Tot ziens."
+SMS_CONFIRMATION_NL = (
+    "Dank u wel. U ontvangt de betaalgegevens zo snel mogelijk per sms. Tot ziens."
+)
 TRANSFER_NL = "Een moment alstublieft, u wordt doorverbonden met een medewerker."
 NO_AGENT_NL = (
-    "Er is op dit moment geen medewerker beschikbaar. Wij nemen zelf contact met u op. "
-    "Tot ziens."
+    "Er is op dit moment geen medewerker beschikbaar. Wij nemen zelf contact met u op. Tot ziens."
 )
-GOODBYE_NO_INPUT_NL = "Wij hebben geen keuze ontvangen. Wij nemen later contact met u op. Tot ziens."
+GOODBYE_NO_INPUT_NL = (
+    "Wij hebben geen keuze ontvangen. Wij nemen later contact met u op. Tot ziens."
+)
 # left on a voicemail box: who called, nothing about money
 VOICEMAIL_NL = (
     "Goedendag. Dit is een automatisch bericht van uw woningcorporatie. "

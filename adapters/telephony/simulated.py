@@ -25,7 +25,6 @@ from application.ports import (
     SmsRequest,
     TelephonyFact,
 )
-
 from domain.calendar import is_business_day
 
 from ._common import OUTSIDE_WINDOW, normalise_opt_out, resolve_number

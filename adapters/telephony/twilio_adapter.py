@@ -31,7 +31,6 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
 from socketserver import ThreadingMixIn
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
@@ -286,7 +285,9 @@ class TwilioTelephony:
                     continue
                 self._calls[aid] = call.sid
                 placed += 1
-        except (TwilioRestException, ValueError):  # pragma: no cover - handled above
+        except ValueError:  # a programming error (bad window...), not an outage
+            if facts:
+                self.sink.record_facts(facts)
             raise
         except Exception as exc:
             if facts:
@@ -295,9 +296,7 @@ class TwilioTelephony:
                 f"campaign {campaign_id}: Twilio could not be reached ({type(exc).__name__}) "
                 f"after {placed} of {len(requests)} calls; placing it again skips the placed ones"
             ) from None
-        log.info(
-            "campaign %s: %d calls placed, %d not dialled", campaign_id, placed, len(facts)
-        )
+        log.info("campaign %s: %d calls placed, %d not dialled", campaign_id, placed, len(facts))
         if facts:
             self.sink.record_facts(facts)
 
@@ -310,7 +309,11 @@ class TwilioTelephony:
         try:
             self.client.calls(sid).update(status="canceled")
         except TwilioRestException as exc:
-            log.info("attempt %s: not cancelled, the call is past ringing (error %s)", attempt_id, exc.code)
+            log.info(
+                "attempt %s: not cancelled, the call is past ringing (error %s)",
+                attempt_id,
+                exc.code,
+            )
 
     # -------------------------------------------------------------------- SMS
 
@@ -347,7 +350,9 @@ class TwilioTelephony:
         )
         if reason is not None or e164 is None:
             self._messages[mid] = ""
-            self.sink.record_facts([self._sms_fact(mid, FactKind.SMS_FAILED, reason or "no_number")])
+            self.sink.record_facts(
+                [self._sms_fact(mid, FactKind.SMS_FAILED, reason or "no_number")]
+            )
             return
         try:
             sent = self.client.messages.create(
@@ -689,7 +694,3 @@ def serve(app: Callable, host: str = "127.0.0.1", port: int = 8080) -> None:
             server.serve_forever()
         except KeyboardInterrupt:  # pragma: no cover - interactive stop
             pass
-
-
-def _now() -> datetime:  # pragma: no cover - convenience for callers
-    return SystemClock().now()

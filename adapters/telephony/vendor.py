@@ -149,7 +149,9 @@ class VendorTelephony:
         self.sink = sink
         self.opt_out = normalise_opt_out(opt_out)
         self.clock = clock or SystemClock()
-        self.state_dir = Path(state_dir) if state_dir is not None else self.outbox / ".vangnet-state"
+        self.state_dir = (
+            Path(state_dir) if state_dir is not None else self.outbox / ".vangnet-state"
+        )
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.file_mode = file_mode
         self.not_dialled: list[TelephonyFact] = []
@@ -269,7 +271,11 @@ class VendorTelephony:
                     io.StringIO(path.read_text(encoding="utf-8"), newline=""), delimiter=";"
                 )
                 existing = [r for r in reader if r]
-                rows = existing[1:] if existing and existing[0] == list(CANCELLATION_COLUMNS) else existing
+                rows = (
+                    existing[1:]
+                    if existing and existing[0] == list(CANCELLATION_COLUMNS)
+                    else existing
+                )
                 if any(r and r[0] == attempt_id for r in rows):
                     return
             rows.append([attempt_id, self.clock.now().isoformat(timespec="seconds")])
@@ -395,7 +401,12 @@ def parse_results(name: str, data: bytes) -> tuple[list[TelephonyFact], list[Row
         if not row or all(not v.strip() for v in row):
             continue  # blank line
         if len(row) != len(columns):
-            err(line, "(row)", f"{len(row)} fields", f"expected {len(columns)} fields separated by ';'")
+            err(
+                line,
+                "(row)",
+                f"{len(row)} fields",
+                f"expected {len(columns)} fields separated by ';'",
+            )
             continue
         rec = {c: v.strip() for c, v in zip(columns, row, strict=True)}
         before = len(errors)
@@ -427,7 +438,12 @@ def parse_results(name: str, data: bytes) -> tuple[list[TelephonyFact], list[Row
             allowed = DETAILS.get(kind)
             if allowed is not None:
                 if detail not in allowed:
-                    err(line, "detail", detail, f"for {kind.value} one of {', '.join(sorted(allowed))}")
+                    err(
+                        line,
+                        "detail",
+                        detail,
+                        f"for {kind.value} one of {', '.join(sorted(allowed))}",
+                    )
             elif not _FREE_DETAIL.match(detail):
                 err(line, "detail", detail, "lower-case code or key digits expected")
 
@@ -436,7 +452,12 @@ def parse_results(name: str, data: bytes) -> tuple[list[TelephonyFact], list[Row
         try:
             occurred_at = datetime.fromisoformat(raw_time)
         except ValueError:
-            err(line, "occurred_at", raw_time, "not an ISO 8601 timestamp like 2026-04-28T10:15:00+02:00")
+            err(
+                line,
+                "occurred_at",
+                raw_time,
+                "not an ISO 8601 timestamp like 2026-04-28T10:15:00+02:00",
+            )
         else:
             if occurred_at.tzinfo is None or occurred_at.utcoffset() is None:
                 err(line, "occurred_at", raw_time, "the timestamp has no UTC offset")
