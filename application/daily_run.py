@@ -29,9 +29,9 @@ from application.ports import (
 )
 from application.service import Vangnet, attempt_id
 from application.store import SideOp, Upsert
-from domain.arrears_case import ArrearsCase
+from domain.arrears_case import ArrearsCase, CaseError
 from domain.playbook import Action, case_opening_day, choose_track, evaluate
-from domain.tenancy import Tenancy
+from domain.tenancy import Tenancy, TenancyError
 from domain.values import SYSTEM, LetterKind, Period
 
 ROBOCALL_SCRIPT = "robocall-nl-v1"
@@ -177,20 +177,28 @@ def _evaluate_cases(app: Vangnet, day: date, report: DayReport) -> None:
         t = app.get_tenancy_by_id(case.tenancy_id)
         report.cases_evaluated += 1
         next_check: date | None = None
-        for _ in range(4):  # actions may enable others the same day
-            decision = evaluate(case, t, day, app.policy)
-            if not decision.actions:
-                next_check = decision.next_check
-                break
-            for action in decision.actions:
-                try:
-                    _perform(app, case, t, action, day, outbox, report)
-                except LetterRefused as e:
-                    report.errors.append(f"case {case.id}: {action.rule}: {e}")
-                    continue
-                report.actions[action.rule] = report.actions.get(action.rule, 0) + 1
-            if not case.is_open:
-                break
+        case_outbox: list[SideOp] = []
+        try:
+            for _ in range(4):  # actions may enable others the same day
+                decision = evaluate(case, t, day, app.policy)
+                if not decision.actions:
+                    next_check = decision.next_check
+                    break
+                for action in decision.actions:
+                    try:
+                        _perform(app, case, t, action, day, case_outbox, report)
+                    except LetterRefused as e:
+                        report.errors.append(f"case {case.id}: {action.rule}: {e}")
+                        continue
+                    report.actions[action.rule] = report.actions.get(action.rule, 0) + 1
+                if not case.is_open:
+                    break
+        except (CaseError, TenancyError) as e:
+            # one broken case never stops the day: its changes are dropped, it is retried tomorrow
+            report.errors.append(f"case {case.id}: {e}")
+            app.forget_cache()
+            continue
+        outbox.extend(case_outbox)
         cases.append((case, next_check, True))
         if t.pending_events:
             tenancies.append(t)
@@ -259,10 +267,9 @@ def _perform(app: Vangnet, case: ArrearsCase, t: Tenancy, a: Action, day: date,
         case.miss_instalment(number=p["number"], on=day, rule=a.rule, inputs=inputs, action_id=a.action_id)
     elif a.kind == "arrangement_broken":
         case.break_arrangement(on=day, rule=a.rule, inputs=inputs, action_id=a.action_id)
+        t.raise_worry(reason=p["worry_reason"], on=day, by="system", rule=a.rule)  # escalation resumes on worry
     elif a.kind == "arrangement_completed":
         case.complete_arrangement(on=day, rule=a.rule, inputs=inputs, action_id=a.action_id)
-    elif a.kind == "worry":
-        t.raise_worry(reason=p["reason"], on=day, by="system", rule=a.rule)
     else:  # pragma: no cover - a new action kind must be handled here
         raise ValueError(f"unknown action kind {a.kind!r}")
 

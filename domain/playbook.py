@@ -154,9 +154,8 @@ def evaluate(case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy) -> 
                 add("task", "ARR-MISSED", f"task:arr{arr['index']}:followup:{n}", {"instalment": n},
                     task_kind=TaskKind.INSTALMENT_FOLLOW_UP.value, due_on=on_or_next_business_day(day))
             if len(missed) >= policy.instalments_missed_to_break:
-                add("arrangement_broken", "ARR-BROKEN", f"arr{arr['index']}:broken", {"missed": list(missed)})
-                add("worry", "ARR-BROKEN", f"arr{arr['index']}:worry", {"missed": list(missed)},
-                    reason="arrangement broken")
+                add("arrangement_broken", "ARR-BROKEN", f"arr{arr['index']}:broken", {"missed": list(missed)},
+                    worry_reason="arrangement broken")
                 broken = True
                 break
         total = sum(i["cents"] for i in arr["instalments"])
