@@ -178,15 +178,58 @@ def build(
         store=store,
         ports=Ports(
             clock=clock or SystemClock(),
-            telephony=telephony if telephony is not None else RecordingTelephony(),
-            sms=sms if sms is not None else RecordingSms(),
+            telephony=telephony,
+            sms=sms,
             letters=letters if letters is not None else _default_letters(pf, out, store),
             signals=signals if signals is not None else _default_signals(pf, out, store),
         ),
         policy=pf.policy,
         access=Access(pf.permissions),
     )
+    if telephony is None or sms is None:
+        tel, sms_port = telephony_adapters(pf, out, app)
+        app.ports.telephony = telephony if telephony is not None else tel  # type: ignore[union-attr]
+        app.ports.sms = sms if sms is not None else sms_port  # type: ignore[union-attr]
     return app
+
+
+def telephony_adapters(pf: PolicyFile, out: Path, app: Vangnet) -> tuple[Telephony, Sms]:
+    """``[telephony] mode = "record" | "vendor" | "twilio" | "simulated"``; the app is the fact sink."""
+    cfg = dict(pf.sections.get("telephony") or {})
+    mode = cfg.pop("mode", "record")
+    store = app.store
+    if mode == "record":
+        return RecordingTelephony(), RecordingSms()
+    if mode == "simulated":
+        from adapters.telephony.simulated import DialerRates, SimulatedDialer
+
+        rates = DialerRates(**cfg.pop("rates", {}))
+        dialer = SimulatedDialer(app, store, rates, seed=int(cfg.pop("seed", 0)), deliver="immediate",  # type: ignore[arg-type]
+                                 clock=app.ports.clock if app.ports else None)
+        return dialer, dialer
+    if mode == "vendor":
+        from adapters.telephony.vendor import VendorTelephony
+
+        outbox = Path(cfg.get("outbox", out / "calls" / "outbox"))
+        outbox.mkdir(parents=True, exist_ok=True)
+        return VendorTelephony(outbox, store, app, clock=app.ports.clock if app.ports else None), RecordingSms()  # type: ignore[arg-type]
+    if mode == "twilio":
+        from twilio.rest import Client
+
+        from adapters.telephony.twilio_adapter import TwilioTelephony
+
+        token = os.environ.get("VANGNET_TWILIO_AUTH_TOKEN")
+        missing = [k for k in ("account_sid", "from_number", "public_url", "officer_line") if not cfg.get(k)]
+        if missing:
+            raise ConfigError(f"telephony.{missing[0]}: required for mode = \"twilio\"")
+        if not token:
+            raise ConfigError("telephony: VANGNET_TWILIO_AUTH_TOKEN is not set (mode = \"twilio\")")
+        client = Client(cfg["account_sid"], token)
+        tw = TwilioTelephony(client, store, cfg["from_number"], cfg["public_url"], cfg["officer_line"], app,  # type: ignore[arg-type]
+                             landlord_name=cfg.get("landlord_name", ""), landlord_iban=cfg.get("landlord_iban", ""),
+                             sms_sender=cfg.get("sms_sender"))
+        return tw, tw
+    raise ConfigError(f"telephony.mode: {mode!r} is not one of record, vendor, twilio, simulated")
 
 
 def _default_letters(pf: PolicyFile, out: Path, store: SqlStore) -> Letters:

@@ -10,6 +10,7 @@ duplicates: actions carry deterministic ids the case refuses to repeat.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Callable
@@ -346,7 +347,8 @@ def dispatch_outbox(app: Vangnet, day: date, report: DayReport | None = None) ->
         done.append(Upsert("outbox", ("item_id",), {**item, "sent_on": day.isoformat()}))
     for on_iso, reqs in sorted(calls.items()):
         assert app.ports.telephony is not None
-        app.ports.telephony.place_campaign(f"campaign-{on_iso}", reqs)
+        digest = hashlib.sha256("\n".join(sorted(r.attempt_id for r in reqs)).encode()).hexdigest()[:10]
+        app.ports.telephony.place_campaign(f"campaign-{on_iso}-{digest}", reqs)
     if done:
         app.store.apply(done)
     return len(done)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import attrs
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -586,7 +587,7 @@ class Vangnet(Application):
             for f in fs:
                 recorded += self._apply_fact(case, f)
             if len(case.pending_events) > before:
-                day = max(f.occurred_at.date() for f in fs)
+                day = max(local_day(f.occurred_at) for f in fs)
                 saves.append((case, day, False))
         if saves:
             self.save_all([], saves)
@@ -594,7 +595,7 @@ class Vangnet(Application):
 
     def _apply_fact(self, case: ArrearsCase, f: TelephonyFact) -> int:
         local = attempt_local_id(f.attempt_id)
-        day = f.occurred_at.date()
+        day = local_day(f.occurred_at)
         is_sms = local in case.sms
         if not is_sms and local not in case.robocalls:
             return 0
@@ -753,6 +754,14 @@ def attempt_case_id(attempt: str) -> uuid.UUID | None:
 
 def attempt_local_id(attempt: str) -> str:
     return attempt.split(".", 1)[1].replace("-", ":") if "." in attempt else attempt
+
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def local_day(at: datetime) -> date:
+    """The Dutch calendar day of a provider timestamp (naive timestamps are taken as local)."""
+    return at.astimezone(AMSTERDAM).date() if at.tzinfo is not None else at.date()
 
 
 def fact_outcome(f: TelephonyFact) -> Outcome | None:

@@ -93,6 +93,10 @@ def robocall_day(due: date, policy: Policy) -> date:
 
 
 def evaluate(case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy) -> Decision:
+    if policy.strategy == "classic":  # the traditional dunning process, for comparison
+        from domain import classic
+
+        return classic.evaluate(case, tenancy, day, policy)
     acts: list[Action] = []
     later: list[date] = []
     D = case.due_date
@@ -115,6 +119,10 @@ def evaluate(case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy) -> 
         add("close", "CLOSE-ENDED", "close:CLOSE-ENDED", {"ended_on": tenancy.ended_on}, reason="tenancy_ended")
         return Decision(acts, None)
     if arrears <= policy.tolerance_cents:
+        if case.arrangement_active():  # paid off: the arrangement is completed, not left active on a closed case
+            assert case.arrangement is not None
+            add("arrangement_completed", "ARR-COMPLETE", f"arr{case.arrangement['index']}:completed",
+                {"tolerance_cents": policy.tolerance_cents})
         add("close", "CLOSE-PAID", "close:CLOSE-PAID", {"tolerance_cents": policy.tolerance_cents}, reason="paid")
         return Decision(acts, None)
 

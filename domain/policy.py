@@ -47,3 +47,5 @@ class Policy:
     retention_months_after_end: int = 24
     # recheck a waiting case at least this often
     max_days_between_checks: int = 7
+    # which rules run: "preventive" (this playbook) or "classic" (traditional dunning, domain.classic)
+    strategy: str = "preventive"

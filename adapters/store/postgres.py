@@ -11,7 +11,7 @@ from typing import Any
 
 from eventsourcing.postgres import PostgresApplicationRecorder
 
-from adapters.store.sql import SideWriter, ddl
+from adapters.store.sql import SideWriter, _chain_select, append_chain, ddl
 
 
 class VangnetPostgresRecorder(PostgresApplicationRecorder):
@@ -27,3 +27,18 @@ class VangnetPostgresRecorder(PostgresApplicationRecorder):
         ops = kwargs.get("side_ops")
         if ops:
             self.writer.apply(curs, ops)
+
+    def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Sequence[Any], **kwargs: Any) -> Any:
+        # Still inside the inserting transaction, with the events table locked (EXCLUSIVE):
+        # extend the hash chain now that the notification ids are known.
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        if ids:
+            append_chain(curs, "%s", stored_events, ids)
+        return ids
+
+    def select_chain(self, gt: int | None, lte: int | None, limit: int | None = None) -> list[tuple[int, str]]:
+        """Hash-chain rows (position, hash) with gt < position <= lte, in order."""
+        sql, params = _chain_select(gt, lte, limit, "%s")
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(sql, params)
+            return [(r["position"], r["hash"]) for r in curs.fetchall()]

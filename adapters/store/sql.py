@@ -3,7 +3,8 @@ write them in the same transaction as the events.
 
 Tables: read models (rm_tenancies, rm_cases, rm_tasks), the ledger transaction
 index (ledger_tx), the outbox, meta (last run day), the contact directory (personal
-data, deletable), tenancy_keys (sealing keys, deletable) and erasures.
+data, deletable), tenancy_keys (sealing keys, deletable), erasures, and the hash
+chain over the stored events (event_chain, checked by ``vangnet audit verify``).
 
 Stored format: the recorder class paths below are named in configuration
 (APPLICATION_RECORDER_TOPIC); keep them stable.
@@ -52,6 +53,8 @@ TABLES: dict[str, list[tuple[str, str]]] = {
     ],
     "tenancy_keys": [("tenancy_id", "TEXT PRIMARY KEY"), ("key", "BLOB")],
     "erasures": [("tenancy_id", "TEXT PRIMARY KEY"), ("erased_on", "TEXT"), ("by", "TEXT")],
+    # tamper evidence: h_n = sha256(h_{n-1} || event n), written with the events (application.audit)
+    "event_chain": [("position", "BIGINT PRIMARY KEY"), ("hash", "TEXT")],
     "suspense": [
         ("item_id", "TEXT PRIMARY KEY"), ("statement_id", "TEXT"), ("booked_on", "TEXT"), ("cents", "BIGINT"),
         ("credit_debit", "TEXT"), ("reason", "TEXT"), ("refs", "TEXT"), ("status", "TEXT"),
@@ -137,6 +140,31 @@ class SideWriter:
         flush()
 
 
+# ------------------------------------------------------------ hash chain
+CHAIN_LAST_SQL = "SELECT hash FROM event_chain ORDER BY position DESC LIMIT 1"
+
+
+def append_chain(cursor: Any, ph: str, stored_events: Sequence[Any], ids: Sequence[int]) -> None:
+    """Extend the hash chain with the events just inserted at positions ``ids``, inside
+    the inserting transaction (writers are serialised, so the last hash read here is the
+    chain's head). A position already in the chain (SQLite reuses the rowid of a deleted
+    last event) gets a hash chained from the old head, so verify still reports it."""
+    from application.audit import GENESIS, chain_hash
+
+    cursor.execute(CHAIN_LAST_SQL)
+    row = cursor.fetchone()
+    prev = row["hash"] if row is not None else GENESIS
+    rows = []
+    for s, pos in zip(stored_events, ids, strict=True):
+        prev = chain_hash(prev, pos, s.originator_id, s.originator_version, s.topic, s.state)
+        rows.append((pos, prev))
+    cursor.executemany(
+        f"INSERT INTO event_chain (position, hash) VALUES ({ph}, {ph}) "
+        "ON CONFLICT (position) DO UPDATE SET hash = excluded.hash",
+        rows,
+    )
+
+
 class VangnetSQLiteRecorder(SQLiteApplicationRecorder):
     """The library's SQLite application recorder, plus side tables written in the
     same transaction as the events (``save(..., side_ops=[...])``)."""
@@ -159,6 +187,7 @@ class VangnetSQLiteRecorder(SQLiteApplicationRecorder):
             c.execute(f"SELECT MAX(rowid) FROM {self.events_table_name}")
             last = c.fetchone()[0]
             ids = list(range(last - len(params) + 1, last + 1))
+            append_chain(c, "?", stored_events, ids)
         ops = kwargs.get("side_ops")
         if ops:
             self.writer.apply(c, ops)
@@ -166,6 +195,30 @@ class VangnetSQLiteRecorder(SQLiteApplicationRecorder):
         if hook is not None:
             hook(c, stored_events, ids)
         return ids
+
+    def select_chain(self, gt: int | None, lte: int | None, limit: int | None = None) -> list[tuple[int, str]]:
+        """Hash-chain rows (position, hash) with gt < position <= lte, in order."""
+        sql, params = _chain_select(gt, lte, limit, "?")
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(sql, params)
+            return [(r[0], r[1]) for r in c.fetchall()]
+
+
+def _chain_select(gt: int | None, lte: int | None, limit: int | None, ph: str) -> tuple[str, list[int]]:
+    where, params = [], []
+    if gt is not None:
+        where.append(f"position > {ph}")
+        params.append(gt)
+    if lte is not None:
+        where.append(f"position <= {ph}")
+        params.append(lte)
+    sql = "SELECT position, hash FROM event_chain"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY position"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return sql, params
 
 
 class SqlStore:

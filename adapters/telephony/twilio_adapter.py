@@ -135,7 +135,6 @@ class RebasingHttpClient(TwilioHttpClient):
         self._base = base
         if self.session is not None:
             self.session.trust_env = trust_env
-        self._trust_env = trust_env
 
     def rebase(self, url: str) -> str:
         parts = urlsplit(url)
@@ -407,7 +406,8 @@ def _twiml(response: VoiceResponse) -> tuple[str, list[tuple[str, str]], bytes]:
     return "200 OK", [("Content-Type", "text/xml; charset=utf-8")], str(response).encode()
 
 
-_EMPTY = ("204 No Content", [], b"")
+_Reply = tuple[str, list[tuple[str, str]], bytes]
+_EMPTY: _Reply = ("204 No Content", [], b"")
 
 
 def make_webhook_app(

@@ -1,0 +1,73 @@
+"""``vangnet telephony``: collect call-list vendor results; serve Twilio webhooks."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from adapters.cli.common import Runtime, echo_json, fail, guarded, pass_runtime
+from domain.values import SYSTEM
+
+
+@click.group()
+def telephony() -> None:
+    """Robocall and SMS providers (call-list vendor, Twilio)."""
+
+
+@telephony.command("collect")
+@click.argument("inbox", type=click.Path(file_okay=False), required=False)
+@click.option("--json", "as_json", is_flag=True)
+@pass_runtime
+@guarded
+def telephony_collect(rt: Runtime, inbox: str | None, as_json: bool) -> None:
+    """Record the vendor's result files from INBOX (default OUT/calls/inbox).
+
+    A file with any malformed row is refused whole (line, field, value) and
+    nothing of it is recorded; a result is never recorded twice."""
+    from adapters.telephony.vendor import collect
+
+    app = rt.app
+    app.access.check(rt.actor if rt.actor.role.value != "admin" else SYSTEM, "record_facts")
+    folder = Path(inbox) if inbox else Path(rt.settings().out_dir) / "calls" / "inbox"
+    if not folder.is_dir():
+        fail(f"inbox: {str(folder)!r} is not a folder")
+    report = collect(folder, app, folder / "processed")
+    if as_json:
+        echo_json({"recorded": report.recorded, "duplicates": list(report.duplicates),
+                   "rejected": {k: [str(e) for e in v] for k, v in report.rejected.items()}})
+    else:
+        for line in report.lines():
+            click.echo(line)
+        if not report.recorded and not report.rejected and not report.duplicates:
+            click.echo("no result files in the inbox")
+    if report.rejected:
+        for name, errs in report.rejected.items():
+            for e in errs:
+                click.echo(f"error: {name}: {e}", err=True)
+        raise SystemExit(2)
+
+
+@telephony.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@pass_runtime
+@guarded
+def telephony_serve(rt: Runtime, host: str, port: int) -> None:
+    """Serve the Twilio webhooks (TwiML IVR, status callbacks); unsigned requests get 403."""
+    from adapters.cli.ledger import app_sections
+    from adapters.telephony.twilio_adapter import make_webhook_app, serve
+
+    cfg = app_sections(rt).get("telephony", {})
+    token = os.environ.get("VANGNET_TWILIO_AUTH_TOKEN")
+    if not token:
+        fail("telephony: VANGNET_TWILIO_AUTH_TOKEN is not set")
+    if not cfg.get("public_url"):
+        fail("telephony.public_url: required in the policy file to check request signatures")
+    app = make_webhook_app(token, cfg["public_url"], rt.app, officer_line=cfg.get("officer_line"))
+    click.echo(f"serving Twilio webhooks on http://{host}:{port} for {cfg['public_url']}")
+    serve(app, host, port)
+
+
+COMMANDS = [telephony]
