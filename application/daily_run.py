@@ -18,6 +18,7 @@ from datetime import date, time, timedelta
 from typing import Any
 
 import attrs
+from eventsourcing.persistence import IntegrityError
 
 from application.ports import (
     CallRequest,
@@ -28,7 +29,7 @@ from application.ports import (
     SignalRequest,
     SmsRequest,
 )
-from application.service import Vangnet, attempt_id
+from application.service import ConcurrencyConflict, Vangnet, attempt_id
 from application.store import SideOp, Upsert
 from domain.arrears_case import ArrearsCase, CaseError
 from domain.playbook import Action, case_opening_day, choose_track, evaluate
@@ -76,24 +77,52 @@ def run(app: Vangnet, day: date, *, through: date | None = None,
     reports = []
     d = start
     while d <= end:
-        reports.append(run_one_day(app, d))
+        reports.append(_run_one_day_retrying(app, d))
         if progress:
             progress(d)
         d += timedelta(days=1)
     return reports
 
 
+def _run_one_day_retrying(app: Vangnet, day: date) -> DayReport:
+    """Another writer (an officer, a telephony fact) changed a case the day was saving:
+    run the day again on fresh copies; the actions' ids keep what was saved from repeating."""
+    for _ in range(3):
+        try:
+            return run_one_day(app, day)
+        except IntegrityError:
+            app.forget_cache()
+    raise ConcurrencyConflict(f"day run {day}: other writers kept changing the same cases; run the day again")
+
+
 def run_one_day(app: Vangnet, day: date) -> DayReport:
     report = DayReport(day)
     if app.policy.post_rent_charges:
-        _post_rent(app, day, report)
-    _open_cases(app, day, report)
-    _evaluate_cases(app, day, report)
+        _retry_conflicts(app, lambda: _post_rent(app, day, report))
+    _retry_conflicts(app, lambda: _open_cases(app, day, report))
+    _retry_conflicts(app, lambda: _evaluate_cases(app, day, report))
     last = app.store.get_meta("last_run_day")
     if last is None or date.fromisoformat(last) < day:
         app.store.apply([Upsert("meta", ("key",), {"key": "last_run_day", "value": day.isoformat()})])
     dispatch_outbox(app, day, report)
     return report
+
+
+def _retry_conflicts(app: Vangnet, step: Callable[[], None], attempts: int = 3) -> None:
+    """Another writer (an officer, an import) saved one of the aggregates of a batch
+    between its read and its write: nothing of that batch was saved, so the step is
+    run again on fresh copies; steps are idempotent (deterministic action ids)."""
+    for attempt in range(attempts):
+        try:
+            step()
+            return
+        except IntegrityError:
+            app.forget_cache()
+            if attempt == attempts - 1:
+                raise ConcurrencyConflict(
+                    "the daily run kept conflicting with other writers; nothing of the last batch was saved, "
+                    "run the day again"
+                ) from None
 
 
 # ------------------------------------------------------------------ rent
@@ -103,8 +132,12 @@ def _post_rent(app: Vangnet, day: date, report: DayReport) -> None:
     period = Period.of(day)
     tx_id = f"rent-{period}"
     batch: list[Tenancy] = []
-    for tid in app.store.active_tenancy_ids(day):
-        t = app.get_tenancy_by_id(tid)
+    ids = app.store.active_tenancy_ids(day)
+    loaded: dict[Any, Any] = {}
+    for n, tid in enumerate(ids):
+        if n % 2000 == 0:
+            loaded = app.load_many(ids[n : n + 2000])
+        t = loaded.get(tid) or app.get_tenancy_by_id(tid)
         if t.start_date > day or t.ended_on is not None or t.has_transaction("vangnet", tx_id):
             continue
         t.charge_rent(period=period, cents=t.rent_cents, source="vangnet", tx_id=tx_id, booked_on=day)
@@ -134,10 +167,10 @@ def _save_charges(app: Vangnet, batch: list[Tenancy], tx_id: str, day: date) -> 
 
 def _open_cases(app: Vangnet, day: date, report: DayReport) -> None:
     pending: list[tuple[Tenancy, ArrearsCase]] = []
-    for tid, unpaid_since in app.store.unpaid_without_case():
-        if case_opening_day(unpaid_since) > day:
-            continue
-        t = app.get_tenancy_by_id(tid)
+    due = [tid for tid, unpaid_since in app.store.unpaid_without_case() if case_opening_day(unpaid_since) <= day]
+    loaded = app.load_many(due)
+    for tid in due:
+        t = loaded.get(tid) or app.get_tenancy_by_id(tid)
         if t.open_case_id is not None or t.ended_on is not None:
             continue
         since = t.unpaid_since(app.policy.tolerance_cents, as_of=day)
@@ -171,11 +204,16 @@ def _evaluate_cases(app: Vangnet, day: date, report: DayReport) -> None:
     tenancies: list[Tenancy] = []
     cases: list[tuple[ArrearsCase, date | None, bool]] = []
     outbox: list[SideOp] = []
-    for cid in ids:
-        case = app.get_case(cid)
+    loaded_cases: dict[Any, Any] = {}
+    loaded_tenancies: dict[Any, Any] = {}
+    for n, cid in enumerate(ids):
+        if n % BATCH == 0:  # bulk-load the next batch: one query for cases, one for tenancies
+            loaded_cases = app.load_many(ids[n : n + BATCH])
+            loaded_tenancies = app.load_many(c.tenancy_id for c in loaded_cases.values())
+        case = loaded_cases.get(cid) or app.get_case(cid)
         if not case.is_open:
             continue
-        t = app.get_tenancy_by_id(case.tenancy_id)
+        t = loaded_tenancies.get(case.tenancy_id) or app.get_tenancy_by_id(case.tenancy_id)
         report.cases_evaluated += 1
         next_check: date | None = None
         case_outbox: list[SideOp] = []

@@ -34,3 +34,71 @@ class VangnetTranscoder(JSONTranscoder):
             elif isinstance(o, (set, frozenset)):
                 return sorted(o)  # type: ignore[return-value]
         return super()._encode_obj(o)
+
+
+# ------------------------------------------------------------ fast transcoder
+
+try:
+    import orjson
+except ImportError:  # pragma: no cover - orjson is a dependency; keep the library's path working
+    orjson = None  # type: ignore[assignment]
+
+from decimal import Decimal  # noqa: E402
+from uuid import UUID  # noqa: E402
+
+
+def _prep(o: Any) -> Any:
+    t = type(o)
+    if t is dict:
+        return {k: _prep(v) for k, v in o.items()}
+    if t is str or t is int or t is bool or o is None or t is float:
+        return o
+    if t is list or t is tuple:
+        return [_prep(v) for v in o]
+    if isinstance(o, UUID):
+        return {"_type_": "uuid_hex", "_data_": o.hex}
+    if isinstance(o, datetime):
+        return {"_type_": "datetime_iso", "_data_": o.isoformat()}
+    if isinstance(o, date):
+        return {"_type_": "date_iso", "_data_": o.isoformat()}
+    if isinstance(o, Decimal):
+        return {"_type_": "decimal_str", "_data_": str(o)}
+    if isinstance(o, (set, frozenset)):
+        return [_prep(v) for v in sorted(o)]
+    if isinstance(o, dict):
+        return {k: _prep(v) for k, v in o.items()}
+    raise TypeError(f"Object of type {t} is not serializable by the Vangnet transcoder")
+
+
+_REVIVE = {
+    "uuid_hex": lambda d: UUID(hex=d),
+    "datetime_iso": datetime.fromisoformat,
+    "date_iso": date.fromisoformat,
+    "decimal_str": Decimal,
+}
+
+
+def _revive(o: Any) -> Any:
+    t = type(o)
+    if t is dict:
+        if "_type_" in o and len(o) == 2 and "_data_" in o:
+            return _REVIVE[o["_type_"]](o["_data_"])
+        return {k: _revive(v) for k, v in o.items()}
+    if t is list:
+        return [_revive(v) for v in o]
+    return o
+
+
+class FastTranscoder(VangnetTranscoder):
+    """orjson with the same stored format as the library's JSON transcoder
+    (``{"_type_": ..., "_data_": ...}`` tags), so either reads the other's events."""
+
+    def encode(self, obj: Any) -> bytes:
+        if orjson is None:  # pragma: no cover
+            return super().encode(obj)
+        return orjson.dumps(_prep(obj))
+
+    def decode(self, data: bytes) -> Any:
+        if orjson is None:  # pragma: no cover
+            return super().decode(data)
+        return _revive(orjson.loads(data))

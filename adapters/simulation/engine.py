@@ -1,0 +1,705 @@
+"""Drive a synthetic population day by day through the production application.
+
+Everything goes through the same ``Vangnet`` commands, policy, daily run and
+adapters as production: tenancies via ``start_tenancy`` (fake contact details go
+to the contact directory), intake via ``record_intake``, agreed due days via
+``agree_due_day``, rent charges by the daily run (``post_rent_charges``), payments
+as one bank import per day (``import_ledger``), robocalls and SMS through the
+simulated dialer whose facts the application records (``record_facts``), letters
+through the configured letters port, officers' work from ``worklist`` then
+``record_contact``/``promise_to_pay``/``agree_arrangement``/``refer``/
+``accept_referral``, team leads' ``approve_bailiff``/``decide_legal_action``, and
+evictions via ``end_tenancy(reason="eviction_arrears")``.
+
+The behaviour models (tenants, officers, team leads, partners, court) react to
+what happened by reading the store's own event notifications each day, like any
+downstream consumer would. Their numbers come from the scenario only.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time as _time
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import attrs
+
+from adapters.simulation import kpi as kpi_mod
+from adapters.simulation.population import (
+    CRISIS,
+    OK,
+    STRAINED,
+    Household,
+    household_ref,
+    make_household,
+    next_state,
+    population,
+    rng,
+)
+from adapters.simulation.scenario import Scenario, dialer_rates
+from application import daily_run
+from application.ledger_types import LedgerLine
+from application.policy import PolicyFile, load_policy
+from application.ports import Contact, Sms, Telephony, TelephonyFact
+from application.service import CommandError, NotFound, attempt_local_id
+from domain.calendar import is_business_day, on_or_next_business_day
+from domain.tenancy import tenancy_id_for
+from domain.values import SYSTEM, Actor, Channel, LedgerKind, Outcome, Partner, Period, Role
+
+LETTING = Actor(Role.LETTING, "sim-letting")
+PARTNER_DESK = Actor(Role.OFFICER, "sim-partner-desk")
+LEADS = (Actor(Role.TEAM_LEAD, "sim-lead-a"), Actor(Role.TEAM_LEAD, "sim-lead-b"))
+PHONE_TASKS = ("phone", "promise_follow_up", "instalment_follow_up", "call_back")
+C = "domain.arrears_case:ArrearsCase."
+T = "domain.tenancy:Tenancy."
+BEHAVIOUR_TOPICS = (
+    C + "PromiseMade", C + "ArrangementAgreed", C + "ArrangementBroken", C + "ArrangementCompleted",
+    C + "ReferralAccepted", T + "RentCharged",
+)
+TOPICS = tuple(dict.fromkeys(kpi_mod.TOPICS + BEHAVIOUR_TOPICS))
+
+
+class SimulationError(ValueError):
+    """The simulation cannot run as asked (store not empty, bad target)."""
+
+
+class _LateSink:
+    """The dialer's fact sink and contact directory: the application, bound after build."""
+
+    app: Any = None
+
+    def record_facts(self, facts: list[TelephonyFact]) -> int:
+        return int(self.app.record_facts(facts))
+
+    def get(self, tenancy_id: UUID) -> Contact | None:
+        return self.app.store.contact(tenancy_id)
+
+
+@attrs.define
+class RunResult:
+    strategy: str
+    db: str
+    months: list[dict[str, Any]]
+    totals: dict[str, Any]
+    seconds: float
+    events: int
+
+    def kpis(self) -> dict[str, Any]:
+        return {"months": self.months, "totals": self.totals}
+
+
+def months_of(start: str, months: int) -> list[str]:
+    p = Period.parse(start)
+    out = []
+    for _ in range(months):
+        out.append(str(p))
+        p = p.next()
+    return out
+
+
+class Simulation:
+    """One strategy on one store."""
+
+    def __init__(self, sc: Scenario, strategy: str, *, settings: Any, policy_file: PolicyFile | None = None,
+                 on_day: Callable[[date], None] | None = None, letters: Any = None):
+        from adapters.bootstrap import build
+        from adapters.memory import FixedClock
+        from adapters.telephony.simulated import SimulatedDialer
+
+        self.sc = sc
+        self.strategy = strategy
+        self.seed = int(sc.run.seed)
+        self.n = int(sc.run.tenancies)
+        self.start = Period.parse(sc.run.start).first_day()
+        self.month_list = months_of(sc.run.start, int(sc.run.months))
+        self.end = Period.parse(self.month_list[-1]).last_day()
+        self.on_day = on_day
+        pf = policy_file or load_policy(None)
+        pol = attrs.evolve(pf.policy, **{**sc.values["policy"], "post_rent_charges": True, "strategy": strategy})
+        self.policy = pol
+        self.pf = attrs.evolve(pf, policy=pol)
+        self.clock = FixedClock(self.start)
+        self.sink = _LateSink()
+        self.dialer = SimulatedDialer(self.sink, self.sink, rates=dialer_rates(sc.values["telephony"]),
+                                      seed=self.seed, deliver="batch")
+        cache = max(4096, 6 * self.n)
+        self.settings = attrs.evolve(settings, cache_size=cache)
+        kwargs: dict[str, Any] = {}
+        if letters is not None:
+            kwargs["letters"] = letters
+        tel: Telephony = self.dialer
+        sms: Sms = self.dialer
+        self.app = build(self.settings, clock=self.clock, telephony=tel, sms=sms, policy=self.pf, **kwargs)
+        self.sink.app = self.app
+        if self.app.store.count_events():
+            raise SimulationError(f"db: the store {self.settings.db!r} is not empty; simulate into a new store")
+        self.kpis = kpi_mod.Kpis(pol)
+        # behaviour state
+        self.households: dict[str, Household] = {}
+        self.by_tid: dict[UUID, str] = {}
+        self.case_ref: dict[UUID, str] = {}
+        self.open_case: dict[str, UUID] = {}
+        self.charges: dict[str, list[tuple[date, int]]] = {}
+        self.paid: dict[str, int] = {}
+        self.paid_today: dict[str, int] = {}
+        self.agenda: dict[date, list[tuple[Any, ...]]] = {}
+        self.arrangements: dict[tuple[UUID, int], str] = {}  # (case, index) -> ref, while active
+        self.in_arrangement: dict[str, int] = {}
+        self.nudge_month: dict[str, str] = {}
+        self.sms_rule: dict[tuple[UUID, str], str] = {}
+        self.deciders: dict[UUID, set[str]] = {}
+        self.tx = 0
+        self.last_id = 0
+        self.minutes_left = 0
+        self.officers = max(1, round(self.n * sc.officers.officers_per_1000_tenancies / 1000.0))
+        self.inbound_today: list[str] = []
+
+    # ================================================================== driver
+    def run(self) -> RunResult:
+        t0 = _time.perf_counter()
+        self.app.store.apply([_meta("simulation", f"strategy={self.strategy};seed={self.seed}")])
+        for h in population(self.sc, self.seed, self.n, self.start):
+            self._schedule(self.start, ("start", h))
+        day = self.start
+        while day <= self.end:
+            self._day(day)
+            if self.on_day:
+                self.on_day(day)
+            day += timedelta(days=1)
+        rows = self.kpis.table(self.month_list[0], self.month_list[-1])
+        return RunResult(self.strategy, self.settings.db, rows, kpi_mod.totals(rows), _time.perf_counter() - t0,
+                         self.kpis.last_id)
+
+    def _day(self, d: date) -> None:
+        self.clock.day = d
+        self.paid_today = {}
+        items = self.agenda.pop(d, [])
+        starts = [it[1] for it in items if it[0] == "start"]
+        self._start_tenancies(d, starts)
+        if d.day == 1:
+            self._plan_month(d)
+            items += self.agenda.pop(d, [])
+        self._do_agenda(d, [it for it in items if it[0] != "start"])
+        # the daily run, posting rent only on days a charge can be due (see README of the package)
+        post = d.day == 1 or bool(starts)
+        self.app.policy = attrs.evolve(self.policy, post_rent_charges=post)
+        try:
+            daily_run.run_one_day(self.app, d)
+        finally:
+            self.app.policy = self.policy
+        self.dialer.flush()
+        business = is_business_day(d)
+        self.minutes_left = (self.officers * self.sc.officers.minutes_per_officer_day) if business else 0
+        self._observe(d)
+        if business:
+            self._inbound_calls(d)
+            self._work(d)
+        self._observe(d)
+
+    def _schedule(self, d: date, item: tuple[Any, ...]) -> None:
+        self.agenda.setdefault(d, []).append(item)
+
+    # ============================================================ tenancies
+    def _start_tenancies(self, d: date, households: list[Household]) -> None:
+        o = self.sc.officers
+        for h in households:
+            contact = Contact(tenancy_id=None, name=h.name, phone=h.phone, municipality="Emmen")  # type: ignore[arg-type]
+            self.app.start_tenancy(LETTING, h.ref, rent_cents=h.rent_cents, start_date=d, contact=contact)
+            self.households[h.ref] = h
+            self.by_tid[tenancy_id_for(h.ref)] = h.ref
+            self.charges[h.ref] = []
+            self.paid[h.ref] = 0
+            if self.strategy != "preventive":
+                continue
+            r = rng(self.seed, "intake", h.ref)
+            if r.random() >= o.intake_share:
+                continue
+            t = self.app.record_intake(LETTING, h.ref, h.intake(), on=d)
+            if t.proposed_due_day and r.random() < o.agree_due_day_share:
+                self.app.agree_due_day(LETTING, h.ref, day=t.proposed_due_day,
+                                       reason=f"benefit paid on day {t.proposed_due_day}", on=d)
+                h.due_day = t.proposed_due_day
+
+    # ============================================================ months
+    def _pay_day(self, h: Household, period: Period) -> date:
+        due = period.due_date(h.due_day)
+        b = h.benefit_pay_day
+        if b is not None and h.due_day < b <= self.sc.population.late_income_until_day:
+            return period.due_date(b)
+        return due
+
+    def _plan_month(self, d: date) -> None:
+        f = self.sc.finances
+        period = Period.of(d)
+        for h in self.households.values():
+            if not h.active:
+                continue
+            r = rng(self.seed, "month", h.ref, period)
+            if d > h.start_date:
+                new = next_state(self.sc, h, r)
+                if not (h.managed(d) and new != OK and _worse(new, h.state)):
+                    h.state = new
+            pay_day = self._pay_day(h, period)
+            due = period.due_date(h.due_day)
+            if h.managed(d):
+                self._schedule(pay_day, ("pay", h.ref, "managed", 0))
+            elif self.in_arrangement.get(h.ref):
+                if r.random() < self._kept(h, "instalment"):
+                    self._schedule(pay_day, ("pay", h.ref, "rent", h.rent_cents))
+            elif h.state == OK:
+                if r.random() < f.ok_slip:
+                    if r.random() < f.ok_self_cure:
+                        late = due + timedelta(days=r.randint(f.self_cure_days_min, f.self_cure_days_max))
+                        self._schedule(max(late, pay_day), ("pay", h.ref, "arrears", 0))
+                else:
+                    self._schedule(pay_day, ("pay", h.ref, "rent", h.rent_cents))
+            elif h.state == STRAINED:
+                if r.random() < f.strained_pays_rent:
+                    late = due + timedelta(days=r.randint(f.self_cure_days_min, f.self_cure_days_max))
+                    self._schedule(max(late, pay_day), ("pay", h.ref, "arrears", h.rent_cents))
+            # CRISIS: no payment of its own
+
+    def _kept(self, h: Household, what: str) -> float:
+        c = self.sc.conversation
+        state = OK if h.managed(self.clock.day) else h.state
+        return float(getattr(c, f"{what}_kept_{state}"))
+
+    # ============================================================ agenda
+    def _arrears(self, ref: str, d: date) -> int:
+        due = sum(c for when, c in self.charges.get(ref, ()) if when <= d)
+        return due - self.paid.get(ref, 0) - self.paid_today.get(ref, 0)
+
+    def _do_agenda(self, d: date, items: list[tuple[Any, ...]]) -> None:
+        lines: list[LedgerLine] = []
+        for it in items:
+            kind = it[0]
+            if kind == "pay":
+                _, ref, mode, cents = it
+                self._payment(d, ref, mode, cents, lines)
+            elif kind == "instalment":
+                _, ref, key, cents = it
+                h = self.households[ref]
+                if self.arrangements.get(key) == ref and h.active:
+                    r = rng(self.seed, "instalment", ref, key[0], key[1], d)
+                    if r.random() < self._kept(h, "instalment"):
+                        self._payment(d, ref, "fixed", cents, lines)
+            elif kind == "nudge":
+                self._nudge(d, it[1], it[2])
+            elif kind == "promise":
+                _, ref, cap = it
+                self._payment(d, ref, "arrears", cap, lines)
+        if lines:
+            self.app.import_ledger(SYSTEM, lines, source="bank")
+        for it in items:
+            kind = it[0]
+            if kind == "partner":
+                self._partner_answers(d, *it[1:])
+            elif kind == "help":
+                self._help_works(d, it[1], it[2])
+            elif kind == "hearing":
+                self._hearing(d, it[1])
+            elif kind == "evict":
+                self._evict(d, it[1])
+            elif kind == "inbound":
+                self.inbound_today.append(it[1])
+
+    def _payment(self, d: date, ref: str, mode: str, cents: int, lines: list[LedgerLine]) -> None:
+        h = self.households.get(ref)
+        if h is None or not h.active:
+            return
+        if mode == "rent":
+            amount = cents
+        elif mode == "managed":
+            extra = int(h.rent_cents * self.sc.finances.managed_repayment_months)
+            arrears_before = self._arrears(ref, d - timedelta(days=1))
+            amount = h.rent_cents + max(0, min(extra, arrears_before))
+        elif mode == "fixed":
+            amount = cents
+        else:  # arrears, capped when cents > 0
+            amount = self._arrears(ref, d)
+            if cents:
+                amount = min(amount, cents)
+        if amount <= 0:
+            return
+        self.tx += 1
+        self.paid_today[ref] = self.paid_today.get(ref, 0) + amount
+        lines.append(LedgerLine(line=len(lines) + 1, transaction_id=f"SIM-{self.tx:08d}", tenancy_ref=ref,
+                                booking_date=d, kind=LedgerKind.PAYMENT, cents=amount,
+                                description="simulated bank transfer"))
+
+    # ---------------------------------------------------------------- nudges
+    def _cap(self, h: Household) -> int:
+        f = self.sc.finances
+        if h.state == OK or h.managed(self.clock.day):
+            return 0  # all arrears
+        months = f.strained_nudge_payment_months if h.state == STRAINED else f.crisis_nudge_payment_months
+        return max(1, int(h.rent_cents * months))
+
+    def _nudge(self, d: date, ref: str, kind: str) -> None:
+        """A household with arrears reacts to a contact: it may pay after a few days."""
+        h = self.households.get(ref)
+        if h is None or not h.active or self._arrears(ref, d) <= 0:
+            return
+        resp = self.sc.responses
+        p = float(getattr(resp, f"after_{kind}"))
+        if h.state == STRAINED and not h.managed(d):
+            p *= resp.strained_factor
+        elif h.state == CRISIS and not h.managed(d):
+            p *= resp.crisis_factor
+        r = rng(self.seed, "nudge", ref, kind, d)
+        if r.random() >= p:
+            return
+        month = f"{d.year}-{d.month}"
+        if h.state != OK and self.nudge_month.get(ref) == month:
+            return  # a household short of money pays after a reminder at most once a month
+        self.nudge_month[ref] = month
+        lag = r.randint(resp.payment_lag_days_min, resp.payment_lag_days_max)
+        self._schedule(d + timedelta(days=lag), ("pay", ref, "arrears", self._cap(h)))
+
+    # ============================================================ observing
+    def _observe(self, d: date) -> None:
+        """Read the store's new events: KPIs and every model's reactions."""
+        for nid, e in kpi_mod.stream(self.app, self.last_id, TOPICS):
+            self.last_id = nid
+            self.kpis.last_id = nid
+            name = type(e).__qualname__
+            if e.originator_topic.endswith(":Tenancy"):
+                if name != "Tenancy.RentCharged" or True:
+                    self.kpis.feed(e)
+                self._tenancy_event(name, e)
+            else:
+                self.kpis.feed(e)
+                self._case_event(d, name, e)
+
+    def _tenancy_event(self, name: str, e: Any) -> None:
+        ref = self.by_tid.get(e.originator_id)
+        if ref is None:
+            return
+        if name == "Tenancy.RentCharged":
+            self.charges[ref].append((e.due_date, e.cents))
+        elif name in ("Tenancy.PaymentReceived", "Tenancy.CreditPosted"):
+            self.paid[ref] += e.cents
+        elif name == "Tenancy.PaymentReversed":
+            self.paid[ref] -= e.cents
+
+    def _case_event(self, d: date, name: str, e: Any) -> None:
+        cid = e.originator_id
+        if name == "ArrearsCase.Opened":
+            ref = self.by_tid.get(e.tenancy_id)
+            if ref is not None:
+                self.case_ref[cid] = ref
+                self.open_case[ref] = cid
+            return
+        ref = self.case_ref.get(cid)
+        if ref is None:
+            return
+        resp, help_ = self.sc.responses, self.sc.help
+        if name == "ArrearsCase.Closed":
+            if self.open_case.get(ref) == cid:
+                del self.open_case[ref]
+            for key in [k for k in self.arrangements if k[0] == cid]:
+                self._end_arrangement(key)
+        elif name == "ArrearsCase.SmsRequested":
+            self.sms_rule[(cid, e.message_id)] = e.rule
+        elif name == "ArrearsCase.ContactAttempted":
+            self._contact_event(d, ref, cid, e)
+        elif name == "ArrearsCase.LetterSent":
+            receipt = e.posted_on + timedelta(days=self.policy.wik_receipt_days)
+            kind = "fourteen_day_letter" if e.kind == "fourteen_day_letter" else "reminder"
+            self._schedule(max(receipt, d + timedelta(days=1)), ("nudge", ref, kind))
+            r = rng(self.seed, "inbound", ref, e.letter_id)
+            if r.random() < resp.inbound_call_after_letter:
+                when = on_or_next_business_day(receipt + timedelta(days=r.randint(0, resp.inbound_call_days_max)))
+                self._schedule(max(when, d + timedelta(days=1)), ("inbound", ref))
+        elif name == "ArrearsCase.PromiseMade":
+            h = self.households[ref]
+            r = rng(self.seed, "promise", ref, e.on, e.pay_by)
+            if r.random() < self._kept(h, "promise"):
+                span = max(0, (e.pay_by - e.on).days - 1)
+                self._schedule(e.on + timedelta(days=1 + r.randint(0, span)), ("promise", ref, self._cap(h)))
+        elif name == "ArrearsCase.ArrangementAgreed":
+            key = (cid, e.index)
+            self.arrangements[key] = ref
+            self.in_arrangement[ref] = self.in_arrangement.get(ref, 0) + 1
+            for inst in e.instalments:
+                self._schedule(max(inst["due_on"], d + timedelta(days=1)), ("instalment", ref, key, inst["cents"]))
+        elif name in ("ArrearsCase.ArrangementBroken", "ArrearsCase.ArrangementCompleted"):
+            self._end_arrangement((cid, self._arrangement_index(cid)))
+        elif name == "ArrearsCase.ReferralMade":
+            self._schedule(e.on + timedelta(days=help_.partner_response_days), ("partner", ref, cid, e.partner))
+        elif name == "ArrearsCase.ReferralAccepted":
+            r = rng(self.seed, "help-delay", ref, cid, e.partner)
+            delay = r.randint(help_.help_delay_days_min, help_.help_delay_days_max)
+            self._schedule(e.on + timedelta(days=delay), ("help", ref, e.partner))
+        elif name == "ArrearsCase.MunicipalSignalSent":
+            r = rng(self.seed, "signal-help", ref, cid)
+            if r.random() < help_.signal_help_accepted:
+                delay = r.randint(help_.help_delay_days_min, help_.help_delay_days_max)
+                self._schedule(e.on + timedelta(days=delay), ("help", ref, "municipality"))
+        elif name == "ArrearsCase.BailiffHandedOver":
+            self._schedule(e.on + timedelta(days=1), ("nudge", ref, "bailiff"))
+        elif name == "ArrearsCase.LegalActionDecided":
+            who = self.deciders.setdefault(cid, set())
+            before = len(who)
+            who.add(e.by)
+            if before < 2 <= len(who):  # filed: summons, then the hearing
+                self._schedule(e.on + timedelta(days=1), ("nudge", ref, "summons"))
+                c = self.sc.court
+                r = rng(self.seed, "hearing", ref, cid)
+                self._schedule(e.on + timedelta(days=r.randint(c.hearing_days_min, c.hearing_days_max)),
+                               ("hearing", ref))
+
+    def _arrangement_index(self, cid: UUID) -> int:
+        idx = [k[1] for k in self.arrangements if k[0] == cid]
+        return max(idx) if idx else -1
+
+    def _end_arrangement(self, key: tuple[UUID, int]) -> None:
+        ref = self.arrangements.pop(key, None)
+        if ref is not None:
+            self.in_arrangement[ref] = max(0, self.in_arrangement.get(ref, 0) - 1)
+
+    def _contact_event(self, d: date, ref: str, cid: UUID, e: Any) -> None:
+        if e.channel == Channel.ROBOCALL.value and e.outcome == Outcome.NO_INPUT.value:
+            self._nudge(d, ref, "robocall_no_input")
+        elif e.channel == Channel.SMS.value and e.outcome == Outcome.DELIVERED.value:
+            rule = self.sms_rule.get((cid, e.attempt_id), "")
+            self._nudge(d, ref, "robocall_sms" if rule == "STD-SMS-CHOSEN" else "sms")
+        elif e.channel == Channel.PHONE.value and e.by == "officer-line" and e.outcome == Outcome.REACHED.value:
+            # a robocall transfer: an officer talks to the tenant now
+            self.minutes_left -= self.policy.minutes_phone
+            self._converse(d, ref, cid, Actor(Role.OFFICER, "sim-officer-line"), f"transfer:{e.attempt_id}")
+
+    # ============================================================ officers
+    def _officer(self, k: int) -> Actor:
+        return Actor(Role.OFFICER, f"sim-officer-{k % self.officers + 1}")
+
+    def _inbound_calls(self, d: date) -> None:
+        calls, self.inbound_today = self.inbound_today, []
+        for k, ref in enumerate(calls):
+            cid = self.open_case.get(ref)
+            h = self.households.get(ref)
+            if cid is None or h is None or not h.active:
+                continue
+            officer = self._officer(k)
+            self.minutes_left -= self.policy.minutes_phone
+            try:
+                self.app.record_contact(officer, cid, channel=Channel.PHONE, outcome=Outcome.REACHED, on=d)
+            except (CommandError, NotFound):
+                continue
+            self._converse(d, ref, cid, officer, "inbound")
+
+    def _work(self, d: date) -> None:
+        """Officers and team leads work the day's worklist, by priority, within capacity."""
+        o, tl = self.sc.officers, self.sc.team_leads
+        rows = self.app.worklist(self._officer(0), d)
+        for k, row in enumerate(rows):
+            kind, cid, ref = row["kind"], UUID(row["case_id"]), row["ref"]
+            local = attempt_local_id(row["task_id"]) if "." in row["task_id"] else row["task_id"]
+            local = row["task_id"].split(".", 1)[1]
+            r = rng(self.seed, "task", row["task_id"], d)
+            h = self.households.get(ref)
+            try:
+                if kind == "approve_bailiff":
+                    lead = LEADS[0]
+                    if r.random() < tl.approve_bailiff:
+                        self.app.approve_bailiff(lead, cid, on=d)
+                        self.app.close_task(lead, cid, local, outcome="approved", on=d)
+                    else:
+                        self.app.close_task(lead, cid, local, outcome="declined", on=d)
+                    continue
+                if kind == "review_legal_action":
+                    a, b = r.random() < tl.decide_legal_action, r.random() < tl.decide_legal_action
+                    if a:
+                        self.app.decide_legal_action(LEADS[0], cid, reason="arrears of three months' rent", on=d)
+                        if b:
+                            self.app.decide_legal_action(LEADS[1], cid, reason="agree: file", on=d)
+                    self.app.close_task(LEADS[0], cid, local, outcome="filed" if a and b else "not_filed", on=d)
+                    continue
+                if h is None:
+                    continue
+                officer = self._officer(k)
+                if kind in PHONE_TASKS or kind == "home_visit":
+                    visit = kind == "home_visit"
+                    cost = self.policy.minutes_home_visit if visit else self.policy.minutes_phone
+                    if self.minutes_left < cost:
+                        continue
+                    self.minutes_left -= cost
+                    if visit:
+                        reached = r.random() < o.home_visit_reach
+                        channel, miss = Channel.HOME_VISIT, Outcome.NOT_HOME
+                    else:
+                        reach = {"mobile": o.phone_reach_mobile, "landline": o.phone_reach_landline}
+                        reached = r.random() < reach.get(h.phone_kind, 0.0)
+                        channel, miss = Channel.PHONE, Outcome.NO_ANSWER
+                    self.app.record_contact(officer, cid, channel=channel,
+                                            outcome=Outcome.REACHED if reached else miss, on=d, task_id=local)
+                    if reached:
+                        self._converse(d, ref, cid, officer, f"{kind}:{local}")
+                elif kind == "fix_contact_details":
+                    if self.minutes_left < o.minutes_fix_contact:
+                        continue
+                    self.minutes_left -= o.minutes_fix_contact
+                    if r.random() < o.fix_contact_success:
+                        h.phone, h.phone_kind = f"06{r.randrange(10**8):08d}", "mobile"
+                        self.app.update_contact(officer, ref, Contact(tenancy_id=None, name=h.name,  # type: ignore[arg-type]
+                                                                      phone=h.phone, municipality="Emmen"))
+                        self.app.close_task(officer, cid, local, outcome="fixed", on=d)
+                    else:
+                        self.app.close_task(officer, cid, local, outcome="not_found", on=d)
+            except (CommandError, NotFound):
+                continue
+
+    def _converse(self, d: date, ref: str, cid: UUID, officer: Actor, key: str) -> None:
+        """What comes of a personal contact: a promise, an arrangement, a referral."""
+        h = self.households.get(ref)
+        arrears = self._arrears(ref, d)
+        if h is None or arrears <= 0:
+            return
+        c = self.sc.conversation
+        r = rng(self.seed, "talk", ref, cid, key, d)
+        state = OK if h.managed(d) else h.state
+        try:
+            if state != OK and r.random() < (c.referral_crisis if state == CRISIS else c.referral_strained):
+                if h.consent_partners or r.random() < c.consent_at_contact:
+                    partners = list(c.partner_weights)
+                    partner = r.choices(partners, weights=[c.partner_weights[p] for p in partners])[0]
+                    self.app.refer(officer, cid, partner=Partner(partner), consent=True, on=d)
+            arrange = (c.arrangement_crisis if state == CRISIS else c.arrangement_strained) if state != OK else 0.0
+            if r.random() < arrange and not self.in_arrangement.get(ref):
+                n = max(1, min(12, math.ceil(arrears / max(1, h.rent_cents * c.instalment_months_of_rent))))
+                self.app.agree_arrangement(officer, cid, instalments=n, first_date=d + timedelta(days=14), on=d)
+            else:
+                self.app.promise_to_pay(officer, cid, pay_by=d + timedelta(days=c.promise_days), on=d)
+        except (CommandError, NotFound):
+            return
+
+    # ============================================================ partners, court
+    def _partner_answers(self, d: date, ref: str, cid: UUID, partner: str) -> None:
+        r = rng(self.seed, "partner", ref, cid, partner)
+        try:
+            if r.random() < self.sc.help.partner_accepts[partner]:
+                self.app.accept_referral(PARTNER_DESK, cid, partner=Partner(partner), on=d)
+            else:
+                self.app.decline_referral(PARTNER_DESK, cid, partner=Partner(partner), on=d)
+        except (CommandError, NotFound):
+            return
+
+    def _help_works(self, d: date, ref: str, source: str) -> None:
+        h = self.households.get(ref)
+        if h is None or not h.active:
+            return
+        hp = self.sc.help
+        r = rng(self.seed, "help", ref, source, d)
+        if r.random() >= hp.help_success:
+            return
+        h.state = STRAINED if h.state == CRISIS else OK
+        if source == Partner.GKB.value and r.random() < hp.gkb_manages_income:
+            months = self.sc.finances.managed_months
+            h.managed_until = d + timedelta(days=int(30.4 * months))
+
+    def _hearing(self, d: date, ref: str) -> None:
+        h = self.households.get(ref)
+        if h is None or not h.active:
+            return
+        c = self.sc.court
+        enough = self._arrears(ref, d) >= self.policy.legal_months_of_rent * h.rent_cents
+        p = c.evict_if_arrears if enough and not self.in_arrangement.get(ref) else c.evict_otherwise
+        if rng(self.seed, "judgment", ref, d).random() < p:
+            self._schedule(d + timedelta(days=c.eviction_days_after_judgment), ("evict", ref))
+
+    def _evict(self, d: date, ref: str) -> None:
+        h = self.households.get(ref)
+        if h is None or not h.active:
+            return
+        self.app.end_tenancy(LETTING, ref, on=d, reason="eviction_arrears")
+        h.active = False
+        relet = (Period.of(d + timedelta(days=self.sc.court.relet_days))).next().first_day()
+        new = make_household(self.sc, self.seed, h.home, h.generation + 1, relet)
+        assert new.ref == household_ref(h.home, h.generation + 1)
+        self._schedule(relet, ("start", new))
+
+
+def _worse(new: str, old: str) -> bool:
+    order = {OK: 0, STRAINED: 1, CRISIS: 2}
+    return order[new] > order[old]
+
+
+def _meta(key: str, value: str) -> Any:
+    from application.store import Upsert
+
+    return Upsert("meta", ("key",), {"key": key, "value": value})
+
+
+# ================================================================== entry
+
+
+def store_target(strategy: str, db: str | None, out: Path, both: bool) -> str:
+    """Where a strategy's store goes: ``--db`` (suffixed per strategy for ``both``) or OUT/<strategy>.db."""
+    if db is None:
+        return str(out / f"{strategy}.db")
+    if db.startswith(("postgresql://", "postgres://")):
+        if both:
+            raise SimulationError("db: --strategy both needs two stores; give a file path or use --out")
+        return db
+    if db == ":memory:":
+        return db
+    if not both:
+        return db
+    p = Path(db)
+    return str(p.with_name(f"{p.stem}-{strategy}{p.suffix or '.db'}"))
+
+
+def fresh_file(target: str) -> None:
+    """Remove a previous simulation's SQLite file at ``target`` (only one the simulation wrote)."""
+    if target == ":memory:" or "://" in target:
+        return
+    p = Path(target)
+    if not p.exists():
+        return
+    import sqlite3
+
+    try:
+        con = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
+        try:
+            row = con.execute("SELECT value FROM meta WHERE key = 'simulation'").fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        row = None
+    if row is None:
+        raise SimulationError(f"db: {target!r} exists and is not a simulation store; choose another --db or --out")
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        q = Path(str(p) + suffix)
+        if q.exists():
+            os.remove(q)
+
+
+def simulate(sc: Scenario, *, settings: Any, out: Path, db: str | None = None,
+             policy_file: PolicyFile | None = None,
+             on_day: Callable[[str, date], None] | None = None) -> dict[str, RunResult]:
+    strategy = sc.run.strategy
+    names = ["preventive", "classic"] if strategy == "both" else [strategy]
+    results: dict[str, RunResult] = {}
+    out.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        target = store_target(name, db, out, strategy == "both")
+        fresh_file(target)
+        s = attrs.evolve(settings, db=target, out_dir=str(out / name))
+        cb = (lambda day, _n=name: on_day(_n, day)) if on_day else None
+        sim = Simulation(sc, name, settings=s, policy_file=policy_file, on_day=cb)
+        results[name] = sim.run()
+    return results
+
+
+def kpi_document(sc: Scenario, results: dict[str, RunResult]) -> dict[str, Any]:
+    """The KPI JSON of a run: the same seed and scenario give the same bytes."""
+    return {
+        "run": {k: sc.values["run"][k] for k in ("tenancies", "months", "start", "seed", "strategy")},
+        "scenario": sc.as_dict(),
+        "strategies": {name: r.kpis() for name, r in results.items()},
+    }
