@@ -77,22 +77,11 @@ def run(app: Vangnet, day: date, *, through: date | None = None,
     reports = []
     d = start
     while d <= end:
-        reports.append(_run_one_day_retrying(app, d))
+        reports.append(run_one_day(app, d))
         if progress:
             progress(d)
         d += timedelta(days=1)
     return reports
-
-
-def _run_one_day_retrying(app: Vangnet, day: date) -> DayReport:
-    """Another writer (an officer, a telephony fact) changed a case the day was saving:
-    run the day again on fresh copies; the actions' ids keep what was saved from repeating."""
-    for _ in range(3):
-        try:
-            return run_one_day(app, day)
-        except IntegrityError:
-            app.forget_cache()
-    raise ConcurrencyConflict(f"day run {day}: other writers kept changing the same cases; run the day again")
 
 
 def run_one_day(app: Vangnet, day: date) -> DayReport:
@@ -138,7 +127,8 @@ def _post_rent(app: Vangnet, day: date, report: DayReport) -> None:
         if n % 2000 == 0:
             loaded = app.load_many(ids[n : n + 2000])
         t = loaded.get(tid) or app.get_tenancy_by_id(tid)
-        if t.start_date > day or t.ended_on is not None or t.has_transaction("vangnet", tx_id):
+        ended = t.ended_on is not None and t.ended_on <= day  # an end date ahead (notice given) still pays
+        if t.start_date > day or ended or t.has_transaction("vangnet", tx_id):
             continue
         t.charge_rent(period=period, cents=t.rent_cents, source="vangnet", tx_id=tx_id, booked_on=day)
         batch.append(t)
@@ -167,11 +157,11 @@ def _save_charges(app: Vangnet, batch: list[Tenancy], tx_id: str, day: date) -> 
 
 def _open_cases(app: Vangnet, day: date, report: DayReport) -> None:
     pending: list[tuple[Tenancy, ArrearsCase]] = []
-    due = [tid for tid, unpaid_since in app.store.unpaid_without_case() if case_opening_day(unpaid_since) <= day]
+    due = [tid for tid, unpaid_since in app.store.unpaid_without_case(day) if case_opening_day(unpaid_since) <= day]
     loaded = app.load_many(due)
     for tid in due:
         t = loaded.get(tid) or app.get_tenancy_by_id(tid)
-        if t.open_case_id is not None or t.ended_on is not None:
+        if t.open_case_id is not None or (t.ended_on is not None and t.ended_on <= day):
             continue
         since = t.unpaid_since(app.policy.tolerance_cents, as_of=day)
         if since is None or case_opening_day(since) > day:
@@ -217,16 +207,19 @@ def _evaluate_cases(app: Vangnet, day: date, report: DayReport) -> None:
         report.cases_evaluated += 1
         next_check: date | None = None
         case_outbox: list[SideOp] = []
+        refused: set[str] = set()  # a refused letter is reported once a day and tried again tomorrow
         try:
             for _ in range(4):  # actions may enable others the same day
                 decision = evaluate(case, t, day, app.policy)
-                if not decision.actions:
-                    next_check = decision.next_check
+                actions = [a for a in decision.actions if a.action_id not in refused]
+                if not actions:
+                    next_check = day + timedelta(days=1) if refused else decision.next_check
                     break
-                for action in decision.actions:
+                for action in actions:
                     try:
                         _perform(app, case, t, action, day, case_outbox, report)
                     except LetterRefused as e:
+                        refused.add(action.action_id)
                         report.errors.append(f"case {case.id}: {action.rule}: {e}")
                         continue
                     report.actions[action.rule] = report.actions.get(action.rule, 0) + 1

@@ -8,6 +8,8 @@ both in one transaction, together with the read-model rows computed from them.
 from __future__ import annotations
 
 import functools
+import random
+import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
@@ -79,6 +81,8 @@ def retrying(fn: Callable[..., T]) -> Callable[..., T]:
                     raise ConcurrencyConflict(
                         f"{fn.__name__}: another writer changed the same record; nothing was saved, try again"
                     ) from None
+                # writers that collided retry at once in lockstep and collide again: spread them
+                time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
         raise AssertionError("unreachable")
 
     return wrapper

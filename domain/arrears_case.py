@@ -41,6 +41,11 @@ class FourEyesRequired(CaseError):
     pass
 
 
+def _staff(actor: str) -> str:
+    """The person behind ``role:id``: one person in two roles is still one pair of eyes."""
+    return actor.partition(":")[2] or actor
+
+
 def case_id_for(tenancy_id: uuid.UUID, period: str, seq: int) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, f"case:{tenancy_id}:{period}:{seq}")
 
@@ -503,7 +508,7 @@ class ArrearsCase(Aggregate):
             raise CaseError("legal action: the case is not eligible (EVICT rule not met)")
         if not reason.strip():
             raise CaseError("reason: a legal-action decision needs a reason")
-        if any(d["by"] == by for d in self.legal_decisions):
+        if any(_staff(d["by"]) == _staff(by) for d in self.legal_decisions):
             raise FourEyesRequired(f"legal action: {by} already decided; a second, different person must decide")
         self._legal_decided(by=by, reason=reason, on=on)
 
@@ -513,7 +518,7 @@ class ArrearsCase(Aggregate):
 
     @property
     def legal_action_approved(self) -> bool:
-        return len({d["by"] for d in self.legal_decisions}) >= 2
+        return len({_staff(d["by"]) for d in self.legal_decisions}) >= 2
 
     # ---------------------------------------------------------------- pauses
     def pause(self, *, until: date, reason: str, on: date, by: str) -> None:

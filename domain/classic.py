@@ -22,7 +22,8 @@ before preventive practices, as contrasted in the Woonconcept article):
 
 Arrangements, promises and pauses recorded on a case are honoured as in the
 playbook (a tenant may call in after a letter), but a missed instalment or a broken
-promise creates no officer task and raises no worry flag.
+promise creates no officer task. A broken arrangement still flags the tenancy
+(the daily run records that with the break); the classic rules never read the flag.
 
 Rule ids: CLOSE-ENDED, CLOSE-PAID, CLOSE-ARRANGEMENT, PAUSE-END, ARR-MISSED,
 ARR-BROKEN, ARR-COMPLETE, PROMISE-CHECK, CLASSIC-REMINDER-D14,
@@ -52,7 +53,9 @@ def evaluate(case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy) -> 
     arrears = tenancy.arrears_cents(as_of=day)
     base = {"arrears_cents": arrears, "days_late": (day - D).days, "strategy": "classic"}
 
-    def add(kind: str, rule: str, action_id: str, inputs: dict[str, Any] | None = None, **params: Any) -> None:
+    def add(
+        kind: str, rule: str, action_id: str, inputs: dict[str, Any] | None = None, **params: Any
+    ) -> None:
         if not case.has_done(action_id):
             acts.append(Action(kind, rule, action_id, {**base, **(inputs or {})}, params))
 
@@ -64,17 +67,34 @@ def evaluate(case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy) -> 
 
     # --- closing (as the playbook) -------------------------------------------
     if tenancy.ended_on is not None and tenancy.ended_on <= day:
-        add("close", "CLOSE-ENDED", "close:CLOSE-ENDED", {"ended_on": tenancy.ended_on}, reason="tenancy_ended")
+        add(
+            "close",
+            "CLOSE-ENDED",
+            "close:CLOSE-ENDED",
+            {"ended_on": tenancy.ended_on},
+            reason="tenancy_ended",
+        )
         return Decision(acts, None)
     if arrears <= policy.tolerance_cents:
-        add("close", "CLOSE-PAID", "close:CLOSE-PAID", {"tolerance_cents": policy.tolerance_cents}, reason="paid")
+        add(
+            "close",
+            "CLOSE-PAID",
+            "close:CLOSE-PAID",
+            {"tolerance_cents": policy.tolerance_cents},
+            reason="paid",
+        )
         return Decision(acts, None)
 
     # --- pauses ------------------------------------------------------------------
     if case.paused_until is not None:
         if day > case.paused_until:
-            add("resume", "PAUSE-END", f"resume:{case.paused_until}", {"paused_until": case.paused_until},
-                reason=f"{case.pause_reason} pause ended")
+            add(
+                "resume",
+                "PAUSE-END",
+                f"resume:{case.paused_until}",
+                {"paused_until": case.paused_until},
+                reason=f"{case.pause_reason} pause ended",
+            )
         else:
             return Decision(acts, case.paused_until + timedelta(days=1))
 
@@ -83,7 +103,9 @@ def evaluate(case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy) -> 
         arr = case.arrangement
         assert arr is not None
         agreed = arr["agreed_on"]
-        rent_due_since = sum(c for p, c in tenancy.charges.items() if agreed < tenancy.charge_due[p] <= day)
+        rent_due_since = sum(
+            c for p, c in tenancy.charges.items() if agreed < tenancy.charge_due[p] <= day
+        )
         towards = tenancy.payments_since(agreed) - rent_due_since
         cumulative = 0
         missed = list(arr["missed"])
@@ -96,17 +118,42 @@ def evaluate(case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy) -> 
                 break
             if n not in missed:
                 missed.append(n)
-                add("instalment_missed", "ARR-MISSED", f"arr{arr['index']}:missed:{n}",
-                    {"instalment": n, "due_on": inst["due_on"], "paid_towards_cents": towards,
-                     "due_cents": cumulative}, number=n)
+                add(
+                    "instalment_missed",
+                    "ARR-MISSED",
+                    f"arr{arr['index']}:missed:{n}",
+                    {
+                        "instalment": n,
+                        "due_on": inst["due_on"],
+                        "paid_towards_cents": towards,
+                        "due_cents": cumulative,
+                    },
+                    number=n,
+                )
             if len(missed) >= policy.instalments_missed_to_break:
-                add("arrangement_broken", "ARR-BROKEN", f"arr{arr['index']}:broken", {"missed": list(missed)})
+                add(
+                    "arrangement_broken",
+                    "ARR-BROKEN",
+                    f"arr{arr['index']}:broken",
+                    {"missed": list(missed)},
+                    worry_reason="arrangement broken",
+                )
                 broken = True
                 break
         if not broken and towards >= sum(i["cents"] for i in arr["instalments"]):
-            add("arrangement_completed", "ARR-COMPLETE", f"arr{arr['index']}:completed",
-                {"paid_towards_cents": towards})
-            add("close", "CLOSE-ARRANGEMENT", "close:CLOSE-ARRANGEMENT", {}, reason="arrangement_completed")
+            add(
+                "arrangement_completed",
+                "ARR-COMPLETE",
+                f"arr{arr['index']}:completed",
+                {"paid_towards_cents": towards},
+            )
+            add(
+                "close",
+                "CLOSE-ARRANGEMENT",
+                "close:CLOSE-ARRANGEMENT",
+                {},
+                reason="arrangement_completed",
+            )
             return Decision(acts, None)
         if not broken:
             return _decision(acts, later, day, policy)
@@ -116,49 +163,108 @@ def evaluate(case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy) -> 
         if p["status"] != "open":
             continue
         if at(p["pay_by"] + timedelta(days=1)):
-            add("promise_check", "PROMISE-CHECK", f"promise:{p_index}:checked", {"pay_by": p["pay_by"]}, kept=False)
+            add(
+                "promise_check",
+                "PROMISE-CHECK",
+                f"promise:{p_index}:checked",
+                {"pay_by": p["pay_by"]},
+                kept=False,
+            )
         else:
             return _decision(acts, later, day, policy)
 
     # --- reminder letters: the first at D + reminder_days, then monthly -----------
-    first_due = max(on_or_previous_business_day(D + timedelta(days=policy.reminder_days)), case.opened_on)
+    first_due = max(
+        on_or_previous_business_day(D + timedelta(days=policy.reminder_days)), case.opened_on
+    )
     sent = sum(1 for s in case.steps if s["rule"] in REMINDER_RULES)
     if case.bailiff_handed_over is None:
         n = sent + 1
         due = first_due if n == 1 else on_or_next_business_day(add_months(first_due, n - 1))
         if at(due):
             action_id = "letter:reminder" if n == 1 else f"letter:reminder:{n}"
-            add("letter", REMINDER_RULES[0] if n == 1 else REMINDER_RULES[1], action_id,
-                {"reminder_due": due, "reminder_number": n}, letter_kind=LetterKind.REMINDER.value)
+            add(
+                "letter",
+                REMINDER_RULES[0] if n == 1 else REMINDER_RULES[1],
+                action_id,
+                {"reminder_due": due, "reminder_number": n},
+                letter_kind=LetterKind.REMINDER.value,
+            )
 
     # --- WIK 14-day letter and costs (the law applies to both processes) ---------
     wik_letter = case.letters.get(LetterKind.FOURTEEN_DAY_LETTER.value)
-    if wik_letter is None and at(on_or_next_business_day(D + timedelta(days=policy.wik_letter_days))):
+    if wik_letter is None and at(
+        on_or_next_business_day(D + timedelta(days=policy.wik_letter_days))
+    ):
         costs = wik.collection_costs_cents(arrears, vat_rate_percent=policy.wik_vat_percent)
-        deadline = wik.payment_deadline(day, receipt_days=policy.wik_receipt_days, term_days=policy.wik_term_days)
-        add("letter", "WIK-14", "letter:wik14", {"costs_cents": costs, "deadline": deadline, "posted_on": day},
-            letter_kind=LetterKind.FOURTEEN_DAY_LETTER.value, costs_cents=costs, deadline=deadline)
+        deadline = wik.payment_deadline(
+            day, receipt_days=policy.wik_receipt_days, term_days=policy.wik_term_days
+        )
+        add(
+            "letter",
+            "WIK-14",
+            "letter:wik14",
+            {"costs_cents": costs, "deadline": deadline, "posted_on": day},
+            letter_kind=LetterKind.FOURTEEN_DAY_LETTER.value,
+            costs_cents=costs,
+            deadline=deadline,
+        )
     if wik_letter is not None:
         deadline = wik_letter["deadline"]
         if case.costs_charged_on is None and at(deadline + timedelta(days=1)):
-            add("costs", "WIK-COSTS", "costs:wik", {"deadline": deadline, "letter_id": wik_letter["letter_id"]},
-                cents=wik_letter["costs_cents"])
+            add(
+                "costs",
+                "WIK-COSTS",
+                "costs:wik",
+                {"deadline": deadline, "letter_id": wik_letter["letter_id"]},
+                cents=wik_letter["costs_cents"],
+            )
         if (
             case.bailiff_eligible_on is None
             and arrears >= policy.bailiff_months_of_rent * tenancy.rent_cents
             and at(deadline + timedelta(days=1))
         ):
-            add("bailiff_eligible", "BAILIFF-ELIGIBLE", "bailiff:eligible",
-                {"deadline": deadline, "rent_cents": tenancy.rent_cents, "months": policy.bailiff_months_of_rent})
-            add("task", "BAILIFF-ELIGIBLE", "task:bailiff:approve", {},
-                task_kind=TaskKind.APPROVE_BAILIFF.value, due_on=on_or_next_business_day(day))
+            add(
+                "bailiff_eligible",
+                "BAILIFF-ELIGIBLE",
+                "bailiff:eligible",
+                {
+                    "deadline": deadline,
+                    "rent_cents": tenancy.rent_cents,
+                    "months": policy.bailiff_months_of_rent,
+                },
+            )
+            add(
+                "task",
+                "BAILIFF-ELIGIBLE",
+                "task:bailiff:approve",
+                {},
+                task_kind=TaskKind.APPROVE_BAILIFF.value,
+                due_on=on_or_next_business_day(day),
+            )
         # --- legal action: arrears alone (no signal, contact or counselling conditions)
-        if case.legal_eligible_on is None and arrears >= policy.legal_months_of_rent * tenancy.rent_cents:
-            add("legal_eligible", "CLASSIC-EVICT-3M", "legal:eligible",
-                {"rent_cents": tenancy.rent_cents, "months": policy.legal_months_of_rent,
-                 "fourteen_day_letter": wik_letter["letter_id"]})
-            add("task", "CLASSIC-EVICT-3M", "task:legal:review", {},
-                task_kind=TaskKind.REVIEW_LEGAL_ACTION.value, due_on=on_or_next_business_day(day))
+        if (
+            case.legal_eligible_on is None
+            and arrears >= policy.legal_months_of_rent * tenancy.rent_cents
+        ):
+            add(
+                "legal_eligible",
+                "CLASSIC-EVICT-3M",
+                "legal:eligible",
+                {
+                    "rent_cents": tenancy.rent_cents,
+                    "months": policy.legal_months_of_rent,
+                    "fourteen_day_letter": wik_letter["letter_id"],
+                },
+            )
+            add(
+                "task",
+                "CLASSIC-EVICT-3M",
+                "task:legal:review",
+                {},
+                task_kind=TaskKind.REVIEW_LEGAL_ACTION.value,
+                due_on=on_or_next_business_day(day),
+            )
 
     return _decision(acts, later, day, policy)
 

@@ -123,6 +123,10 @@ def evaluate(case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy) -> 
             assert case.arrangement is not None
             add("arrangement_completed", "ARR-COMPLETE", f"arr{case.arrangement['index']}:completed",
                 {"tolerance_cents": policy.tolerance_cents})
+        for p_index, p in enumerate(case.promises):  # paid by the check: the promise was kept
+            if p["status"] == "open":
+                add("promise_check", "PROMISE-CHECK", f"promise:{p_index}:checked", {"pay_by": p["pay_by"]},
+                    kept=True)
         add("close", "CLOSE-PAID", "close:CLOSE-PAID", {"tolerance_cents": policy.tolerance_cents}, reason="paid")
         return Decision(acts, None)
 

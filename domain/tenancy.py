@@ -208,7 +208,8 @@ class Tenancy(Aggregate):
 
     # ----------------------------------------------------------------- ledger
     def charge_rent(self, *, period: Period, cents: int, source: str, tx_id: str, booked_on: date) -> None:
-        self._check_open()
+        if self.ended_on is not None and period.first_day() > self.ended_on:  # notice given: rent runs to the end
+            raise TenancyEnded(f"tenancy {self.ref} ended on {self.ended_on}; no rent for {period}")
         if cents <= 0:
             raise TenancyError(f"amount: {cents} cents is not a positive charge")
         self._check_new_tx(source, tx_id)

@@ -35,7 +35,9 @@ from adapters.memory import (
 from application.service import Vangnet
 
 # the server's maintenance database; VANGNET_TEST_POSTGRES_URL points elsewhere
-PG_ADMIN_URL = os.environ.get("VANGNET_TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
+PG_ADMIN_URL = (
+    os.environ.get("VANGNET_TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 START = date(2026, 1, 1)
 
 
@@ -64,11 +66,12 @@ class Backend:
     name: str
     db: str
     clock: FixedClock
+    out_dir: Path
     apps: list[Vangnet] = attrs.Factory(list)
 
     @property
     def settings(self) -> Settings:
-        return Settings(db=self.db, out_dir=str(Path(os.environ.get("TMPDIR", "/tmp")) / "vangnet-test-out"))
+        return Settings(db=self.db, out_dir=str(self.out_dir))
 
     def build(self, **ports: Any) -> Vangnet:
         """A fresh application on this store, with recording adapters (or the given ones)."""
@@ -99,7 +102,9 @@ def pg_database() -> Iterator[str]:
         admin = _pg_connect(PG_ADMIN_URL)
     except Exception as e:
         if _require_postgres():
-            pytest.fail(f"VANGNET_REQUIRE_POSTGRES=1 but PostgreSQL ({_server(PG_ADMIN_URL)}) does not answer: {e}")
+            pytest.fail(
+                f"VANGNET_REQUIRE_POSTGRES=1 but PostgreSQL ({_server(PG_ADMIN_URL)}) does not answer: {e}"
+            )
         pytest.skip(f"no PostgreSQL server answers at {_server(PG_ADMIN_URL)} ({type(e).__name__})")
     name = f"vangnet_test_{uuid.uuid4().hex[:12]}"
     admin.execute(f'CREATE DATABASE "{name}"')
@@ -129,7 +134,10 @@ BACKENDS = [
 FAST_BACKENDS = [pytest.param("memory", id="memory"), pytest.param("sqlite", id="sqlite")]
 
 
-def _backend(kind: str, request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock) -> Backend:
+def make_backend(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock
+) -> Backend:
+    """A store of ``kind`` (memory, sqlite, postgres); the caller closes it."""
     if kind == "memory":
         # a named shared in-memory database, so a second application can open the same store
         db = f"file:vangnet-test-{uuid.uuid4().hex}?mode=memory&cache=shared"
@@ -140,7 +148,7 @@ def _backend(kind: str, request: pytest.FixtureRequest, tmp_path: Path, clock: F
         _pg_clean(db)
     else:  # pragma: no cover
         raise ValueError(kind)
-    return Backend(kind, db, clock)
+    return Backend(kind, db, clock, tmp_path / "out")
 
 
 @pytest.fixture()
@@ -151,7 +159,7 @@ def clock() -> FixedClock:
 
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock) -> Iterator[Backend]:
-    b = _backend(request.param, request, tmp_path, clock)
+    b = make_backend(request.param, request, tmp_path, clock)
     try:
         yield b
     finally:
@@ -159,8 +167,10 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock) -
 
 
 @pytest.fixture(params=FAST_BACKENDS)
-def fast_backend(request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock) -> Iterator[Backend]:
-    b = _backend(request.param, request, tmp_path, clock)
+def fast_backend(
+    request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock
+) -> Iterator[Backend]:
+    b = make_backend(request.param, request, tmp_path, clock)
     try:
         yield b
     finally:

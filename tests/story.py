@@ -34,16 +34,26 @@ def tenant(
     due_day: int | None = None,
     contact: Contact | None = None,
 ) -> None:
-    app.start_tenancy(LETTING, ref, rent_cents=rent, start_date=start, due_day=due_day, contact=contact)
+    app.start_tenancy(
+        LETTING, ref, rent_cents=rent, start_date=start, due_day=due_day, contact=contact
+    )
 
 
 def profiled_tenant(app: Vangnet, ref: str, *, pay_day: int = 5, **kw: Any) -> None:
     """A tenant whose intake gives a prevention profile (debt counselling) and a
     benefit on ``pay_day``, with the due day agreed on the pay day."""
     tenant(app, ref, **kw)
-    app.record_intake(LETTING, ref, IntakeAnswers(True, False, False, pay_day, True), on=date(2026, 1, 1))
+    app.record_intake(
+        LETTING, ref, IntakeAnswers(True, False, False, pay_day, True), on=date(2026, 1, 1)
+    )
     if pay_day != 1:
-        app.agree_due_day(LETTING, ref, day=pay_day, reason=f"benefit paid on the {pay_day}th", on=date(2026, 1, 1))
+        app.agree_due_day(
+            LETTING,
+            ref,
+            day=pay_day,
+            reason=f"benefit paid on the {pay_day}th",
+            on=date(2026, 1, 1),
+        )
 
 
 def charge(app: Vangnet, ref: str, period: str, cents: int = RENT) -> None:
@@ -53,10 +63,14 @@ def charge(app: Vangnet, ref: str, period: str, cents: int = RENT) -> None:
 
 def pay(app: Vangnet, ref: str, on: str | date, cents: int = RENT, tx: str | None = None) -> None:
     day = on if isinstance(on, date) else d(on)
-    app.pay(SYSTEM, ref, cents=cents, booked_on=day, tx_id=tx or f"{ref}-pay-{day.isoformat()}-{cents}")
+    app.pay(
+        SYSTEM, ref, cents=cents, booked_on=day, tx_id=tx or f"{ref}-pay-{day.isoformat()}-{cents}"
+    )
 
 
-def run(app: Vangnet, first: str | date, last: str | date | None = None) -> list[daily_run.DayReport]:
+def run(
+    app: Vangnet, first: str | date, last: str | date | None = None
+) -> list[daily_run.DayReport]:
     """Run the day (or every day from ``first`` through ``last``), moving the clock along."""
     f = first if isinstance(first, date) else d(first)
     t = (last if isinstance(last, date) else d(last)) if last is not None else f

@@ -43,8 +43,13 @@ def replayed(t: Tenancy) -> Tenancy:
 
 def test_intake_with_debt_counselling_and_a_benefit_on_the_5th_gives_a_profile_and_proposes_the_5th():
     t = new()
-    answers = IntakeAnswers(debt_counselling=True, garnishment=False, financial_administration=False,
-                            benefit_pay_day=5, consent_partners=True)
+    answers = IntakeAnswers(
+        debt_counselling=True,
+        garnishment=False,
+        financial_administration=False,
+        benefit_pay_day=5,
+        consent_partners=True,
+    )
     assert answers.profile_reasons() == ["debt_counselling"]
     intake(t, answers)
     assert t.profile_active
@@ -52,11 +57,19 @@ def test_intake_with_debt_counselling_and_a_benefit_on_the_5th_gives_a_profile_a
     assert t.proposed_due_day == 5
     assert t.due_day == 1  # a proposal, not a silent edit
 
-    t.agree_due_day(day=5, reason="benefit paid on the 5th", on=date(2026, 1, 2), by="letting:lotte")
+    t.agree_due_day(
+        day=5, reason="benefit paid on the 5th", on=date(2026, 1, 2), by="letting:lotte"
+    )
     assert t.due_day == 5
     assert t.proposed_due_day is None
     assert t.due_day_history == [
-        {"from": 1, "to": 5, "reason": "benefit paid on the 5th", "on": date(2026, 1, 2), "by": "letting:lotte"}
+        {
+            "from": 1,
+            "to": 5,
+            "reason": "benefit paid on the 5th",
+            "on": date(2026, 1, 2),
+            "by": "letting:lotte",
+        }
     ]
     assert t.due_date_of(FEB) == date(2026, 2, 5)
     kinds = [type(e).__name__ for e in t.collect_events()]
@@ -68,7 +81,10 @@ def test_intake_with_debt_counselling_and_a_benefit_on_the_5th_gives_a_profile_a
     [
         (IntakeAnswers(False, True, False), ["garnishment"]),
         (IntakeAnswers(False, False, True), ["financial_administration"]),
-        (IntakeAnswers(True, True, True), ["debt_counselling", "garnishment", "financial_administration"]),
+        (
+            IntakeAnswers(True, True, True),
+            ["debt_counselling", "garnishment", "financial_administration"],
+        ),
     ],
 )
 def test_each_signal_answer_gives_a_prevention_profile_with_its_reasons(answers, reasons):
@@ -124,7 +140,9 @@ def test_staff_assign_and_lift_a_profile_with_a_reason():
 def test_due_day_31_falls_on_the_last_day_of_a_short_month(period, due):
     t = Tenancy.start("T31", 650_00, date(2026, 1, 1), 31, by="letting:lotte")
     assert t.due_date_of(period) == due
-    t.charge_rent(period=period, cents=650_00, source="erp", tx_id=f"r-{period}", booked_on=period.first_day())
+    t.charge_rent(
+        period=period, cents=650_00, source="erp", tx_id=f"r-{period}", booked_on=period.first_day()
+    )
     assert t.arrears_by_period() == [(str(period), 650_00, due)]
 
 
@@ -141,14 +159,19 @@ def test_due_day_must_be_a_day_of_the_month():
 def test_charges_and_payments_give_balance_arrears_per_period_and_unpaid_since():
     t = new()
     for p in (FEB, MAR, APR):
-        t.charge_rent(period=p, cents=650_00, source="erp", tx_id=f"rent-{p}", booked_on=p.first_day())
+        t.charge_rent(
+            period=p, cents=650_00, source="erp", tx_id=f"rent-{p}", booked_on=p.first_day()
+        )
     assert t.balance_cents == 1950_00
     assert t.unpaid_since() == date(2026, 2, 1)
 
     t.receive_payment(cents=900_00, source="bank", tx_id="B1", booked_on=date(2026, 3, 10))
     # payments settle the oldest charge first
     assert t.balance_cents == 1050_00
-    assert t.arrears_by_period() == [("2026-03", 400_00, date(2026, 3, 1)), ("2026-04", 650_00, date(2026, 4, 1))]
+    assert t.arrears_by_period() == [
+        ("2026-03", 400_00, date(2026, 3, 1)),
+        ("2026-04", 650_00, date(2026, 4, 1)),
+    ]
     assert t.unpaid_since() == date(2026, 3, 1)
     # as of a day, charges not yet due do not count
     assert t.arrears_cents(as_of=date(2026, 3, 31)) == 400_00
@@ -167,34 +190,68 @@ def test_charges_and_payments_give_balance_arrears_per_period_and_unpaid_since()
 
 def test_a_reversal_re_opens_the_arrears_of_the_period_it_paid():
     t = new()
-    t.charge_rent(period=FEB, cents=650_00, source="erp", tx_id="rent-feb", booked_on=date(2026, 2, 1))
+    t.charge_rent(
+        period=FEB, cents=650_00, source="erp", tx_id="rent-feb", booked_on=date(2026, 2, 1)
+    )
     t.receive_payment(cents=650_00, source="bank", tx_id="DD-1", booked_on=date(2026, 2, 1))
     assert t.unpaid_since() is None
-    t.reverse_payment(cents=650_00, source="bank", tx_id="RT-1", reverses="DD-1", reason_code="AM04",
-                      booked_on=date(2026, 2, 4))
+    t.reverse_payment(
+        cents=650_00,
+        source="bank",
+        tx_id="RT-1",
+        reverses="DD-1",
+        reason_code="AM04",
+        booked_on=date(2026, 2, 4),
+    )
     assert t.balance_cents == 650_00
     assert t.arrears_by_period() == [("2026-02", 650_00, date(2026, 2, 1))]
     assert t.unpaid_since() == date(2026, 2, 1)
     with pytest.raises(TenancyError, match="already reversed"):
-        t.reverse_payment(cents=650_00, source="bank", tx_id="RT-2", reverses="DD-1", reason_code="AM04",
-                          booked_on=date(2026, 2, 5))
+        t.reverse_payment(
+            cents=650_00,
+            source="bank",
+            tx_id="RT-2",
+            reverses="DD-1",
+            reason_code="AM04",
+            booked_on=date(2026, 2, 5),
+        )
     # the replayed tenancy agrees
     assert replayed(t).arrears_by_period() == t.arrears_by_period()
 
 
 def test_a_reversal_must_name_a_payment_of_this_tenancy_and_not_exceed_it():
     t = new()
-    t.charge_rent(period=FEB, cents=650_00, source="erp", tx_id="rent-feb", booked_on=date(2026, 2, 1))
+    t.charge_rent(
+        period=FEB, cents=650_00, source="erp", tx_id="rent-feb", booked_on=date(2026, 2, 1)
+    )
     t.receive_payment(cents=300_00, source="bank", tx_id="P1", booked_on=date(2026, 2, 1))
     with pytest.raises(TenancyError, match="not a payment"):
-        t.reverse_payment(cents=10_00, source="bank", tx_id="R1", reverses="NOPE", reason_code="AC04",
-                          booked_on=date(2026, 2, 2))
+        t.reverse_payment(
+            cents=10_00,
+            source="bank",
+            tx_id="R1",
+            reverses="NOPE",
+            reason_code="AC04",
+            booked_on=date(2026, 2, 2),
+        )
     with pytest.raises(TenancyError, match="not a payment"):
-        t.reverse_payment(cents=10_00, source="erp", tx_id="R1", reverses="rent-feb", reason_code="AC04",
-                          booked_on=date(2026, 2, 2))
+        t.reverse_payment(
+            cents=10_00,
+            source="erp",
+            tx_id="R1",
+            reverses="rent-feb",
+            reason_code="AC04",
+            booked_on=date(2026, 2, 2),
+        )
     with pytest.raises(TenancyError, match="larger than payment"):
-        t.reverse_payment(cents=300_01, source="bank", tx_id="R1", reverses="P1", reason_code="AC04",
-                          booked_on=date(2026, 2, 2))
+        t.reverse_payment(
+            cents=300_01,
+            source="bank",
+            tx_id="R1",
+            reverses="P1",
+            reason_code="AC04",
+            booked_on=date(2026, 2, 2),
+        )
     assert t.balance_cents == 350_00
 
 
@@ -229,9 +286,26 @@ def test_a_payment_before_the_tenancy_started_is_refused():
 
 def test_an_ended_tenancy_takes_no_new_rent_but_still_takes_payments():
     t = new()
-    t.charge_rent(period=FEB, cents=650_00, source="erp", tx_id="rent-feb", booked_on=date(2026, 2, 1))
+    t.charge_rent(
+        period=FEB, cents=650_00, source="erp", tx_id="rent-feb", booked_on=date(2026, 2, 1)
+    )
     t.end(on=date(2026, 2, 28), reason="moved", by="letting:lotte")
     with pytest.raises(TenancyEnded):
-        t.charge_rent(period=MAR, cents=650_00, source="erp", tx_id="rent-mar", booked_on=date(2026, 3, 1))
+        t.charge_rent(
+            period=MAR, cents=650_00, source="erp", tx_id="rent-mar", booked_on=date(2026, 3, 1)
+        )
     t.receive_payment(cents=650_00, source="bank", tx_id="final", booked_on=date(2026, 3, 5))
     assert t.balance_cents == 0
+
+
+def test_a_tenancy_ended_in_advance_is_charged_for_every_month_up_to_its_end():
+    t = new()
+    t.end(on=date(2026, 3, 15), reason="notice given", by="letting:lotte")
+    t.charge_rent(
+        period=MAR, cents=650_00, source="erp", tx_id="rent-mar", booked_on=date(2026, 3, 1)
+    )
+    with pytest.raises(TenancyEnded, match="no rent for 2026-04"):
+        t.charge_rent(
+            period=APR, cents=650_00, source="erp", tx_id="rent-apr", booked_on=date(2026, 4, 1)
+        )
+    assert t.charges == {"2026-03": 650_00}

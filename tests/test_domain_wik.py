@@ -82,10 +82,14 @@ def test_presumed_receipt_is_two_days_after_posting():
         (date(2026, 12, 8), date(2026, 12, 28)),
     ],
 )
-def test_the_deadline_is_14_days_after_the_day_after_presumed_receipt_on_a_business_day(posted, deadline):
+def test_the_deadline_is_14_days_after_the_day_after_presumed_receipt_on_a_business_day(
+    posted, deadline
+):
     assert wik.payment_deadline(posted) == deadline
     receipt = wik.presumed_receipt(posted)
-    assert (deadline - receipt).days >= 15  # never shorter than 14 full days after the day after receipt
+    assert (
+        deadline - receipt
+    ).days >= 15  # never shorter than 14 full days after the day after receipt
     assert is_business_day(deadline)
 
 
@@ -105,8 +109,12 @@ def test_business_days_skip_weekends_and_dutch_public_holidays():
     assert not is_business_day(date(2026, 1, 1))
     assert not is_business_day(date(2026, 2, 7))  # Saturday
     assert is_business_day(date(2026, 4, 28))
-    assert next_business_day(date(2026, 4, 24)) == date(2026, 4, 28)  # Fri -> (weekend, King's Day) -> Tue
-    assert next_business_day(date(2026, 4, 5)) == date(2026, 4, 7)  # Easter Sunday -> Easter Monday -> Tue
+    assert next_business_day(date(2026, 4, 24)) == date(
+        2026, 4, 28
+    )  # Fri -> (weekend, King's Day) -> Tue
+    assert next_business_day(date(2026, 4, 5)) == date(
+        2026, 4, 7
+    )  # Easter Sunday -> Easter Monday -> Tue
     assert on_or_next_business_day(date(2026, 2, 12)) == date(2026, 2, 12)
     assert on_or_next_business_day(date(2026, 4, 12)) == date(2026, 4, 13)  # Sunday
     assert on_or_previous_business_day(date(2026, 2, 15)) == date(2026, 2, 13)  # Sunday -> Friday

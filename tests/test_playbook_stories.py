@@ -14,16 +14,20 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from application.ports import FactKind, TelephonyFact
+from adapters.memory import RecordingLetters
+from application.ledger_types import ImportRefused
+from application.ports import FactKind, LetterRefused, TelephonyFact
 from application.service import CommandError, Vangnet
 from domain.values import Channel, Outcome, Partner
 from tests.story import (
     LEAD_ANNA,
+    LETTING,
     OFFICER,
     RENT,
     case_of,
     charge,
     d,
+    days,
     fired,
     pay,
     profiled_tenant,
@@ -35,8 +39,13 @@ from tests.story import (
 )
 
 
-def call(app: Vangnet, on: str, outcome: Outcome = Outcome.NO_ANSWER, channel: Channel = Channel.PHONE,
-         ref: str = "P1") -> None:
+def call(
+    app: Vangnet,
+    on: str,
+    outcome: Outcome = Outcome.NO_ANSWER,
+    channel: Channel = Channel.PHONE,
+    ref: str = "P1",
+) -> None:
     app.record_contact(OFFICER, case_of(app, ref).id, channel=channel, outcome=outcome, on=d(on))
 
 
@@ -44,19 +53,27 @@ def calls(app: Vangnet) -> list:  # type: ignore[type-arg]
     return app.ports.telephony.calls  # type: ignore[union-attr]
 
 
-def fact(app: Vangnet, attempt: str, kind: FactKind, on: str, detail: str = "", pid: str | None = None) -> int:
+def fact(
+    app: Vangnet, attempt: str, kind: FactKind, on: str, detail: str = "", pid: str | None = None
+) -> int:
     at = datetime.fromisoformat(on + "T10:15:00").replace(tzinfo=UTC)
-    return app.record_facts([TelephonyFact(pid or f"{attempt}/{kind.value}/{on}", attempt, kind, at, detail)])
+    return app.record_facts(
+        [TelephonyFact(pid or f"{attempt}/{kind.value}/{on}", attempt, kind, at, detail)]
+    )
 
 
 def open_tasks(app: Vangnet, ref: str) -> dict[str, tuple[str, date]]:
-    return {k: (t["kind"], t["due_on"]) for k, t in tasks(app, ref).items() if t["status"] == "open"}
+    return {
+        k: (t["kind"], t["due_on"]) for k, t in tasks(app, ref).items() if t["status"] == "open"
+    }
 
 
 # ------------------------------------------------------------ prevention track
 
 
-def test_a_profiled_tenant_who_does_not_pay_gets_a_phone_task_then_a_home_visit_after_two_unanswered_calls(app):
+def test_a_profiled_tenant_who_does_not_pay_gets_a_phone_task_then_a_home_visit_after_two_unanswered_calls(
+    app,
+):
     profiled_tenant(app, "P1", pay_day=5)
     charge(app, "P1", "2026-02")
     run(app, "2026-02-01", "2026-02-05")
@@ -64,7 +81,11 @@ def test_a_profiled_tenant_who_does_not_pay_gets_a_phone_task_then_a_home_visit_
 
     run(app, "2026-02-06")  # Friday, the next business day after Thursday the 5th
     case = case_of(app, "P1")
-    assert (case.track, case.opened_on, case.due_date) == ("prevention", d("2026-02-06"), d("2026-02-05"))
+    assert (case.track, case.opened_on, case.due_date) == (
+        "prevention",
+        d("2026-02-06"),
+        d("2026-02-05"),
+    )
     assert open_tasks(app, "P1") == {"task:phone:1": ("phone", d("2026-02-06"))}
     work = app.worklist(OFFICER, d("2026-02-06"))
     assert [(w["ref"], w["kind"], w["rule"]) for w in work] == [("P1", "phone", "PREV-PHONE-D1")]
@@ -74,7 +95,9 @@ def test_a_profiled_tenant_who_does_not_pay_gets_a_phone_task_then_a_home_visit_
     assert open_tasks(app, "P1") == {"task:phone:2": ("phone", d("2026-02-09"))}  # retry on Monday
     call(app, "2026-02-09")  # no answer again, another day
     run(app, "2026-02-10")
-    assert open_tasks(app, "P1") == {"task:home_visit:1": ("home_visit", d("2026-02-16"))}  # within 5 business days
+    assert open_tasks(app, "P1") == {
+        "task:home_visit:1": ("home_visit", d("2026-02-16"))
+    }  # within 5 business days
     assert rules(app, "P1") == ["PREV-PHONE-D1", "PREV-PHONE-RETRY", "PREV-VISIT"]
     assert calls(app) == []  # no robocall for a prevention tenant
 
@@ -104,7 +127,9 @@ def test_a_reached_tenant_gets_no_retry_or_home_visit(fast):
 # ------------------------------------------------------------- standard track
 
 
-def test_a_standard_tenant_unpaid_on_the_12th_gets_exactly_one_robocall_even_when_the_12th_is_run_twice(app):
+def test_a_standard_tenant_unpaid_on_the_12th_gets_exactly_one_robocall_even_when_the_12th_is_run_twice(
+    app,
+):
     tenant(app, "S1")
     charge(app, "S1", "2026-02")
     run(app, "2026-02-02", "2026-02-11")
@@ -138,10 +163,17 @@ def test_without_payment_the_reminder_goes_by_d_plus_14_on_a_business_day(fast):
     charge(app, "S1", "2026-02")
     run(app, "2026-02-02", "2026-02-20")
     # D + 14 is Sunday the 15th: the reminder goes on Friday the 13th
-    assert fired(app, "S1") == [("STD-ROBOCALL-12", d("2026-02-12")), ("REMINDER-D14", d("2026-02-13"))]
+    assert fired(app, "S1") == [
+        ("STD-ROBOCALL-12", d("2026-02-12")),
+        ("REMINDER-D14", d("2026-02-13")),
+    ]
     (letter,) = app.ports.letters.sent.values()  # type: ignore[union-attr]
     assert (letter.kind, letter.posted_on, letter.total_cents, letter.offers_signal) == (
-        "reminder", d("2026-02-13"), RENT, True)
+        "reminder",
+        d("2026-02-13"),
+        RENT,
+        True,
+    )
 
 
 def test_a_new_case_after_a_closed_one_goes_on_the_worry_track_and_references_it(fast):
@@ -159,6 +191,47 @@ def test_a_new_case_after_a_closed_one_goes_on_the_worry_track_and_references_it
     assert (second.track, second.reopens, second.opened_on) == ("worry", first.id, d("2026-03-02"))
     # personal contact task on D + 3 days (Wednesday 4 March)
     assert open_tasks(app, "S1") == {"task:phone:1": ("phone", d("2026-03-04"))}
+
+
+# ------------------------------------------------------------ promises
+
+
+def promised(app: Vangnet, ref: str) -> None:
+    tenant(app, ref)
+    charge(app, ref, "2026-02")
+    run(app, "2026-02-02", "2026-02-03")
+    app.record_contact(
+        OFFICER,
+        case_of(app, ref).id,
+        channel=Channel.PHONE,
+        outcome=Outcome.REACHED,
+        on=d("2026-02-03"),
+        promise_date=d("2026-02-10"),
+    )
+
+
+def test_a_kept_promise_is_recorded_as_kept_when_the_case_closes(app):
+    promised(app, "S1")
+    run(app, "2026-02-04", "2026-02-09")
+    pay(app, "S1", "2026-02-10")
+    run(app, "2026-02-10", "2026-02-20")
+    case = case_of(app, "S1")
+    assert [p["status"] for p in case.promises] == ["kept"]
+    assert (case.closed_on, case.close_reason) == (d("2026-02-10"), "paid")
+    assert rules(app, "S1") == ["PROMISE-CHECK", "CLOSE-PAID"]
+    assert calls(app) == []  # the pending promise held the robocall of the 12th
+
+
+def test_a_broken_promise_is_checked_the_day_after_and_an_officer_follows_up(app):
+    promised(app, "S1")
+    run(app, "2026-02-04", "2026-02-12")
+    case = case_of(app, "S1")
+    assert [p["status"] for p in case.promises] == ["broken"]
+    assert (
+        fired(app, "S1")[:2] == [("PROMISE-CHECK", d("2026-02-11"))] * 2
+    )  # the check and its task
+    assert open_tasks(app, "S1")["task:promise:0"] == ("promise_follow_up", d("2026-02-11"))
+    assert ("STD-ROBOCALL-12", d("2026-02-12")) in fired(app, "S1")  # escalation resumes
 
 
 # ----------------------------------------------------- weekends and holidays
@@ -199,7 +272,9 @@ def test_a_robocall_day_on_a_sunday_or_kings_day_moves_to_the_next_business_day(
 # ------------------------------------------------------ the municipal signal
 
 
-def test_the_signal_waits_for_a_personal_contact_attempt_and_is_sent_once_all_four_conditions_hold(app):
+def test_the_signal_waits_for_a_personal_contact_attempt_and_is_sent_once_all_four_conditions_hold(
+    app,
+):
     tenant(app, "S1")
     charge(app, "S1", "2026-02")
     run(app, "2026-02-02", "2026-03-03")
@@ -219,13 +294,21 @@ def test_the_signal_waits_for_a_personal_contact_attempt_and_is_sent_once_all_fo
     assert ("BGS-2", d("2026-03-05")) in fired(app, "S1")
     step = next(s for s in case.steps if s["rule"] == "BGS-2")
     assert step["inputs"]["conditions"] == {
-        "personal_contact_attempted": True, "pointed_to_debt_help": True,
-        "reminder_with_offer_sent": True, "no_objection": True,
+        "personal_contact_attempted": True,
+        "pointed_to_debt_help": True,
+        "reminder_with_offer_sent": True,
+        "no_objection": True,
     }
     run(app, "2026-03-06", "2026-03-31")
     (signal,) = app.ports.signals.sent.values()  # type: ignore[union-attr]
-    assert (signal.tenancy_ref, signal.amount_cents, signal.origin_date) == ("S1", RENT, d("2026-02-01"))
-    assert [(a.channel, a.reached, a.on) for a in signal.contact_attempts] == [("phone", False, d("2026-03-04"))]
+    assert (signal.tenancy_ref, signal.amount_cents, signal.origin_date) == (
+        "S1",
+        RENT,
+        d("2026-02-01"),
+    )
+    assert [(a.channel, a.reached, a.on) for a in signal.contact_attempts] == [
+        ("phone", False, d("2026-03-04"))
+    ]
     assert rules(app, "S1").count("BGS-2") == 1
 
 
@@ -245,7 +328,9 @@ def test_no_signal_ever_after_the_tenant_objects(app):
 # ---------------------------------------------------------- the WIK letter
 
 
-def test_the_14_day_letter_states_costs_and_a_deadline_from_presumed_receipt_and_costs_follow_once(app):
+def test_the_14_day_letter_states_costs_and_a_deadline_from_presumed_receipt_and_costs_follow_once(
+    app,
+):
     tenant(app, "S1")
     charge(app, "S1", "2026-02")
     charge(app, "S1", "2026-03")
@@ -260,7 +345,10 @@ def test_the_14_day_letter_states_costs_and_a_deadline_from_presumed_receipt_and
     assert [(r.posted_on, r.deadline, r.costs_cents, r.total_cents) for r in sent] == [
         (d("2026-03-09"), d("2026-03-26"), 195_00, 1300_00)
     ]
-    assert (case.costs_charged_on, case.costs_cents) == (d("2026-03-27"), 195_00)  # only after the deadline
+    assert (case.costs_charged_on, case.costs_cents) == (
+        d("2026-03-27"),
+        195_00,
+    )  # only after the deadline
     assert rules(app, "S1").count("WIK-COSTS") == 1
     assert case.bailiff_eligible_on == d("2026-03-27")  # two months' rent, deadline passed
 
@@ -286,8 +374,13 @@ def arranged(app: Vangnet) -> None:
     charge(app, "S1", "2026-03")
     run(app, "2026-02-02", "2026-02-10")
     call(app, "2026-02-10", Outcome.REACHED, ref="S1")
-    app.agree_arrangement(OFFICER, case_of(app, "S1").id, instalments=2, first_date=d("2026-02-16"),
-                          on=d("2026-02-10"))
+    app.agree_arrangement(
+        OFFICER,
+        case_of(app, "S1").id,
+        instalments=2,
+        first_date=d("2026-02-16"),
+        on=d("2026-02-10"),
+    )
 
 
 def test_an_honoured_arrangement_pauses_escalation_until_it_is_completed(app):
@@ -313,7 +406,10 @@ def test_a_broken_arrangement_resumes_escalation_and_flags_worry(app):
     run(app, "2026-02-11", "2026-02-21")
     # first instalment (16 February) unpaid 5 days later: an officer follows up
     assert ("ARR-MISSED", d("2026-02-21")) in fired(app, "S1")
-    assert open_tasks(app, "S1")["task:arr0:followup:1"] == ("instalment_follow_up", d("2026-02-23"))
+    assert open_tasks(app, "S1")["task:arr0:followup:1"] == (
+        "instalment_follow_up",
+        d("2026-02-23"),
+    )
     assert "REMINDER-D14" not in rules(app, "S1")  # escalation still paused
     assert not app.get_tenancy("S1").worry
     run(app, "2026-02-22", "2026-03-21")
@@ -343,7 +439,6 @@ def long_unpaid(app: Vangnet, *, counselling: bool) -> None:
     run(app, "2026-02-11", "2026-07-31")
 
 
-@pytest.mark.slow
 def test_legal_action_becomes_eligible_after_three_months_and_two_months_after_the_signal(fast):
     app = fast
     long_unpaid(app, counselling=False)
@@ -356,7 +451,6 @@ def test_legal_action_becomes_eligible_after_three_months_and_two_months_after_t
     assert "task:legal:review" in case.tasks
 
 
-@pytest.mark.slow
 def test_no_legal_action_eligibility_while_in_debt_counselling(fast):
     app = fast
     long_unpaid(app, counselling=True)
@@ -411,7 +505,10 @@ def test_skipped_days_are_caught_up_each_once(app):
     assert [r.day for r in reports][0] == d("2026-02-03") and reports[-1].day == d("2026-02-16")
     assert steps_of(reports) == {"PREV-PHONE-D1": 1, "STD-ROBOCALL-12": 1, "REMINDER-D14": 1}
     # each on the day it fell due, not on the day of the catch-up
-    assert fired(app, "S1") == [("STD-ROBOCALL-12", d("2026-02-12")), ("REMINDER-D14", d("2026-02-13"))]
+    assert fired(app, "S1") == [
+        ("STD-ROBOCALL-12", d("2026-02-12")),
+        ("REMINDER-D14", d("2026-02-13")),
+    ]
     assert fired(app, "P1") == [("PREV-PHONE-D1", d("2026-02-06"))]
     assert [c.on for c in calls(app)] == [d("2026-02-12")]
     before = app.store.count_events()
@@ -466,7 +563,8 @@ def test_robocall_chose_transfer_records_a_live_phone_contact(app):
     fact(app, attempt, FactKind.CHOSE_TRANSFER, "2026-02-12")
     case = case_of(app, "S1")
     assert [(c["channel"], c["outcome"]) for c in case.contacts] == [
-        ("robocall", "chose_transfer"), ("phone", "reached"),
+        ("robocall", "chose_transfer"),
+        ("phone", "reached"),
     ]
     assert case.signal_conditions()["personal_contact_attempted"]
     run(app, "2026-02-13", "2026-02-20")
@@ -479,8 +577,113 @@ def test_a_fact_delivered_twice_is_recorded_once(app):
     before = app.store.count_events()
     assert fact(app, attempt, FactKind.CHOSE_SMS, "2026-02-12", pid="prov-42") == 0
     assert app.store.count_events() == before
-    both = TelephonyFact("prov-43", attempt, FactKind.COMPLETED, datetime(2026, 2, 12, 10, tzinfo=UTC), "answered")
+    both = TelephonyFact(
+        "prov-43", attempt, FactKind.COMPLETED, datetime(2026, 2, 12, 10, tzinfo=UTC), "answered"
+    )
     assert app.record_facts([both, both]) == 0  # the decisive outcome was recorded already
     assert len(case_of(app, "S1").contacts) == 1
     run(app, "2026-02-13")
     assert len(app.ports.sms.sent) == 1  # type: ignore[union-attr]
+
+
+def test_a_fact_twice_in_one_delivery_is_recorded_once(fast):
+    attempt = robocalled(fast)
+    twice = TelephonyFact(
+        "prov-7", attempt, FactKind.VOICEMAIL, datetime(2026, 2, 12, 10, tzinfo=UTC)
+    )
+    assert fast.record_facts([twice, twice]) == 1
+    assert [(c["channel"], c["outcome"]) for c in case_of(fast, "S1").contacts] == [
+        ("robocall", "voicemail")
+    ]
+
+
+# ------------------------------------------------------------- the tenancy ends
+
+
+def test_a_tenant_under_notice_still_owes_the_last_month_and_the_case_closes_when_the_tenancy_ends(
+    app,
+):
+    tenant(app, "S1")
+    charge(app, "S1", "2026-02")
+    pay(app, "S1", "2026-02-01")
+    app.end_tenancy(
+        LETTING, "S1", on=d("2026-03-31"), reason="moved out"
+    )  # notice given in February
+    charge(app, "S1", "2026-03")  # the last month's rent is still due
+    with pytest.raises(ImportRefused):
+        charge(app, "S1", "2026-04")  # no rent after the end
+    run(app, "2026-02-02", "2026-03-02")
+    case = case_of(app, "S1")
+    assert (case.opened_on, case.amount_cents) == (d("2026-03-02"), RENT)
+    run(app, "2026-03-03", "2026-04-30")
+    case = case_of(app, "S1")
+    assert (case.closed_on, case.close_reason) == (d("2026-03-31"), "tenancy_ended")
+    assert rules(app, "S1")[-1] == "CLOSE-ENDED"
+    assert len(app.get_tenancy("S1").case_ids) == 1  # the final account opens no new case
+
+
+def test_the_run_posts_rent_until_the_tenancy_ends(fast_backend):
+    from application.policy import policy_from_mapping
+
+    app = fast_backend.build(policy=policy_from_mapping({"playbook": {"post_rent_charges": True}}))
+    tenant(app, "S1")
+    tenant(app, "S2")
+    app.end_tenancy(LETTING, "S1", on=d("2026-02-28"), reason="moved out")
+    app.end_tenancy(LETTING, "S2", on=d("2026-01-31"), reason="moved out")
+    reports = run(app, "2026-02-01", "2026-03-01")
+    assert sum(r.charges_posted for r in reports) == 1
+    assert app.get_tenancy("S1").charges == {"2026-02": RENT}
+    assert app.get_tenancy("S2").charges == {}
+
+
+# ------------------------------------------------------------- refused letters
+
+
+class SwitchableLetters:
+    """A letters adapter that refuses (no landlord address yet) until it is configured."""
+
+    def __init__(self) -> None:
+        self.inner = RecordingLetters()
+        self.refuse = True
+
+    def send(self, letter):  # type: ignore[no-untyped-def]
+        if self.refuse:
+            raise LetterRefused("letters: landlord address is not configured")
+        return self.inner.send(letter)
+
+
+def test_a_refused_letter_is_reported_once_a_day_and_sent_once_the_adapter_works(fast_backend):
+    letters = SwitchableLetters()
+    app = fast_backend.build(letters=letters)
+    tenant(app, "S1")
+    charge(app, "S1", "2026-02")
+    reports = run(app, "2026-02-02", "2026-02-16")
+    errors = {r.day: r.errors for r in reports if r.errors}
+    assert list(errors) == days("2026-02-13", "2026-02-16")  # from the reminder day, every day
+    assert all(len(e) == 1 and "REMINDER-D14" in e[0] for e in errors.values())
+    assert "REMINDER-D14" not in rules(app, "S1")
+    letters.refuse = False
+    reports = run(app, "2026-02-17")
+    assert reports[0].errors == []
+    assert ("REMINDER-D14", d("2026-02-17")) in fired(app, "S1")
+    assert [r.kind for r in letters.inner.sent.values()] == ["reminder"]
+
+
+# ------------------------------------------------------------- the worklist
+
+
+def test_the_worklist_puts_prevention_before_worry_before_standard(fast):
+    app = fast
+    tenant(app, "S1")
+    tenant(app, "W1")
+    app.raise_worry(OFFICER, "W1", reason="neighbours worried", on=d("2026-01-15"))
+    profiled_tenant(app, "P1", pay_day=2)
+    for ref in ("S1", "W1", "P1"):
+        charge(app, ref, "2026-02")
+    run(app, "2026-02-02", "2026-03-04")
+    work = app.worklist(OFFICER, d("2026-03-04"))
+    assert [(w["ref"], w["track"]) for w in work][:1] == [("P1", "prevention")]
+    assert [w["track"] for w in work] == sorted(
+        (w["track"] for w in work), key=["prevention", "worry", "standard"].index
+    )
+    assert {w["ref"] for w in work} == {"P1", "W1", "S1"}  # S1: the BGS contact task

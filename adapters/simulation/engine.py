@@ -46,7 +46,7 @@ from application import daily_run
 from application.ledger_types import LedgerLine
 from application.policy import PolicyFile, load_policy
 from application.ports import Contact, Sms, Telephony, TelephonyFact
-from application.service import CommandError, NotFound, attempt_local_id
+from application.service import CommandError, NotFound
 from domain.calendar import is_business_day, on_or_next_business_day
 from domain.tenancy import tenancy_id_for
 from domain.values import SYSTEM, Actor, Channel, LedgerKind, Outcome, Partner, Period, Role
@@ -58,8 +58,12 @@ PHONE_TASKS = ("phone", "promise_follow_up", "instalment_follow_up", "call_back"
 C = "domain.arrears_case:ArrearsCase."
 T = "domain.tenancy:Tenancy."
 BEHAVIOUR_TOPICS = (
-    C + "PromiseMade", C + "ArrangementAgreed", C + "ArrangementBroken", C + "ArrangementCompleted",
-    C + "ReferralAccepted", T + "RentCharged",
+    C + "PromiseMade",
+    C + "ArrangementAgreed",
+    C + "ArrangementBroken",
+    C + "ArrangementCompleted",
+    C + "ReferralAccepted",
+    T + "RentCharged",
 )
 TOPICS = tuple(dict.fromkeys(kpi_mod.TOPICS + BEHAVIOUR_TOPICS))
 
@@ -105,8 +109,16 @@ def months_of(start: str, months: int) -> list[str]:
 class Simulation:
     """One strategy on one store."""
 
-    def __init__(self, sc: Scenario, strategy: str, *, settings: Any, policy_file: PolicyFile | None = None,
-                 on_day: Callable[[date], None] | None = None, letters: Any = None):
+    def __init__(
+        self,
+        sc: Scenario,
+        strategy: str,
+        *,
+        settings: Any,
+        policy_file: PolicyFile | None = None,
+        on_day: Callable[[date], None] | None = None,
+        letters: Any = None,
+    ):
         from adapters.bootstrap import build
         from adapters.memory import FixedClock
         from adapters.telephony.simulated import SimulatedDialer
@@ -120,13 +132,20 @@ class Simulation:
         self.end = Period.parse(self.month_list[-1]).last_day()
         self.on_day = on_day
         pf = policy_file or load_policy(None)
-        pol = attrs.evolve(pf.policy, **{**sc.values["policy"], "post_rent_charges": True, "strategy": strategy})
+        pol = attrs.evolve(
+            pf.policy, **{**sc.values["policy"], "post_rent_charges": True, "strategy": strategy}
+        )
         self.policy = pol
         self.pf = attrs.evolve(pf, policy=pol)
         self.clock = FixedClock(self.start)
         self.sink = _LateSink()
-        self.dialer = SimulatedDialer(self.sink, self.sink, rates=dialer_rates(sc.values["telephony"]),
-                                      seed=self.seed, deliver="batch")
+        self.dialer = SimulatedDialer(
+            self.sink,
+            self.sink,
+            rates=dialer_rates(sc.values["telephony"]),
+            seed=self.seed,
+            deliver="batch",
+        )
         cache = max(4096, 6 * self.n)
         self.settings = attrs.evolve(settings, cache_size=cache)
         kwargs: dict[str, Any] = {}
@@ -134,10 +153,14 @@ class Simulation:
             kwargs["letters"] = letters
         tel: Telephony = self.dialer
         sms: Sms = self.dialer
-        self.app = build(self.settings, clock=self.clock, telephony=tel, sms=sms, policy=self.pf, **kwargs)
+        self.app = build(
+            self.settings, clock=self.clock, telephony=tel, sms=sms, policy=self.pf, **kwargs
+        )
         self.sink.app = self.app
         if self.app.store.count_events():
-            raise SimulationError(f"db: the store {self.settings.db!r} is not empty; simulate into a new store")
+            raise SimulationError(
+                f"db: the store {self.settings.db!r} is not empty; simulate into a new store"
+            )
         self.kpis = kpi_mod.Kpis(pol)
         # behaviour state
         self.households: dict[str, Household] = {}
@@ -172,8 +195,14 @@ class Simulation:
                 self.on_day(day)
             day += timedelta(days=1)
         rows = self.kpis.table(self.month_list[0], self.month_list[-1])
-        return RunResult(self.strategy, self.settings.db, rows, kpi_mod.totals(rows), _time.perf_counter() - t0,
-                         self.kpis.last_id)
+        return RunResult(
+            self.strategy,
+            self.settings.db,
+            rows,
+            kpi_mod.totals(rows),
+            _time.perf_counter() - t0,
+            self.kpis.last_id,
+        )
 
     def _day(self, d: date) -> None:
         self.clock.day = d
@@ -194,7 +223,9 @@ class Simulation:
             self.app.policy = self.policy
         self.dialer.flush()
         business = is_business_day(d)
-        self.minutes_left = (self.officers * self.sc.officers.minutes_per_officer_day) if business else 0
+        self.minutes_left = (
+            (self.officers * self.sc.officers.minutes_per_officer_day) if business else 0
+        )
         self._observe(d)
         if business:
             self._inbound_calls(d)
@@ -209,7 +240,9 @@ class Simulation:
         o = self.sc.officers
         for h in households:
             contact = Contact(tenancy_id=None, name=h.name, phone=h.phone, municipality="Emmen")  # type: ignore[arg-type]
-            self.app.start_tenancy(LETTING, h.ref, rent_cents=h.rent_cents, start_date=d, contact=contact)
+            self.app.start_tenancy(
+                LETTING, h.ref, rent_cents=h.rent_cents, start_date=d, contact=contact
+            )
             self.households[h.ref] = h
             self.by_tid[tenancy_id_for(h.ref)] = h.ref
             self.charges[h.ref] = []
@@ -220,9 +253,19 @@ class Simulation:
             if r.random() >= o.intake_share:
                 continue
             t = self.app.record_intake(LETTING, h.ref, h.intake(), on=d)
-            if t.proposed_due_day and r.random() < o.agree_due_day_share:
-                self.app.agree_due_day(LETTING, h.ref, day=t.proposed_due_day,
-                                       reason=f"benefit paid on day {t.proposed_due_day}", on=d)
+            late_income = self.sc.population.late_income_until_day
+            if (
+                t.proposed_due_day
+                and t.proposed_due_day <= late_income
+                and r.random() < o.agree_due_day_share
+            ):
+                self.app.agree_due_day(
+                    LETTING,
+                    h.ref,
+                    day=t.proposed_due_day,
+                    reason=f"benefit paid on day {t.proposed_due_day}",
+                    on=d,
+                )
                 h.due_day = t.proposed_due_day
 
     # ============================================================ months
@@ -254,15 +297,22 @@ class Simulation:
             elif h.state == OK:
                 if r.random() < f.ok_slip:
                     if r.random() < f.ok_self_cure:
-                        late = due + timedelta(days=r.randint(f.self_cure_days_min, f.self_cure_days_max))
+                        late = due + timedelta(
+                            days=r.randint(f.self_cure_days_min, f.self_cure_days_max)
+                        )
                         self._schedule(max(late, pay_day), ("pay", h.ref, "arrears", 0))
                 else:
                     self._schedule(pay_day, ("pay", h.ref, "rent", h.rent_cents))
             elif h.state == STRAINED:
                 if r.random() < f.strained_pays_rent:
-                    late = due + timedelta(days=r.randint(f.self_cure_days_min, f.self_cure_days_max))
+                    late = due + timedelta(
+                        days=r.randint(f.self_cure_days_min, f.self_cure_days_max)
+                    )
                     self._schedule(max(late, pay_day), ("pay", h.ref, "arrears", h.rent_cents))
-            # CRISIS: no payment of its own
+            elif r.random() < f.crisis_pays_part:
+                late = due + timedelta(days=r.randint(f.self_cure_days_min, f.self_cure_days_max))
+                part = max(1, int(h.rent_cents * f.crisis_nudge_payment_months))
+                self._schedule(max(late, pay_day), ("pay", h.ref, "arrears", part))
 
     def _kept(self, h: Household, what: str) -> float:
         c = self.sc.conversation
@@ -328,16 +378,28 @@ class Simulation:
             return
         self.tx += 1
         self.paid_today[ref] = self.paid_today.get(ref, 0) + amount
-        lines.append(LedgerLine(line=len(lines) + 1, transaction_id=f"SIM-{self.tx:08d}", tenancy_ref=ref,
-                                booking_date=d, kind=LedgerKind.PAYMENT, cents=amount,
-                                description="simulated bank transfer"))
+        lines.append(
+            LedgerLine(
+                line=len(lines) + 1,
+                transaction_id=f"SIM-{self.tx:08d}",
+                tenancy_ref=ref,
+                booking_date=d,
+                kind=LedgerKind.PAYMENT,
+                cents=amount,
+                description="simulated bank transfer",
+            )
+        )
 
     # ---------------------------------------------------------------- nudges
     def _cap(self, h: Household) -> int:
         f = self.sc.finances
         if h.state == OK or h.managed(self.clock.day):
             return 0  # all arrears
-        months = f.strained_nudge_payment_months if h.state == STRAINED else f.crisis_nudge_payment_months
+        months = (
+            f.strained_nudge_payment_months
+            if h.state == STRAINED
+            else f.crisis_nudge_payment_months
+        )
         return max(1, int(h.rent_cents * months))
 
     def _nudge(self, d: date, ref: str, kind: str) -> None:
@@ -368,12 +430,10 @@ class Simulation:
             self.last_id = nid
             self.kpis.last_id = nid
             name = type(e).__qualname__
-            if e.originator_topic.endswith(":Tenancy"):
-                if name != "Tenancy.RentCharged" or True:
-                    self.kpis.feed(e)
+            self.kpis.feed(e)
+            if name.startswith("Tenancy."):
                 self._tenancy_event(name, e)
             else:
-                self.kpis.feed(e)
                 self._case_event(d, name, e)
 
     def _tenancy_event(self, name: str, e: Any) -> None:
@@ -414,24 +474,33 @@ class Simulation:
             self._schedule(max(receipt, d + timedelta(days=1)), ("nudge", ref, kind))
             r = rng(self.seed, "inbound", ref, e.letter_id)
             if r.random() < resp.inbound_call_after_letter:
-                when = on_or_next_business_day(receipt + timedelta(days=r.randint(0, resp.inbound_call_days_max)))
+                when = on_or_next_business_day(
+                    receipt + timedelta(days=r.randint(0, resp.inbound_call_days_max))
+                )
                 self._schedule(max(when, d + timedelta(days=1)), ("inbound", ref))
         elif name == "ArrearsCase.PromiseMade":
             h = self.households[ref]
             r = rng(self.seed, "promise", ref, e.on, e.pay_by)
             if r.random() < self._kept(h, "promise"):
                 span = max(0, (e.pay_by - e.on).days - 1)
-                self._schedule(e.on + timedelta(days=1 + r.randint(0, span)), ("promise", ref, self._cap(h)))
+                self._schedule(
+                    e.on + timedelta(days=1 + r.randint(0, span)), ("promise", ref, self._cap(h))
+                )
         elif name == "ArrearsCase.ArrangementAgreed":
             key = (cid, e.index)
             self.arrangements[key] = ref
             self.in_arrangement[ref] = self.in_arrangement.get(ref, 0) + 1
             for inst in e.instalments:
-                self._schedule(max(inst["due_on"], d + timedelta(days=1)), ("instalment", ref, key, inst["cents"]))
+                self._schedule(
+                    max(inst["due_on"], d + timedelta(days=1)),
+                    ("instalment", ref, key, inst["cents"]),
+                )
         elif name in ("ArrearsCase.ArrangementBroken", "ArrearsCase.ArrangementCompleted"):
             self._end_arrangement((cid, self._arrangement_index(cid)))
         elif name == "ArrearsCase.ReferralMade":
-            self._schedule(e.on + timedelta(days=help_.partner_response_days), ("partner", ref, cid, e.partner))
+            self._schedule(
+                e.on + timedelta(days=help_.partner_response_days), ("partner", ref, cid, e.partner)
+            )
         elif name == "ArrearsCase.ReferralAccepted":
             r = rng(self.seed, "help-delay", ref, cid, e.partner)
             delay = r.randint(help_.help_delay_days_min, help_.help_delay_days_max)
@@ -451,8 +520,10 @@ class Simulation:
                 self._schedule(e.on + timedelta(days=1), ("nudge", ref, "summons"))
                 c = self.sc.court
                 r = rng(self.seed, "hearing", ref, cid)
-                self._schedule(e.on + timedelta(days=r.randint(c.hearing_days_min, c.hearing_days_max)),
-                               ("hearing", ref))
+                self._schedule(
+                    e.on + timedelta(days=r.randint(c.hearing_days_min, c.hearing_days_max)),
+                    ("hearing", ref),
+                )
 
     def _arrangement_index(self, cid: UUID) -> int:
         idx = [k[1] for k in self.arrangements if k[0] == cid]
@@ -469,10 +540,16 @@ class Simulation:
         elif e.channel == Channel.SMS.value and e.outcome == Outcome.DELIVERED.value:
             rule = self.sms_rule.get((cid, e.attempt_id), "")
             self._nudge(d, ref, "robocall_sms" if rule == "STD-SMS-CHOSEN" else "sms")
-        elif e.channel == Channel.PHONE.value and e.by == "officer-line" and e.outcome == Outcome.REACHED.value:
+        elif (
+            e.channel == Channel.PHONE.value
+            and e.by == "officer-line"
+            and e.outcome == Outcome.REACHED.value
+        ):
             # a robocall transfer: an officer talks to the tenant now
             self.minutes_left -= self.policy.minutes_phone
-            self._converse(d, ref, cid, Actor(Role.OFFICER, "sim-officer-line"), f"transfer:{e.attempt_id}")
+            self._converse(
+                d, ref, cid, Actor(Role.OFFICER, "sim-officer-line"), f"transfer:{e.attempt_id}"
+            )
 
     # ============================================================ officers
     def _officer(self, k: int) -> Actor:
@@ -488,7 +565,9 @@ class Simulation:
             officer = self._officer(k)
             self.minutes_left -= self.policy.minutes_phone
             try:
-                self.app.record_contact(officer, cid, channel=Channel.PHONE, outcome=Outcome.REACHED, on=d)
+                self.app.record_contact(
+                    officer, cid, channel=Channel.PHONE, outcome=Outcome.REACHED, on=d
+                )
             except (CommandError, NotFound):
                 continue
             self._converse(d, ref, cid, officer, "inbound")
@@ -499,8 +578,7 @@ class Simulation:
         rows = self.app.worklist(self._officer(0), d)
         for k, row in enumerate(rows):
             kind, cid, ref = row["kind"], UUID(row["case_id"]), row["ref"]
-            local = attempt_local_id(row["task_id"]) if "." in row["task_id"] else row["task_id"]
-            local = row["task_id"].split(".", 1)[1]
+            local = row["task_id"].split(".", 1)[-1]
             r = rng(self.seed, "task", row["task_id"], d)
             h = self.households.get(ref)
             try:
@@ -515,10 +593,14 @@ class Simulation:
                 if kind == "review_legal_action":
                     a, b = r.random() < tl.decide_legal_action, r.random() < tl.decide_legal_action
                     if a:
-                        self.app.decide_legal_action(LEADS[0], cid, reason="arrears of three months' rent", on=d)
+                        self.app.decide_legal_action(
+                            LEADS[0], cid, reason="arrears of three months' rent", on=d
+                        )
                         if b:
                             self.app.decide_legal_action(LEADS[1], cid, reason="agree: file", on=d)
-                    self.app.close_task(LEADS[0], cid, local, outcome="filed" if a and b else "not_filed", on=d)
+                    self.app.close_task(
+                        LEADS[0], cid, local, outcome="filed" if a and b else "not_filed", on=d
+                    )
                     continue
                 if h is None:
                     continue
@@ -536,8 +618,14 @@ class Simulation:
                         reach = {"mobile": o.phone_reach_mobile, "landline": o.phone_reach_landline}
                         reached = r.random() < reach.get(h.phone_kind, 0.0)
                         channel, miss = Channel.PHONE, Outcome.NO_ANSWER
-                    self.app.record_contact(officer, cid, channel=channel,
-                                            outcome=Outcome.REACHED if reached else miss, on=d, task_id=local)
+                    self.app.record_contact(
+                        officer,
+                        cid,
+                        channel=channel,
+                        outcome=Outcome.REACHED if reached else miss,
+                        on=d,
+                        task_id=local,
+                    )
                     if reached:
                         self._converse(d, ref, cid, officer, f"{kind}:{local}")
                 elif kind == "fix_contact_details":
@@ -546,8 +634,16 @@ class Simulation:
                     self.minutes_left -= o.minutes_fix_contact
                     if r.random() < o.fix_contact_success:
                         h.phone, h.phone_kind = f"06{r.randrange(10**8):08d}", "mobile"
-                        self.app.update_contact(officer, ref, Contact(tenancy_id=None, name=h.name,  # type: ignore[arg-type]
-                                                                      phone=h.phone, municipality="Emmen"))
+                        self.app.update_contact(
+                            officer,
+                            ref,
+                            Contact(
+                                tenancy_id=None,
+                                name=h.name,  # type: ignore[arg-type]
+                                phone=h.phone,
+                                municipality="Emmen",
+                            ),
+                        )
                         self.app.close_task(officer, cid, local, outcome="fixed", on=d)
                     else:
                         self.app.close_task(officer, cid, local, outcome="not_found", on=d)
@@ -564,17 +660,34 @@ class Simulation:
         r = rng(self.seed, "talk", ref, cid, key, d)
         state = OK if h.managed(d) else h.state
         try:
-            if state != OK and r.random() < (c.referral_crisis if state == CRISIS else c.referral_strained):
+            if state != OK and r.random() < (
+                c.referral_crisis if state == CRISIS else c.referral_strained
+            ):
                 if h.consent_partners or r.random() < c.consent_at_contact:
                     partners = list(c.partner_weights)
-                    partner = r.choices(partners, weights=[c.partner_weights[p] for p in partners])[0]
+                    partner = r.choices(partners, weights=[c.partner_weights[p] for p in partners])[
+                        0
+                    ]
                     self.app.refer(officer, cid, partner=Partner(partner), consent=True, on=d)
-            arrange = (c.arrangement_crisis if state == CRISIS else c.arrangement_strained) if state != OK else 0.0
+            arrange = (
+                (c.arrangement_crisis if state == CRISIS else c.arrangement_strained)
+                if state != OK
+                else 0.0
+            )
             if r.random() < arrange and not self.in_arrangement.get(ref):
-                n = max(1, min(12, math.ceil(arrears / max(1, h.rent_cents * c.instalment_months_of_rent))))
-                self.app.agree_arrangement(officer, cid, instalments=n, first_date=d + timedelta(days=14), on=d)
+                n = max(
+                    1,
+                    min(
+                        12, math.ceil(arrears / max(1, h.rent_cents * c.instalment_months_of_rent))
+                    ),
+                )
+                self.app.agree_arrangement(
+                    officer, cid, instalments=n, first_date=d + timedelta(days=14), on=d
+                )
             else:
-                self.app.promise_to_pay(officer, cid, pay_by=d + timedelta(days=c.promise_days), on=d)
+                self.app.promise_to_pay(
+                    officer, cid, pay_by=d + timedelta(days=c.promise_days), on=d
+                )
         except (CommandError, NotFound):
             return
 
@@ -597,7 +710,7 @@ class Simulation:
         r = rng(self.seed, "help", ref, source, d)
         if r.random() >= hp.help_success:
             return
-        h.state = STRAINED if h.state == CRISIS else OK
+        h.state = OK
         if source == Partner.GKB.value and r.random() < hp.gkb_manages_income:
             months = self.sc.finances.managed_months
             h.managed_until = d + timedelta(days=int(30.4 * months))
@@ -644,7 +757,9 @@ def store_target(strategy: str, db: str | None, out: Path, both: bool) -> str:
         return str(out / f"{strategy}.db")
     if db.startswith(("postgresql://", "postgres://")):
         if both:
-            raise SimulationError("db: --strategy both needs two stores; give a file path or use --out")
+            raise SimulationError(
+                "db: --strategy both needs two stores; give a file path or use --out"
+            )
         return db
     if db == ":memory:":
         return db
@@ -672,16 +787,24 @@ def fresh_file(target: str) -> None:
     except sqlite3.Error:
         row = None
     if row is None:
-        raise SimulationError(f"db: {target!r} exists and is not a simulation store; choose another --db or --out")
+        raise SimulationError(
+            f"db: {target!r} exists and is not a simulation store; choose another --db or --out"
+        )
     for suffix in ("", "-wal", "-shm", "-journal"):
         q = Path(str(p) + suffix)
         if q.exists():
             os.remove(q)
 
 
-def simulate(sc: Scenario, *, settings: Any, out: Path, db: str | None = None,
-             policy_file: PolicyFile | None = None,
-             on_day: Callable[[str, date], None] | None = None) -> dict[str, RunResult]:
+def simulate(
+    sc: Scenario,
+    *,
+    settings: Any,
+    out: Path,
+    db: str | None = None,
+    policy_file: PolicyFile | None = None,
+    on_day: Callable[[str, date], None] | None = None,
+) -> dict[str, RunResult]:
     strategy = sc.run.strategy
     names = ["preventive", "classic"] if strategy == "both" else [strategy]
     results: dict[str, RunResult] = {}
@@ -699,7 +822,9 @@ def simulate(sc: Scenario, *, settings: Any, out: Path, db: str | None = None,
 def kpi_document(sc: Scenario, results: dict[str, RunResult]) -> dict[str, Any]:
     """The KPI JSON of a run: the same seed and scenario give the same bytes."""
     return {
-        "run": {k: sc.values["run"][k] for k in ("tenancies", "months", "start", "seed", "strategy")},
+        "run": {
+            k: sc.values["run"][k] for k in ("tenancies", "months", "start", "seed", "strategy")
+        },
         "scenario": sc.as_dict(),
         "strategies": {name: r.kpis() for name, r in results.items()},
     }

@@ -38,16 +38,39 @@ from domain.values import Partner, Period
 T = "domain.tenancy:Tenancy."
 C = "domain.arrears_case:ArrearsCase."
 TOPICS = (
-    T + "Started", T + "RentCharged", T + "PaymentReceived", T + "PaymentReversed", T + "CreditPosted", T + "Ended",
-    C + "Opened", C + "Closed", C + "RobocallRequested", C + "SmsRequested", C + "ContactAttempted",
-    C + "LetterSent", C + "ReferralMade", C + "MunicipalSignalSent", C + "BailiffHandedOver",
+    T + "Started",
+    T + "RentCharged",
+    T + "PaymentReceived",
+    T + "PaymentReversed",
+    T + "CreditPosted",
+    T + "Ended",
+    C + "Opened",
+    C + "Closed",
+    C + "RobocallRequested",
+    C + "SmsRequested",
+    C + "ContactAttempted",
+    C + "LetterSent",
+    C + "ReferralMade",
+    C + "MunicipalSignalSent",
+    C + "BailiffHandedOver",
     C + "LegalActionDecided",
 )
 EVICTION_REASON = "eviction_arrears"
 PARTNERS = tuple(p.value for p in Partner)
 FLOW_KEYS = (
-    "cases_opened", "cases_closed", "robocalls", "sms", "phone_contacts", "home_visits", "reminders",
-    "fourteen_day_letters", "referrals", "signals", "bailiff_handovers", "legal_actions", "evictions",
+    "cases_opened",
+    "cases_closed",
+    "robocalls",
+    "sms",
+    "phone_contacts",
+    "home_visits",
+    "reminders",
+    "fourteen_day_letters",
+    "referrals",
+    "signals",
+    "bailiff_handovers",
+    "legal_actions",
+    "evictions",
     "staff_minutes",
 )
 PAGE = 2000
@@ -137,7 +160,10 @@ class Kpis:
                 self._flow(event.on, "home_visits")
                 self._flow(event.on, "staff_minutes", p.minutes_home_visit)
         elif name == "ArrearsCase.LetterSent":
-            self._flow(event.posted_on, "fourteen_day_letters" if event.kind == "fourteen_day_letter" else "reminders")
+            self._flow(
+                event.posted_on,
+                "fourteen_day_letters" if event.kind == "fourteen_day_letter" else "reminders",
+            )
         elif name == "ArrearsCase.ReferralMade":
             self._flow(event.on, "referrals")
             self._flow(event.on, f"referrals_{event.partner}")
@@ -176,7 +202,9 @@ class Kpis:
             return []
         tol = self.policy.tolerance_cents
         # balances at the end of each month, in one pass per tenancy
-        stock = {m: {"arrears": 0, "in_arrears": 0, "running": 0, "roll": 0, "former": 0} for m in months}
+        stock = {
+            m: {"arrears": 0, "in_arrears": 0, "running": 0, "roll": 0, "former": 0} for m in months
+        }
         for tid, rent in self.rent.items():
             changes = self.ledger.get(tid, {})
             balance = sum(c for m, c in changes.items() if m < months[0])
@@ -218,17 +246,26 @@ def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
     if not rows:
         return {}
     out: dict[str, Any] = {k: sum(r[k] for r in rows) for k in FLOW_KEYS}
-    out["referrals_by_partner"] = {p: sum(r["referrals_by_partner"][p] for r in rows) for p in PARTNERS}
+    out["referrals_by_partner"] = {
+        p: sum(r["referrals_by_partner"][p] for r in rows) for p in PARTNERS
+    }
     out["staff_hours"] = round(out["staff_minutes"] / 60.0, 2)
     last = rows[-1]
-    for k in ("arrears_cents", "arrears_pct", "tenancies", "tenancies_in_arrears", "former_tenant_debt_cents"):
+    for k in (
+        "arrears_cents",
+        "arrears_pct",
+        "tenancies",
+        "tenancies_in_arrears",
+        "former_tenant_debt_cents",
+    ):
         out[f"{k}_at_end"] = last[k]
     out["arrears_pct_mean"] = round(sum(r["arrears_pct"] for r in rows) / len(rows), 4)
     return out
 
 
-def compute(app: Any, policy: Policy | None = None, first: str | None = None,
-            last: str | None = None) -> dict[str, Any]:
+def compute(
+    app: Any, policy: Policy | None = None, first: str | None = None, last: str | None = None
+) -> dict[str, Any]:
     k = Kpis(policy or app.policy).feed_store(app)
     rows = k.table(first, last)
     return {"months": rows, "totals": totals(rows)}

@@ -64,10 +64,46 @@ class Household:
         return self.managed_until is not None and day <= self.managed_until
 
 
-FIRST = ("Anna", "Bram", "Citlali", "Daan", "Emma", "Fatima", "Gerrit", "Hanna", "Ilse", "Jan", "Kees", "Lotte",
-         "Mohamed", "Noor", "Otto", "Priya", "Ruben", "Sanne", "Tijn", "Yara")
-LAST = ("Bakker", "de Boer", "Dijkstra", "Hoekstra", "Jansen", "de Jong", "Kok", "Meijer", "Mulder", "Postma",
-        "Smit", "Visser", "de Vries", "Wolters", "Yilmaz", "Zwiers")
+FIRST = (
+    "Anna",
+    "Bram",
+    "Citlali",
+    "Daan",
+    "Emma",
+    "Fatima",
+    "Gerrit",
+    "Hanna",
+    "Ilse",
+    "Jan",
+    "Kees",
+    "Lotte",
+    "Mohamed",
+    "Noor",
+    "Otto",
+    "Priya",
+    "Ruben",
+    "Sanne",
+    "Tijn",
+    "Yara",
+)
+LAST = (
+    "Bakker",
+    "de Boer",
+    "Dijkstra",
+    "Hoekstra",
+    "Jansen",
+    "de Jong",
+    "Kok",
+    "Meijer",
+    "Mulder",
+    "Postma",
+    "Smit",
+    "Visser",
+    "de Vries",
+    "Wolters",
+    "Yilmaz",
+    "Zwiers",
+)
 
 
 def household_ref(home: int, generation: int) -> str:
@@ -77,9 +113,14 @@ def household_ref(home: int, generation: int) -> str:
 def make_household(sc: Scenario, seed: int, home: int, generation: int, start: date) -> Household:
     p = sc.population
     r = rng(seed, "household", home, generation)
-    rent = int(round(r.triangular(p.rent_min_cents, p.rent_max_cents, p.rent_mode_cents) / 100.0)) * 100
+    rent = (
+        int(round(r.triangular(p.rent_min_cents, p.rent_max_cents, p.rent_mode_cents) / 100.0))
+        * 100
+    )
     benefit = r.random() < p.benefit_share
-    pay_day = r.choices(p.benefit_pay_days, weights=p.benefit_pay_day_weights)[0] if benefit else None
+    pay_day = (
+        r.choices(p.benefit_pay_days, weights=p.benefit_pay_day_weights)[0] if benefit else None
+    )
     dc = r.random() < p.debt_counselling_share
     gar = r.random() < p.garnishment_share
     fa = r.random() < p.financial_administration_share
@@ -100,9 +141,20 @@ def make_household(sc: Scenario, seed: int, home: int, generation: int, start: d
     y = r.random()
     state = CRISIS if y < crisis else STRAINED if y < crisis + strained else OK
     return Household(
-        home=home, generation=generation, ref=household_ref(home, generation), rent_cents=rent, start_date=start,
-        benefit_pay_day=pay_day, debt_counselling=dc, garnishment=gar, financial_administration=fa,
-        consent_partners=consent, phone_kind=kind, phone=phone, name=name, state=state,
+        home=home,
+        generation=generation,
+        ref=household_ref(home, generation),
+        rent_cents=rent,
+        start_date=start,
+        benefit_pay_day=pay_day,
+        debt_counselling=dc,
+        garnishment=gar,
+        financial_administration=fa,
+        consent_partners=consent,
+        phone_kind=kind,
+        phone=phone,
+        name=name,
+        state=state,
     )
 
 

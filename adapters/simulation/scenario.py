@@ -46,127 +46,576 @@ A = "assumption: "
 S = "source: "
 
 SECTIONS: dict[str, tuple[str, list[Param]]] = {
-    "run": ("What to simulate (command-line options override these).", [
-        _p("tenancies", 1000, "int", S + "PLAYBOOK.md: Woonconcept has about 12,500 homes; default smaller for a quick run"),
-        _p("months", 12, "int", A + "one year, as the article compares 2016 with 2015"),
-        _p("start", "2026-01", "str", A + "first simulated month (yyyy-mm); every tenancy starts on its first day"),
-        _p("seed", 1, "int", A + "random seed; the same seed and scenario give the same figures"),
-        _p("strategy", "both", "str", "preventive (PLAYBOOK.md), classic (domain/classic.py) or both on the same population"),
-    ]),
-    "population": ("The synthetic households (one per home).", [
-        _p("rent_min_cents", 45000, "int", A + "lowest monthly rent of a social home, EUR 450"),
-        _p("rent_mode_cents", 60000, "int", A + "most common monthly rent, EUR 600 (typical corporation rent)"),
-        _p("rent_max_cents", 85000, "int", A + "highest monthly rent, EUR 850 (below the social-rent limit)"),
-        _p("benefit_share", 0.35, "p", A + "share of households whose main income is a benefit (intake question)"),
-        _p("benefit_pay_days", [5, 10, 15, 20, 23, 27], "days", A + "days of the month benefits are paid (municipal assistance early, state pension about the 23rd)"),
-        _p("benefit_pay_day_weights", [0.25, 0.15, 0.10, 0.10, 0.25, 0.15], "weights", A + "relative frequency of each benefit pay day"),
-        _p("late_income_until_day", 20, "int", A + "income paid after the due day and on or before this day pays that month's rent on the pay day; later income already covered rent on the due day"),
-        _p("debt_counselling_share", 0.03, "p", A + "share answering yes to 'in debt counselling?' at intake (article: signal question)"),
-        _p("garnishment_share", 0.04, "p", A + "share answering yes to 'garnishment on income or goods?' (article: signal question)"),
-        _p("financial_administration_share", 0.02, "p", A + "share answering yes to 'court-ordered financial administration?'"),
-        _p("consent_partners_share", 0.6, "p", A + "share consenting at intake to involve welfare partners"),
-        _p("phone_mobile_share", 0.80, "p", A + "households with a valid mobile number in the contact directory"),
-        _p("phone_landline_share", 0.10, "p", A + "households with a landline only (calls work, SMS does not)"),
-        _p("phone_missing_share", 0.04, "p", A + "households with no number on file"),
-        _p("phone_invalid_share", 0.06, "p", A + "households with an outdated or malformed number (rest of the shares)"),
-        _p("initial_strained_share", 0.03, "p", A + "households without a prevention profile already short of money at the start"),
-        _p("initial_crisis_share", 0.01, "p", A + "households without a profile already unable to pay at the start"),
-        _p("profile_initial_strained_share", 0.25, "p", A + "the same for households with a prevention profile"),
-        _p("profile_initial_crisis_share", 0.08, "p", A + "the same for households with a prevention profile"),
-    ]),
-    "finances": ("Households drift into and out of trouble (monthly Markov chain: ok, strained, crisis).", [
-        _p("ok_to_strained", 0.006, "p", A + "monthly chance of an income shock (job loss, illness, separation); with the rates below about 6% of households are in trouble (PLAYBOOK.md 6: about 6% of tenants in arrears)"),
-        _p("profile_shock_multiplier", 3.0, "float", A + "households with a prevention profile meet shocks this many times as often"),
-        _p("strained_to_crisis", 0.05, "p", A + "monthly chance that a strained household can no longer pay at all"),
-        _p("strained_to_ok", 0.15, "p", A + "monthly chance that a strained household recovers by itself"),
-        _p("crisis_to_strained", 0.10, "p", A + "monthly chance that a household in crisis partly recovers by itself"),
-        _p("ok_slip", 0.03, "p", A + "monthly chance that a household with money misses the due date (forgotten, timing)"),
-        _p("ok_self_cure", 0.6, "p", A + "chance that a household that slipped pays by itself, without any reminder"),
-        _p("self_cure_days_min", 6, "int", A + "earliest day after the due date a slipped household pays by itself"),
-        _p("self_cure_days_max", 25, "int", A + "latest day after the due date a slipped household pays by itself"),
-        _p("strained_pays_rent", 0.45, "p", A + "monthly chance that a strained household pays the month's rent (late) on its own"),
-        _p("strained_nudge_payment_months", 1.0, "float", A + "most a strained household pays after a reminder of any kind, in months of rent (ok households pay all arrears)"),
-        _p("crisis_nudge_payment_months", 0.3, "float", A + "most a household in crisis pays after a reminder, in months of rent"),
-        _p("managed_repayment_months", 0.25, "float", A + "monthly repayment towards arrears of a household whose income is managed after debt help, in months of rent"),
-        _p("managed_months", 12, "int", A + "months a household stays under budget management after help"),
-    ]),
-    "responses": ("What a household that can pay does after each contact (probability it pays its arrears).", [
-        _p("after_robocall_sms", 0.55, "p", A + "robocall answered, chose the SMS with payment details (PLAYBOOK.md 2: press 1)"),
-        _p("after_robocall_no_input", 0.20, "p", A + "robocall answered but no key pressed"),
-        _p("after_sms", 0.35, "p", A + "SMS with payment details delivered"),
-        _p("after_reminder", 0.30, "p", A + "reminder letter received (posted + 2 days)"),
-        _p("after_fourteen_day_letter", 0.40, "p", A + "WIK 14-day letter received, with the cost amount"),
-        _p("after_bailiff", 0.40, "p", A + "bailiff hand-over"),
-        _p("after_summons", 0.30, "p", A + "summons for dissolution and eviction"),
-        _p("strained_factor", 0.6, "float", A + "strained households respond this much as often"),
-        _p("crisis_factor", 0.15, "float", A + "households in crisis respond this much as often"),
-        _p("payment_lag_days_min", 1, "int", A + "earliest day after the contact the payment is booked"),
-        _p("payment_lag_days_max", 5, "int", A + "latest day after the contact the payment is booked"),
-        _p("inbound_call_after_letter", 0.06, "p", A + "chance that a tenant calls the landlord after a letter (a live phone contact)"),
-        _p("inbound_call_days_max", 5, "int", A + "the call comes within this many days after receipt"),
-    ]),
-    "conversation": ("What comes of a personal contact (phone, home visit, robocall transfer, inbound call).", [
-        _p("promise_days", 7, "int", A + "a promise to pay is for this many days ahead (PLAYBOOK.md 3a)"),
-        _p("promise_kept_ok", 0.85, "p", A + "chance a household with money keeps its promise"),
-        _p("promise_kept_strained", 0.45, "p", A + "chance a strained household keeps its promise (paying up to its limit)"),
-        _p("promise_kept_crisis", 0.10, "p", A + "chance a household in crisis keeps its promise (paying up to its limit)"),
-        _p("arrangement_strained", 0.6, "p", A + "chance a strained household agrees a payment arrangement (PLAYBOOK.md 3b)"),
-        _p("arrangement_crisis", 0.3, "p", A + "chance a household in crisis agrees a payment arrangement"),
-        _p("instalment_months_of_rent", 0.33, "float", A + "an instalment is about this share of a month's rent (at most 12 instalments)"),
-        _p("instalment_kept_ok", 0.95, "p", A + "chance each instalment (and that month's rent) is paid, household with money"),
-        _p("instalment_kept_strained", 0.75, "p", A + "the same for a strained household"),
-        _p("instalment_kept_crisis", 0.35, "p", A + "the same for a household in crisis"),
-        _p("referral_strained", 0.3, "p", A + "chance an officer refers a strained household to a partner (PLAYBOOK.md 3c)"),
-        _p("referral_crisis", 0.8, "p", A + "chance an officer refers a household in crisis to a partner"),
-        _p("consent_at_contact", 0.7, "p", A + "chance the tenant consents at the contact when not at intake"),
-        _p("partner_weights", {"welfare": 0.25, "gkb": 0.35, "budget_coach": 0.2, "schuldhulpmaatje": 0.2}, "table", A + "which partner a referral goes to (article: welfare, GKB, budget coach, Schuldhulpmaatje)"),
-    ]),
-    "help": ("Referrals and the municipal signal help after a delay.", [
-        _p("partner_response_days", 10, "int", A + "days until the partner accepts or declines"),
-        _p("partner_accepts", {"welfare": 0.8, "gkb": 0.6, "budget_coach": 0.8, "schuldhulpmaatje": 0.75}, "table", A + "chance each partner accepts the household"),
-        _p("signal_help_accepted", 0.25, "p", A + "chance a household accepts the municipality's help after an early-warning signal (LEGAL.md BGS)"),
-        _p("help_delay_days_min", 20, "int", A + "earliest day after acceptance the help changes the household's finances"),
-        _p("help_delay_days_max", 60, "int", A + "latest day after acceptance the help changes the household's finances"),
-        _p("help_success", 0.7, "p", A + "chance the help works: one step better (crisis to strained, strained to ok)"),
-        _p("gkb_manages_income", 0.7, "p", A + "chance successful GKB help includes budget management (rent paid on time, arrears repaid monthly)"),
-    ]),
-    "officers": ("The collection team (daily capacity, reach).", [
-        _p("officers_per_1000_tenancies", 0.5, "float", A + "collection officers per 1,000 homes (at least one); the article gives no team size"),
-        _p("minutes_per_officer_day", 300, "int", A + "minutes per officer per business day for collection tasks"),
-        _p("minutes_fix_contact", 5, "int", A + "minutes to look up missing or wrong contact details"),
-        _p("phone_reach_mobile", 0.55, "p", A + "chance an officer's call reaches a tenant with a mobile number"),
-        _p("phone_reach_landline", 0.45, "p", A + "chance an officer's call reaches a tenant with a landline"),
-        _p("home_visit_reach", 0.6, "p", A + "chance a home visit finds the tenant at home"),
-        _p("fix_contact_success", 0.5, "p", A + "chance an officer finds a working mobile number"),
-        _p("intake_share", 1.0, "p", A + "share of tenancies with an intake (1.0: every household counts as a new tenant; preventive only)"),
-        _p("agree_due_day_share", 0.85, "p", A + "chance a proposed due day (benefit pay day) is agreed (article: rent due on the benefit's pay day)"),
-    ]),
-    "team_leads": ("Team leads approve bailiff hand-overs and decide legal action (two of them).", [
-        _p("approve_bailiff", 0.9, "p", A + "chance a team lead approves an eligible bailiff hand-over"),
-        _p("decide_legal_action", 0.85, "p", A + "chance each of two team leads decides for legal action on an eligible case (LEGAL.md EVICT, four eyes)"),
-    ]),
-    "court": ("The district judge and the eviction.", [
-        _p("hearing_days_min", 42, "int", A + "earliest hearing after filing (summons)"),
-        _p("hearing_days_max", 90, "int", A + "latest hearing after filing"),
-        _p("evict_if_arrears", 0.75, "p", A + "chance the judge dissolves the lease with 3+ months' arrears at the hearing (LEGAL.md EVICT: sufficient in principle, not automatically)"),
-        _p("evict_otherwise", 0.05, "p", A + "chance of dissolution when arrears fell below 3 months' rent or an arrangement runs"),
-        _p("eviction_days_after_judgment", 30, "int", A + "days from judgment to eviction"),
-        _p("relet_days", 45, "int", A + "vacancy after an eviction; the home is relet on the first day of the next month"),
-    ]),
-    "telephony": ("The simulated dialer (adapters/telephony/simulated.py DialerRates).", [
-        _p("answered", 0.55, "p", A + "robocall answered by a person (dialer default)"),
-        _p("voicemail", 0.15, "p", A + "robocall reached voicemail (dialer default)"),
-        _p("no_answer", 0.20, "p", A + "robocall not answered (dialer default)"),
-        _p("busy", 0.05, "p", A + "line busy (dialer default)"),
-        _p("invalid_number", 0.05, "p", A + "number not in service (dialer default); the five above sum to 1"),
-        _p("press_1", 0.50, "p", A + "answered: pressed 1 for an SMS (dialer default)"),
-        _p("press_2", 0.20, "p", A + "answered: pressed 2 to speak to an officer (dialer default)"),
-        _p("no_input", 0.30, "p", A + "answered: pressed nothing (dialer default); the three sum to 1"),
-        _p("transfer_connected", 0.90, "p", A + "an officer picks up after press 2 (dialer default)"),
-        _p("sms_failure", 0.02, "p", A + "SMS not delivered (dialer default)"),
-        _p("sms_stop", 0.0, "p", A + "SMS answered with STOP (dialer default)"),
-    ]),
-    "policy": ("Overrides of the playbook policy (any [playbook] key of a policy file). The simulation always sets post_rent_charges = true and strategy.", []),
+    "run": (
+        "What to simulate (command-line options override these).",
+        [
+            _p(
+                "tenancies",
+                1000,
+                "int",
+                S
+                + "PLAYBOOK.md: Woonconcept has about 12,500 homes; default smaller for a quick run",
+            ),
+            _p("months", 12, "int", A + "one year, as the article compares 2016 with 2015"),
+            _p(
+                "start",
+                "2026-01",
+                "str",
+                A + "first simulated month (yyyy-mm); every tenancy starts on its first day",
+            ),
+            _p(
+                "seed",
+                1,
+                "int",
+                A + "random seed; the same seed and scenario give the same figures",
+            ),
+            _p(
+                "strategy",
+                "both",
+                "str",
+                "preventive (PLAYBOOK.md), classic (domain/classic.py) or both on the same population",
+            ),
+        ],
+    ),
+    "population": (
+        "The synthetic households (one per home).",
+        [
+            _p("rent_min_cents", 45000, "int", A + "lowest monthly rent of a social home, EUR 450"),
+            _p(
+                "rent_mode_cents",
+                60000,
+                "int",
+                A + "most common monthly rent, EUR 600 (typical corporation rent)",
+            ),
+            _p(
+                "rent_max_cents",
+                85000,
+                "int",
+                A + "highest monthly rent, EUR 850 (below the social-rent limit)",
+            ),
+            _p(
+                "benefit_share",
+                0.35,
+                "p",
+                A + "share of households whose main income is a benefit (intake question)",
+            ),
+            _p(
+                "benefit_pay_days",
+                [5, 10, 15, 20, 23, 27],
+                "days",
+                A
+                + "days of the month benefits are paid (state pension about the 23rd, most others before the due day of the next month)",
+            ),
+            _p(
+                "benefit_pay_day_weights",
+                [0.15, 0.08, 0.05, 0.04, 0.40, 0.28],
+                "weights",
+                A
+                + "relative frequency of each benefit pay day (about a third of benefit households paid between the 2nd and the 20th)",
+            ),
+            _p(
+                "late_income_until_day",
+                20,
+                "int",
+                A
+                + "income paid after the due day and on or before this day pays that month's rent on the pay day; later income already covered rent on the due day",
+            ),
+            _p(
+                "debt_counselling_share",
+                0.03,
+                "p",
+                A
+                + "share answering yes to 'in debt counselling?' at intake (article: signal question)",
+            ),
+            _p(
+                "garnishment_share",
+                0.04,
+                "p",
+                A
+                + "share answering yes to 'garnishment on income or goods?' (article: signal question)",
+            ),
+            _p(
+                "financial_administration_share",
+                0.02,
+                "p",
+                A + "share answering yes to 'court-ordered financial administration?'",
+            ),
+            _p(
+                "consent_partners_share",
+                0.6,
+                "p",
+                A + "share consenting at intake to involve welfare partners",
+            ),
+            _p(
+                "phone_mobile_share",
+                0.80,
+                "p",
+                A + "households with a valid mobile number in the contact directory",
+            ),
+            _p(
+                "phone_landline_share",
+                0.10,
+                "p",
+                A + "households with a landline only (calls work, SMS does not)",
+            ),
+            _p("phone_missing_share", 0.04, "p", A + "households with no number on file"),
+            _p(
+                "phone_invalid_share",
+                0.06,
+                "p",
+                A + "households with an outdated or malformed number (rest of the shares)",
+            ),
+            _p(
+                "initial_strained_share",
+                0.03,
+                "p",
+                A + "households without a prevention profile already short of money at the start",
+            ),
+            _p(
+                "initial_crisis_share",
+                0.005,
+                "p",
+                A + "households without a profile already unable to pay at the start",
+            ),
+            _p(
+                "profile_initial_strained_share",
+                0.25,
+                "p",
+                A + "the same for households with a prevention profile",
+            ),
+            _p(
+                "profile_initial_crisis_share",
+                0.05,
+                "p",
+                A + "the same for households with a prevention profile",
+            ),
+        ],
+    ),
+    "finances": (
+        "Households drift into and out of trouble (monthly Markov chain: ok, strained, crisis).",
+        [
+            _p(
+                "ok_to_strained",
+                0.006,
+                "p",
+                A
+                + "monthly chance of an income shock (job loss, illness, separation); with the rates below about 6% of households are in trouble (PLAYBOOK.md 6: about 6% of tenants in arrears)",
+            ),
+            _p(
+                "profile_shock_multiplier",
+                3.0,
+                "float",
+                A + "households with a prevention profile meet shocks this many times as often",
+            ),
+            _p(
+                "strained_to_crisis",
+                0.02,
+                "p",
+                A + "monthly chance that a strained household can no longer pay at all",
+            ),
+            _p(
+                "strained_to_ok",
+                0.15,
+                "p",
+                A + "monthly chance that a strained household recovers by itself",
+            ),
+            _p(
+                "crisis_to_strained",
+                0.15,
+                "p",
+                A + "monthly chance that a household in crisis partly recovers by itself",
+            ),
+            _p(
+                "ok_slip",
+                0.045,
+                "p",
+                A
+                + "monthly chance that a household with money misses the due date (forgotten, timing)",
+            ),
+            _p(
+                "ok_self_cure",
+                0.6,
+                "p",
+                A + "chance that a household that slipped pays by itself, without any reminder",
+            ),
+            _p(
+                "self_cure_days_min",
+                6,
+                "int",
+                A + "earliest day after the due date a slipped household pays by itself",
+            ),
+            _p(
+                "self_cure_days_max",
+                25,
+                "int",
+                A + "latest day after the due date a slipped household pays by itself",
+            ),
+            _p(
+                "strained_pays_rent",
+                0.55,
+                "p",
+                A
+                + "monthly chance that a strained household pays the month's rent (late) on its own",
+            ),
+            _p(
+                "crisis_pays_part",
+                0.3,
+                "p",
+                A
+                + "monthly chance that a household in crisis pays part of the rent on its own (crisis_nudge_payment_months)",
+            ),
+            _p(
+                "strained_nudge_payment_months",
+                1.0,
+                "float",
+                A
+                + "most a strained household pays after a reminder of any kind, in months of rent (ok households pay all arrears)",
+            ),
+            _p(
+                "crisis_nudge_payment_months",
+                0.3,
+                "float",
+                A + "most a household in crisis pays after a reminder, in months of rent",
+            ),
+            _p(
+                "managed_repayment_months",
+                0.25,
+                "float",
+                A
+                + "monthly repayment towards arrears of a household whose income is managed after debt help, in months of rent",
+            ),
+            _p(
+                "managed_months",
+                12,
+                "int",
+                A + "months a household stays under budget management after help",
+            ),
+        ],
+    ),
+    "responses": (
+        "What a household that can pay does after each contact (probability it pays its arrears).",
+        [
+            _p(
+                "after_robocall_sms",
+                0.55,
+                "p",
+                A
+                + "robocall answered, chose the SMS with payment details (PLAYBOOK.md 2: press 1)",
+            ),
+            _p("after_robocall_no_input", 0.20, "p", A + "robocall answered but no key pressed"),
+            _p("after_sms", 0.35, "p", A + "SMS with payment details delivered"),
+            _p("after_reminder", 0.30, "p", A + "reminder letter received (posted + 2 days)"),
+            _p(
+                "after_fourteen_day_letter",
+                0.40,
+                "p",
+                A + "WIK 14-day letter received, with the cost amount",
+            ),
+            _p("after_bailiff", 0.40, "p", A + "bailiff hand-over"),
+            _p("after_summons", 0.30, "p", A + "summons for dissolution and eviction"),
+            _p(
+                "strained_factor",
+                0.6,
+                "float",
+                A + "strained households respond this much as often",
+            ),
+            _p(
+                "crisis_factor",
+                0.15,
+                "float",
+                A + "households in crisis respond this much as often",
+            ),
+            _p(
+                "payment_lag_days_min",
+                1,
+                "int",
+                A + "earliest day after the contact the payment is booked",
+            ),
+            _p(
+                "payment_lag_days_max",
+                5,
+                "int",
+                A + "latest day after the contact the payment is booked",
+            ),
+            _p(
+                "inbound_call_after_letter",
+                0.06,
+                "p",
+                A + "chance that a tenant calls the landlord after a letter (a live phone contact)",
+            ),
+            _p(
+                "inbound_call_days_max",
+                5,
+                "int",
+                A + "the call comes within this many days after receipt",
+            ),
+        ],
+    ),
+    "conversation": (
+        "What comes of a personal contact (phone, home visit, robocall transfer, inbound call).",
+        [
+            _p(
+                "promise_days",
+                7,
+                "int",
+                A + "a promise to pay is for this many days ahead (PLAYBOOK.md 3a)",
+            ),
+            _p("promise_kept_ok", 0.85, "p", A + "chance a household with money keeps its promise"),
+            _p(
+                "promise_kept_strained",
+                0.45,
+                "p",
+                A + "chance a strained household keeps its promise (paying up to its limit)",
+            ),
+            _p(
+                "promise_kept_crisis",
+                0.10,
+                "p",
+                A + "chance a household in crisis keeps its promise (paying up to its limit)",
+            ),
+            _p(
+                "arrangement_strained",
+                0.6,
+                "p",
+                A + "chance a strained household agrees a payment arrangement (PLAYBOOK.md 3b)",
+            ),
+            _p(
+                "arrangement_crisis",
+                0.3,
+                "p",
+                A + "chance a household in crisis agrees a payment arrangement",
+            ),
+            _p(
+                "instalment_months_of_rent",
+                0.33,
+                "float",
+                A + "an instalment is about this share of a month's rent (at most 12 instalments)",
+            ),
+            _p(
+                "instalment_kept_ok",
+                0.95,
+                "p",
+                A + "chance each instalment (and that month's rent) is paid, household with money",
+            ),
+            _p("instalment_kept_strained", 0.75, "p", A + "the same for a strained household"),
+            _p("instalment_kept_crisis", 0.35, "p", A + "the same for a household in crisis"),
+            _p(
+                "referral_strained",
+                0.3,
+                "p",
+                A + "chance an officer refers a strained household to a partner (PLAYBOOK.md 3c)",
+            ),
+            _p(
+                "referral_crisis",
+                0.8,
+                "p",
+                A + "chance an officer refers a household in crisis to a partner",
+            ),
+            _p(
+                "consent_at_contact",
+                0.7,
+                "p",
+                A + "chance the tenant consents at the contact when not at intake",
+            ),
+            _p(
+                "partner_weights",
+                {"welfare": 0.25, "gkb": 0.35, "budget_coach": 0.2, "schuldhulpmaatje": 0.2},
+                "table",
+                A
+                + "which partner a referral goes to (article: welfare, GKB, budget coach, Schuldhulpmaatje)",
+            ),
+        ],
+    ),
+    "help": (
+        "Referrals and the municipal signal help after a delay.",
+        [
+            _p(
+                "partner_response_days", 10, "int", A + "days until the partner accepts or declines"
+            ),
+            _p(
+                "partner_accepts",
+                {"welfare": 0.8, "gkb": 0.6, "budget_coach": 0.8, "schuldhulpmaatje": 0.75},
+                "table",
+                A + "chance each partner accepts the household",
+            ),
+            _p(
+                "signal_help_accepted",
+                0.25,
+                "p",
+                A
+                + "chance a household accepts the municipality's help after an early-warning signal (LEGAL.md BGS)",
+            ),
+            _p(
+                "help_delay_days_min",
+                20,
+                "int",
+                A + "earliest day after acceptance the help changes the household's finances",
+            ),
+            _p(
+                "help_delay_days_max",
+                60,
+                "int",
+                A + "latest day after acceptance the help changes the household's finances",
+            ),
+            _p(
+                "help_success",
+                0.7,
+                "p",
+                A + "chance the help works: the household can pay its rent again (state ok)",
+            ),
+            _p(
+                "gkb_manages_income",
+                0.7,
+                "p",
+                A
+                + "chance successful GKB help includes budget management (rent paid on time, arrears repaid monthly)",
+            ),
+        ],
+    ),
+    "officers": (
+        "The collection team (daily capacity, reach).",
+        [
+            _p(
+                "officers_per_1000_tenancies",
+                0.5,
+                "float",
+                A
+                + "collection officers per 1,000 homes (at least one); the article gives no team size",
+            ),
+            _p(
+                "minutes_per_officer_day",
+                300,
+                "int",
+                A + "minutes per officer per business day for collection tasks",
+            ),
+            _p(
+                "minutes_fix_contact",
+                5,
+                "int",
+                A + "minutes to look up missing or wrong contact details",
+            ),
+            _p(
+                "phone_reach_mobile",
+                0.55,
+                "p",
+                A + "chance an officer's call reaches a tenant with a mobile number",
+            ),
+            _p(
+                "phone_reach_landline",
+                0.45,
+                "p",
+                A + "chance an officer's call reaches a tenant with a landline",
+            ),
+            _p("home_visit_reach", 0.6, "p", A + "chance a home visit finds the tenant at home"),
+            _p(
+                "fix_contact_success",
+                0.5,
+                "p",
+                A + "chance an officer finds a working mobile number",
+            ),
+            _p(
+                "intake_share",
+                1.0,
+                "p",
+                A
+                + "share of tenancies with an intake (1.0: every household counts as a new tenant; preventive only)",
+            ),
+            _p(
+                "agree_due_day_share",
+                0.85,
+                "p",
+                A
+                + "chance a proposed due day is agreed when the benefit arrives after the due day but on or before population.late_income_until_day (article: benefit on the 5th, rent due on the 5th); a later benefit already paid the rent on the 1st and the household keeps the 1st",
+            ),
+        ],
+    ),
+    "team_leads": (
+        "Team leads approve bailiff hand-overs and decide legal action (two of them).",
+        [
+            _p(
+                "approve_bailiff",
+                0.9,
+                "p",
+                A + "chance a team lead approves an eligible bailiff hand-over",
+            ),
+            _p(
+                "decide_legal_action",
+                0.85,
+                "p",
+                A
+                + "chance each of two team leads decides for legal action on an eligible case (LEGAL.md EVICT, four eyes)",
+            ),
+        ],
+    ),
+    "court": (
+        "The district judge and the eviction.",
+        [
+            _p("hearing_days_min", 42, "int", A + "earliest hearing after filing (summons)"),
+            _p("hearing_days_max", 90, "int", A + "latest hearing after filing"),
+            _p(
+                "evict_if_arrears",
+                0.5,
+                "p",
+                A
+                + "chance the judge dissolves the lease with 3+ months' arrears at the hearing and the eviction is carried out (LEGAL.md EVICT: sufficient in principle, not automatically; many tenants pay after the judgment)",
+            ),
+            _p(
+                "evict_otherwise",
+                0.05,
+                "p",
+                A
+                + "chance of dissolution when arrears fell below 3 months' rent or an arrangement runs",
+            ),
+            _p("eviction_days_after_judgment", 30, "int", A + "days from judgment to eviction"),
+            _p(
+                "relet_days",
+                45,
+                "int",
+                A
+                + "vacancy after an eviction; the home is relet on the first day of the next month",
+            ),
+        ],
+    ),
+    "telephony": (
+        "The simulated dialer (adapters/telephony/simulated.py DialerRates).",
+        [
+            _p("answered", 0.55, "p", A + "robocall answered by a person (dialer default)"),
+            _p("voicemail", 0.15, "p", A + "robocall reached voicemail (dialer default)"),
+            _p("no_answer", 0.20, "p", A + "robocall not answered (dialer default)"),
+            _p("busy", 0.05, "p", A + "line busy (dialer default)"),
+            _p(
+                "invalid_number",
+                0.05,
+                "p",
+                A + "number not in service (dialer default); the five above sum to 1",
+            ),
+            _p("press_1", 0.50, "p", A + "answered: pressed 1 for an SMS (dialer default)"),
+            _p(
+                "press_2",
+                0.20,
+                "p",
+                A + "answered: pressed 2 to speak to an officer (dialer default)",
+            ),
+            _p(
+                "no_input",
+                0.30,
+                "p",
+                A + "answered: pressed nothing (dialer default); the three sum to 1",
+            ),
+            _p(
+                "transfer_connected",
+                0.90,
+                "p",
+                A + "an officer picks up after press 2 (dialer default)",
+            ),
+            _p("sms_failure", 0.02, "p", A + "SMS not delivered (dialer default)"),
+            _p("sms_stop", 0.0, "p", A + "SMS answered with STOP (dialer default)"),
+        ],
+    ),
+    "policy": (
+        "Overrides of the playbook policy (any [playbook] key of a policy file). The simulation always sets post_rent_charges = true and strategy.",
+        [],
+    ),
 }
 
 INTEGER_KINDS = ("int",)
@@ -204,7 +653,9 @@ class Scenario:
 
 
 def defaults() -> Scenario:
-    return Scenario({s: {p.key: _copy(p.default) for p in params} for s, (_, params) in SECTIONS.items()})
+    return Scenario(
+        {s: {p.key: _copy(p.default) for p in params} for s, (_, params) in SECTIONS.items()}
+    )
 
 
 def _copy(v: Any) -> Any:
@@ -233,17 +684,25 @@ def _check(section: str, p: Param, v: Any) -> Any:
         if not isinstance(v, str):
             raise ScenarioError(f"{name}: {v!r} must be text")
     elif p.kind == "days":
-        if not isinstance(v, list) or not v or any(isinstance(x, bool) or not isinstance(x, int) or not 1 <= x <= 28
-                                                   for x in v):
+        if (
+            not isinstance(v, list)
+            or not v
+            or any(isinstance(x, bool) or not isinstance(x, int) or not 1 <= x <= 28 for x in v)
+        ):
             raise ScenarioError(f"{name}: {v!r} must be a list of days 1-28")
     elif p.kind == "weights":
-        if not isinstance(v, list) or not v or any(isinstance(x, bool) or not isinstance(x, int | float) or x < 0
-                                                   for x in v):
+        if (
+            not isinstance(v, list)
+            or not v
+            or any(isinstance(x, bool) or not isinstance(x, int | float) or x < 0 for x in v)
+        ):
             raise ScenarioError(f"{name}: {v!r} must be a list of weights >= 0")
         v = [float(x) for x in v]
     elif p.kind == "table":
         if not isinstance(v, dict) or set(v) != set(p.default):
-            raise ScenarioError(f"{name}: must be a table with exactly the keys {', '.join(p.default)}")
+            raise ScenarioError(
+                f"{name}: must be a table with exactly the keys {', '.join(p.default)}"
+            )
         out = {}
         for k in p.default:
             x = v[k]
@@ -286,7 +745,9 @@ def _check_policy(table: dict[str, Any]) -> dict[str, Any]:
 def _check_whole(v: dict[str, dict[str, Any]]) -> None:
     run = v["run"]
     if run["strategy"] not in STRATEGIES:
-        raise ScenarioError(f"run.strategy: {run['strategy']!r} must be one of {', '.join(STRATEGIES)}")
+        raise ScenarioError(
+            f"run.strategy: {run['strategy']!r} must be one of {', '.join(STRATEGIES)}"
+        )
     if run["tenancies"] < 1:
         raise ScenarioError("run.tenancies: must be at least 1")
     if run["months"] < 1:
@@ -298,25 +759,41 @@ def _check_whole(v: dict[str, dict[str, Any]]) -> None:
     except InvalidValue as e:
         raise ScenarioError(str(e)) from None
     pop = v["population"]
-    if len(pop["benefit_pay_days"]) != len(pop["benefit_pay_day_weights"]) or sum(pop["benefit_pay_day_weights"]) <= 0:
-        raise ScenarioError("population.benefit_pay_day_weights: one positive weight per benefit pay day")
-    if not pop["rent_min_cents"] <= pop["rent_mode_cents"] <= pop["rent_max_cents"] or pop["rent_min_cents"] < 1:
+    if (
+        len(pop["benefit_pay_days"]) != len(pop["benefit_pay_day_weights"])
+        or sum(pop["benefit_pay_day_weights"]) <= 0
+    ):
+        raise ScenarioError(
+            "population.benefit_pay_day_weights: one positive weight per benefit pay day"
+        )
+    if (
+        not pop["rent_min_cents"] <= pop["rent_mode_cents"] <= pop["rent_max_cents"]
+        or pop["rent_min_cents"] < 1
+    ):
         raise ScenarioError("population.rent_mode_cents: rents need 0 < min <= mode <= max")
     phones = sum(pop[f"phone_{k}_share"] for k in ("mobile", "landline", "missing", "invalid"))
     if abs(phones - 1) > 1e-9:
-        raise ScenarioError(f"population.phone_invalid_share: the four phone shares must sum to 1, not {phones:.4f}")
-    for a, b in (("initial_strained_share", "initial_crisis_share"),
-                 ("profile_initial_strained_share", "profile_initial_crisis_share")):
+        raise ScenarioError(
+            f"population.phone_invalid_share: the four phone shares must sum to 1, not {phones:.4f}"
+        )
+    for a, b in (
+        ("initial_strained_share", "initial_crisis_share"),
+        ("profile_initial_strained_share", "profile_initial_crisis_share"),
+    ):
         if pop[a] + pop[b] > 1:
             raise ScenarioError(f"population.{b}: {a} + {b} must not exceed 1")
-    for section, lo, hi in (("finances", "self_cure_days_min", "self_cure_days_max"),
-                            ("responses", "payment_lag_days_min", "payment_lag_days_max"),
-                            ("help", "help_delay_days_min", "help_delay_days_max"),
-                            ("court", "hearing_days_min", "hearing_days_max")):
+    for section, lo, hi in (
+        ("finances", "self_cure_days_min", "self_cure_days_max"),
+        ("responses", "payment_lag_days_min", "payment_lag_days_max"),
+        ("help", "help_delay_days_min", "help_delay_days_max"),
+        ("court", "hearing_days_min", "hearing_days_max"),
+    ):
         if v[section][lo] > v[section][hi]:
             raise ScenarioError(f"{section}.{hi}: must not be below {section}.{lo}")
     if v["finances"]["strained_to_crisis"] + v["finances"]["strained_to_ok"] > 1:
-        raise ScenarioError("finances.strained_to_ok: strained_to_crisis + strained_to_ok must not exceed 1")
+        raise ScenarioError(
+            "finances.strained_to_ok: strained_to_crisis + strained_to_ok must not exceed 1"
+        )
     if sum(v["conversation"]["partner_weights"].values()) <= 0:
         raise ScenarioError("conversation.partner_weights: at least one weight must be positive")
     t = v["telephony"]
@@ -380,7 +857,9 @@ def to_toml(scenario: Scenario | None = None) -> str:
         lines.append(f"# {doc}")
         lines.append(f"[{section}]")
         if section == "policy":
-            lines.append("# e.g. robocall_day = 12, minutes_home_visit = 60 (see `vangnet policy show`)")
+            lines.append(
+                "# e.g. robocall_day = 12, minutes_home_visit = 60 (see `vangnet policy show`)"
+            )
             for k, v in sc.values["policy"].items():
                 lines.append(f"{k} = {_toml_value(v)}")
         for p in params:

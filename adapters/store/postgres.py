@@ -44,21 +44,23 @@ class VangnetPostgresRecorder(PostgresApplicationRecorder):
             return [(r["position"], r["hash"]) for r in curs.fetchall()]
 
     def select_event_rows(self, gt: int | None, limit: int, *, with_chain: bool = True) -> list[Any]:
-        """Rows (position, originator id text, version, topic, state, chain hash or None)
-        after position ``gt``, in order: one query per page for audit export and verify."""
+        """Rows (position, originator id as 32 hex digits, version, topic, state, chain hash
+        or None) after position ``gt``, in order: one query per page for audit export and verify."""
         from psycopg.rows import tuple_row
         from psycopg.sql import SQL, Identifier
 
         table = SQL("{0}.{1}").format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
         if with_chain:
             stmt = SQL(
-                "SELECT e.notification_id, e.originator_id::text, e.originator_version, e.topic, e.state, c.hash "
+                "SELECT e.notification_id, replace(e.originator_id::text, '-', ''), e.originator_version, e.topic, "
+                "e.state, c.hash "
                 "FROM {0} e LEFT JOIN event_chain c ON c.position = e.notification_id "
                 "WHERE e.notification_id > %s ORDER BY e.notification_id LIMIT %s"
             ).format(table)
         else:
             stmt = SQL(
-                "SELECT notification_id, originator_id::text, originator_version, topic, state, NULL "
+                "SELECT notification_id, replace(originator_id::text, '-', ''), originator_version, topic, state, "
+                "NULL "
                 "FROM {0} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
             ).format(table)
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:

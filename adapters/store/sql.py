@@ -208,8 +208,9 @@ class VangnetSQLiteRecorder(SQLiteApplicationRecorder):
             return [(r[0], r[1]) for r in c.fetchall()]
 
     def select_event_rows(self, gt: int | None, limit: int, *, with_chain: bool = True) -> list[Any]:
-        """Rows (position, originator id text, version, topic, state, chain hash or None)
-        after position ``gt``, in order: one query per page for audit export and verify."""
+        """Rows (position, originator id as stored: 32 hex digits, version, topic, state,
+        chain hash or None) after position ``gt``, in order: one query per page for audit
+        export and verify."""
         t = self.events_table_name
         if with_chain:
             sql = (f"SELECT e.rowid, e.originator_id, e.originator_version, e.topic, e.state, c.hash FROM {t} e "
@@ -218,6 +219,9 @@ class VangnetSQLiteRecorder(SQLiteApplicationRecorder):
             sql = (f"SELECT rowid, originator_id, originator_version, topic, state, NULL FROM {t} "
                    "WHERE rowid > ? ORDER BY rowid LIMIT ?")
         with self.datastore.transaction(commit=False) as c:
+            raw = getattr(c, "sqlite_cursor", None)
+            if raw is not None:
+                raw.row_factory = None  # plain tuples
             c.execute(sql, (gt or 0, limit))
             return c.fetchall()
 
@@ -260,10 +264,13 @@ class SqlStore:
             self.writer.apply(c, ops)
 
     # --------------------------------------------------------- read models
-    def unpaid_without_case(self) -> list[tuple[UUID, date]]:
+    def unpaid_without_case(self, on: date | None = None) -> list[tuple[UUID, date]]:
+        """Unpaid tenancies without an open case that have not ended (by ``on``, when given)."""
+        ended = "ended_on IS NULL" if on is None else "(ended_on IS NULL OR ended_on > ?)"
         rows = self._rows(
             "SELECT tenancy_id, unpaid_since FROM rm_tenancies "
-            "WHERE open_case_id IS NULL AND unpaid_since IS NOT NULL AND ended_on IS NULL ORDER BY ref"
+            f"WHERE open_case_id IS NULL AND unpaid_since IS NOT NULL AND {ended} ORDER BY ref",
+            () if on is None else (on.isoformat(),),
         )
         return [(UUID(r["tenancy_id"]), date.fromisoformat(r["unpaid_since"])) for r in rows]
 

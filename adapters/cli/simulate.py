@@ -1,0 +1,258 @@
+"""``vangnet simulate`` and ``vangnet report``: what-if runs and the corporation's KPIs."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from adapters.cli.common import Runtime, echo_json, fail, guarded, pass_runtime
+
+STRATEGY = click.Choice(["preventive", "classic", "both"])
+
+
+def _month(value: str | None, field: str) -> str | None:
+    if value is None:
+        return None
+    from domain.values import InvalidValue, Period
+
+    try:
+        return str(Period.parse(value, field=field))
+    except InvalidValue as e:
+        raise click.BadParameter(str(e).split(": ", 1)[-1], param_hint=f"--{field}") from None
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+@click.command("simulate")
+@click.option(
+    "--tenancies", type=click.IntRange(1, 1_000_000), default=None, help="homes (default 1000)"
+)
+@click.option(
+    "--months", type=click.IntRange(1, 240), default=None, help="months to simulate (default 12)"
+)
+@click.option("--seed", type=int, default=None, help="random seed (default 1)")
+@click.option(
+    "--strategy", type=STRATEGY, default=None, help="preventive, classic or both (default both)"
+)
+@click.option("--start", default=None, metavar="YYYY-MM", help="first month (default 2026-01)")
+@click.option(
+    "--scenario", "scenario_path", default=None, metavar="FILE.toml", help="scenario parameters"
+)
+@click.option(
+    "--db",
+    default=None,
+    metavar="TARGET",
+    help="store (default OUT/<strategy>.db; with both: TARGET-<strategy>.db)",
+)
+@click.option(
+    "--out",
+    default=None,
+    metavar="DIR",
+    help="folder for stores and reports (default ./vangnet-sim)",
+)
+@click.option("--json", "as_json", is_flag=True, help="print the KPI JSON instead of the table")
+@click.option("--chart-format", type=click.Choice(["png", "svg"]), default="png", show_default=True)
+@click.option(
+    "--print-scenario",
+    is_flag=True,
+    help="print the scenario (defaults, or --scenario) as TOML and stop",
+)
+@pass_runtime
+@guarded
+def simulate(
+    rt: Runtime,
+    tenancies: int | None,
+    months: int | None,
+    seed: int | None,
+    strategy: str | None,
+    start: str | None,
+    scenario_path: str | None,
+    db: str | None,
+    out: str | None,
+    as_json: bool,
+    chart_format: str,
+    print_scenario: bool,
+) -> None:
+    """Simulate a synthetic population under the preventive playbook and/or the classic
+    dunning process, through the production application, and report the KPIs.
+
+    \b
+    Writes to OUT: one event store per strategy (readable by `vangnet report` and
+    `vangnet audit`), kpis.json, kpis.csv, scenario.toml, charts and report.html.
+    The same seed and scenario give the same KPI JSON.
+    """
+    from adapters.bootstrap import ConfigError
+    from adapters.simulation import engine, render
+    from adapters.simulation import scenario as scen
+    from application.policy import PolicyError, load_policy
+
+    try:
+        sc = scen.load(scenario_path)
+        if print_scenario:
+            click.echo(scen.to_toml(sc), nl=False)
+            return
+        sc = sc.with_run(
+            tenancies=tenancies,
+            months=months,
+            seed=seed,
+            strategy=strategy,
+            start=_month(start, "start"),
+        )
+    except scen.ScenarioError as e:
+        fail(str(e))
+    out_dir = Path(out or rt.out or "vangnet-sim")
+    target = db or rt.db  # never VANGNET_DB: a simulation must not write into the production store
+    names = ["preventive", "classic"] if sc.run.strategy == "both" else [sc.run.strategy]
+    days = _days(sc) * len(names)
+    show_progress = sys.stdout.isatty() and not as_json
+    t0 = time.perf_counter()
+    try:
+        settings = rt.settings()
+        policy_file = load_policy(settings.policy_path)
+        if show_progress:
+            with click.progressbar(
+                length=days, label="simulating", show_eta=True, item_show_func=lambda s: s
+            ) as bar:
+
+                def step(name: str, day: date) -> None:
+                    bar.update(1, f"{name} {day.isoformat()}")
+
+                results = engine.simulate(
+                    sc,
+                    settings=settings,
+                    out=out_dir,
+                    db=target,
+                    policy_file=policy_file,
+                    on_day=step,
+                )
+        else:
+            results = engine.simulate(
+                sc, settings=settings, out=out_dir, db=target, policy_file=policy_file
+            )
+    except (scen.ScenarioError, engine.SimulationError, ConfigError, PolicyError) as e:
+        fail(str(e))
+    elapsed = time.perf_counter() - t0
+    doc = engine.kpi_document(sc, results)
+    kpis = doc["strategies"]
+    (out_dir / "kpis.json").write_text(_dumps(doc), encoding="utf-8")
+    (out_dir / "kpis.csv").write_text(render.csv_text(kpis), encoding="utf-8")
+    (out_dir / "scenario.toml").write_text(scen.to_toml(sc), encoding="utf-8")
+    charts = render.write_charts(kpis, out_dir, chart_format)
+    run = sc.values["run"]
+    title = (
+        f"Vangnet simulation: {run['tenancies']} homes, {run['months']} months from {run['start']}, "
+        f"seed {run['seed']}"
+    )
+    notes = [
+        f"Stores: {', '.join(f'{n}: {r.db}' for n, r in results.items())}.",
+        "Synthetic households; every behaviour number is in the scenario below (with its source or "
+        "assumption).",
+    ]
+    (out_dir / "report.html").write_text(
+        render.html_report(kpis, title=title, notes=notes, scenario_toml=scen.to_toml(sc)),
+        encoding="utf-8",
+    )
+    if as_json:
+        click.echo(_dumps(doc), nl=False)
+        return
+    click.echo(render.table_text(kpis))
+    for name, r in results.items():
+        click.echo(f"{name}: {r.events} events in {r.seconds:.1f} s, store {r.db}")
+    click.echo(
+        f"wrote {out_dir / 'kpis.json'}, kpis.csv, scenario.toml, report.html, "
+        f"{', '.join(p.name for p in charts.values())} ({elapsed:.1f} s)"
+    )
+
+
+def _days(sc: Any) -> int:
+    from adapters.simulation.engine import months_of
+    from domain.values import Period
+
+    months = months_of(sc.run.start, int(sc.run.months))
+    first, last = Period.parse(months[0]).first_day(), Period.parse(months[-1]).last_day()
+    return (last - first).days + 1
+
+
+@click.command("report")
+@click.option(
+    "--db",
+    default=None,
+    metavar="TARGET",
+    help="store to read (default: the global --db or VANGNET_DB)",
+)
+@click.option(
+    "--from",
+    "first",
+    default=None,
+    metavar="YYYY-MM",
+    help="first month (default: first in the store)",
+)
+@click.option(
+    "--to", "last", default=None, metavar="YYYY-MM", help="last month (default: last in the store)"
+)
+@click.option("--json", "as_json", is_flag=True)
+@click.option(
+    "--chart", default=None, metavar="FILE", help="write the four charts as one PNG or SVG"
+)
+@click.option(
+    "--html", "html_file", default=None, metavar="FILE", help="write a self-contained HTML report"
+)
+@click.option(
+    "--csv", "csv_file", default=None, metavar="FILE", help="write the monthly KPIs as CSV"
+)
+@pass_runtime
+@guarded
+def report(
+    rt: Runtime,
+    db: str | None,
+    first: str | None,
+    last: str | None,
+    as_json: bool,
+    chart: str | None,
+    html_file: str | None,
+    csv_file: str | None,
+) -> None:
+    """The corporation's KPIs per month (PLAYBOOK.md section 6) for any store, simulated
+    or real, computed from the events' business dates."""
+    from adapters.simulation import kpi, render
+
+    first, last = _month(first, "from"), _month(last, "to")
+    if first and last and first > last:
+        fail(f"to: {last} is before --from {first}")
+    if chart and Path(chart).suffix.lower() not in (".png", ".svg"):
+        fail(f"chart: {chart!r} must end in .png or .svg")
+    if db is not None:
+        rt.db = db
+    target = rt.settings().db
+    if "://" not in target and target != ":memory:" and not Path(target).exists():
+        fail(f"db: store {target!r} does not exist")
+    app = rt.app
+    app.access.check(rt.actor, "read")
+    doc = kpi.compute(app, first=first, last=last)
+    data = {"store": doc}
+    if chart:
+        Path(chart).write_bytes(
+            render.dashboard_bytes(data, Path(chart).suffix.lower().lstrip("."))
+        )
+    if html_file:
+        Path(html_file).write_text(render.html_report(data, title="Vangnet KPIs"), encoding="utf-8")
+    if csv_file:
+        Path(csv_file).write_text(render.csv_text(data), encoding="utf-8")
+    if as_json:
+        echo_json(doc)
+        return
+    if not doc["months"]:
+        click.echo("no events in the store")
+        return
+    click.echo(render.table_text(data), nl=False)
+
+
+COMMANDS = [simulate, report]

@@ -1,0 +1,372 @@
+"""KPI output: terminal table, CSV, charts (matplotlib, Agg) and one self-contained HTML page.
+
+Every function takes ``{name: {"months": [...], "totals": {...}}}`` (one entry per
+strategy, or one entry for a store's report).
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import io
+from pathlib import Path
+from typing import Any
+
+from domain.values import format_cents
+
+Kpis = dict[str, dict[str, Any]]
+
+# column header, key, width
+COLUMNS: tuple[tuple[str, str, int], ...] = (
+    ("month", "month", 7),
+    ("arrears", "arrears_eur", 11),
+    ("arr%", "arrears_pct", 6),
+    ("in arr", "tenancies_in_arrears", 6),
+    ("opened", "cases_opened", 6),
+    ("closed", "cases_closed", 6),
+    ("robo", "robocalls", 5),
+    ("sms", "sms", 5),
+    ("phone", "phone_contacts", 5),
+    ("visit", "home_visits", 5),
+    ("remind", "reminders", 6),
+    ("refer", "referrals", 5),
+    ("signal", "signals", 6),
+    ("14-day", "fourteen_day_letters", 6),
+    ("bailif", "bailiff_handovers", 6),
+    ("legal", "legal_actions", 5),
+    ("evict", "evictions", 5),
+    ("staff h", "staff_hours", 8),
+)
+CSV_FIELDS = (
+    "month",
+    "arrears_cents",
+    "arrears_pct",
+    "annual_rent_roll_cents",
+    "tenancies",
+    "tenancies_in_arrears",
+    "former_tenant_debt_cents",
+    "cases_opened",
+    "cases_closed",
+    "robocalls",
+    "sms",
+    "phone_contacts",
+    "home_visits",
+    "reminders",
+    "fourteen_day_letters",
+    "referrals",
+    "referrals_welfare",
+    "referrals_gkb",
+    "referrals_budget_coach",
+    "referrals_schuldhulpmaatje",
+    "signals",
+    "bailiff_handovers",
+    "legal_actions",
+    "evictions",
+    "staff_minutes",
+    "staff_hours",
+)
+COLOURS = {"preventive": "#1b7f5b", "classic": "#b5452b", "store": "#2b5fb5"}
+
+
+def _cell(row: dict[str, Any], key: str) -> str:
+    if key == "arrears_eur":
+        return format_cents(row["arrears_cents"])
+    if key == "arrears_pct":
+        return f"{row['arrears_pct']:.2f}"
+    if key == "staff_hours":
+        return f"{row['staff_hours']:.1f}"
+    return str(row[key])
+
+
+def table_text(kpis: Kpis) -> str:
+    out: list[str] = []
+    for name, doc in kpis.items():
+        out.append(
+            f"{name}: arrears as % of the annual rent roll at month end; contacts, letters, "
+            "steps and staff hours in the month"
+        )
+        out.append("  ".join(h.rjust(w) for h, _, w in COLUMNS))
+        for row in doc["months"]:
+            out.append("  ".join(_cell(row, k).rjust(w) for _, k, w in COLUMNS))
+        t = doc.get("totals") or {}
+        if t:
+            total = {
+                **t,
+                "month": "total",
+                "arrears_cents": t["arrears_cents_at_end"],
+                "arrears_pct": t["arrears_pct_at_end"],
+                "tenancies_in_arrears": t["tenancies_in_arrears_at_end"],
+            }
+            out.append("  ".join(_cell(total, k).rjust(w) for _, k, w in COLUMNS))
+            parts = ", ".join(f"{p} {n}" for p, n in t["referrals_by_partner"].items())
+            out.append(
+                f"  referrals by partner: {parts}; former tenants' debt at end "
+                f"{format_cents(t['former_tenant_debt_cents_at_end'])}"
+            )
+        out.append("")
+    if len(kpis) > 1:
+        out.append(comparison_text(kpis))
+    return "\n".join(out).rstrip() + "\n"
+
+
+COMPARE = (
+    ("mean arrears % of annual rent roll", "arrears_pct_mean", "{:.2f}"),
+    ("arrears % at end", "arrears_pct_at_end", "{:.2f}"),
+    ("tenancies in arrears at end", "tenancies_in_arrears_at_end", "{}"),
+    ("cases opened", "cases_opened", "{}"),
+    ("robocalls", "robocalls", "{}"),
+    ("SMS", "sms", "{}"),
+    ("phone contacts", "phone_contacts", "{}"),
+    ("home visits", "home_visits", "{}"),
+    ("reminder letters", "reminders", "{}"),
+    ("referrals", "referrals", "{}"),
+    ("municipal signals", "signals", "{}"),
+    ("14-day letters", "fourteen_day_letters", "{}"),
+    ("bailiff hand-overs", "bailiff_handovers", "{}"),
+    ("legal actions", "legal_actions", "{}"),
+    ("evictions for arrears", "evictions", "{}"),
+    ("staff hours", "staff_hours", "{:.1f}"),
+)
+
+
+def comparison_rows(kpis: Kpis) -> list[tuple[str, list[str]]]:
+    return [
+        (label, [fmt.format(doc["totals"].get(key, 0)) for doc in kpis.values()])
+        for label, key, fmt in COMPARE
+    ]
+
+
+def comparison_text(kpis: Kpis) -> str:
+    names = list(kpis)
+    lines = ["side by side (whole run)", f"{'':38}" + "".join(n.rjust(12) for n in names)]
+    for label, values in comparison_rows(kpis):
+        lines.append(f"{label:38}" + "".join(v.rjust(12) for v in values))
+    return "\n".join(lines)
+
+
+def csv_text(kpis: Kpis) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["strategy", *CSV_FIELDS])
+    for name, doc in kpis.items():
+        for row in doc["months"]:
+            flat = {**row, **{f"referrals_{p}": n for p, n in row["referrals_by_partner"].items()}}
+            w.writerow([name, *(flat[f] for f in CSV_FIELDS)])
+    return buf.getvalue()
+
+
+# ------------------------------------------------------------------ charts
+
+CHARTS = ("arrears", "contacts", "staff_hours", "evictions")
+
+
+def _plt() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _draw(ax: Any, kpis: Kpis, chart: str) -> None:
+    names = list(kpis)
+    months = [r["month"] for r in next(iter(kpis.values()))["months"]] if kpis else []
+    x = list(range(len(months)))
+    if chart == "arrears":
+        for name in names:
+            ax.plot(
+                x,
+                [r["arrears_pct"] for r in kpis[name]["months"]],
+                marker="o",
+                color=COLOURS.get(name),
+                label=name,
+            )
+        ax.set_title("Arrears as % of the annual rent roll (month end)")
+        ax.set_ylabel("%")
+    elif chart == "contacts":
+        channels = (
+            ("robocalls", "robocalls"),
+            ("sms", "SMS"),
+            ("phone_contacts", "phone"),
+            ("home_visits", "home visits"),
+            ("reminders", "reminder letters"),
+        )
+        width = 0.8 / max(1, len(names))
+        for i, name in enumerate(names):
+            bottom = [0] * len(months)
+            for j, (key, label) in enumerate(channels):
+                vals = [r[key] for r in kpis[name]["months"]]
+                ax.bar(
+                    [v + i * width for v in x],
+                    vals,
+                    width,
+                    bottom=bottom,
+                    color=f"C{j}",
+                    alpha=1.0 if i == 0 else 0.55,
+                    label=label if i == 0 else None,
+                    edgecolor=COLOURS.get(name),
+                    linewidth=0.6,
+                )
+                bottom = [b + v for b, v in zip(bottom, vals, strict=True)]
+        title = "Contacts by channel"
+        if len(names) > 1:
+            title += (
+                " ("
+                + ", ".join(f"{'left' if i == 0 else 'right'}: {n}" for i, n in enumerate(names))
+                + ")"
+            )
+        ax.set_title(title)
+        ax.set_ylabel("contacts")
+    elif chart == "staff_hours":
+        width = 0.8 / max(1, len(names))
+        for i, name in enumerate(names):
+            ax.bar(
+                [v + i * width for v in x],
+                [r["staff_hours"] for r in kpis[name]["months"]],
+                width,
+                color=COLOURS.get(name),
+                label=name,
+            )
+        ax.set_title("Staff hours (phone, home visits, robocalls; policy minutes)")
+        ax.set_ylabel("hours")
+    elif chart == "evictions":
+        for name in names:
+            rows = kpis[name]["months"]
+            total, cum = 0, []
+            for r in rows:
+                total += r["evictions"]
+                cum.append(total)
+            ax.step(
+                x,
+                cum,
+                where="mid",
+                color=COLOURS.get(name),
+                label=f"{name}: evictions (cumulative)",
+            )
+            legal, cum_l = 0, []
+            for r in rows:
+                legal += r["legal_actions"]
+                cum_l.append(legal)
+            ax.plot(
+                x,
+                cum_l,
+                linestyle="--",
+                color=COLOURS.get(name),
+                alpha=0.6,
+                label=f"{name}: legal actions (cumulative)",
+            )
+        ax.set_title("Evictions for arrears and legal actions")
+        ax.set_ylabel("count")
+    ax.set_xticks(x)
+    ax.set_xticklabels(months, rotation=45, ha="right", fontsize=8)
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.legend(fontsize=8)
+
+
+def chart_bytes(kpis: Kpis, chart: str, fmt: str = "png") -> bytes:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(9, 4.2))
+    try:
+        _draw(ax, kpis, chart)
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format=fmt, dpi=110, metadata=_metadata(fmt))
+        return buf.getvalue()
+    finally:
+        plt.close(fig)
+
+
+def dashboard_bytes(kpis: Kpis, fmt: str = "png") -> bytes:
+    """All four charts in one figure (``vangnet report --chart``)."""
+    plt = _plt()
+    fig, axes = plt.subplots(2, 2, figsize=(14, 8.5))
+    try:
+        for ax, chart in zip(axes.flat, CHARTS, strict=True):
+            _draw(ax, kpis, chart)
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format=fmt, dpi=100, metadata=_metadata(fmt))
+        return buf.getvalue()
+    finally:
+        plt.close(fig)
+
+
+def _metadata(fmt: str) -> dict[str, Any]:
+    # no creation date in the files: the same figures give the same bytes
+    if fmt == "svg":
+        return {"Date": None}
+    if fmt == "pdf":
+        return {"CreationDate": None}
+    return {}
+
+
+def write_charts(kpis: Kpis, folder: Path, fmt: str = "png") -> dict[str, Path]:
+    out = {}
+    for chart in CHARTS:
+        p = folder / f"{chart}.{fmt}"
+        p.write_bytes(chart_bytes(kpis, chart, fmt))
+        out[chart] = p
+    return out
+
+
+# ------------------------------------------------------------------ HTML
+
+_STYLE = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1200px;color:#222}
+h1{font-size:1.5em} h2{font-size:1.2em;margin-top:1.6em}
+table{border-collapse:collapse;font-size:.85em;margin:.5em 0}
+th,td{border:1px solid #ccc;padding:.25em .5em;text-align:right} th{background:#f3f3f3}
+td:first-child,th:first-child{text-align:left}
+img{max-width:100%;border:1px solid #eee;margin:.5em 0}
+.note{color:#555;font-size:.9em}
+"""
+
+
+def _html_table(headers: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def html_report(
+    kpis: Kpis, *, title: str, notes: list[str] | None = None, scenario_toml: str | None = None
+) -> str:
+    parts = [
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<style>{_STYLE}</style></head><body><h1>{html.escape(title)}</h1>"
+    ]
+    for n in notes or []:
+        parts.append(f"<p class='note'>{html.escape(n)}</p>")
+    if len(kpis) > 1:
+        parts.append("<h2>Side by side</h2>")
+        parts.append(
+            _html_table(["", *kpis], [[label, *vals] for label, vals in comparison_rows(kpis)])
+        )
+    for chart in CHARTS:
+        data = base64.b64encode(chart_bytes(kpis, chart, "png")).decode()
+        parts.append(f"<img alt='{chart}' src='data:image/png;base64,{data}'>")
+    for name, doc in kpis.items():
+        parts.append(f"<h2>{html.escape(name)}: per month</h2>")
+        rows = [[_cell(r, k) for _, k, _ in COLUMNS] for r in doc["months"]]
+        parts.append(_html_table([h for h, _, _ in COLUMNS], rows))
+        t = doc.get("totals") or {}
+        if t:
+            parts.append(
+                "<p class='note'>Referrals by partner: "
+                + html.escape(", ".join(f"{p} {n}" for p, n in t["referrals_by_partner"].items()))
+                + "</p>"
+            )
+    parts.append(
+        "<p class='note'>Definitions: arrears are positive balances of running tenancies at month end "
+        "(rent due minus payments), as % of 12 x the monthly rent of those tenancies; flows count "
+        "events by their business date; staff hours use the policy's minutes per phone contact, "
+        "home visit and robocall (PLAYBOOK.md section 6).</p>"
+    )
+    if scenario_toml:
+        parts.append("<h2>Scenario</h2><pre>" + html.escape(scenario_toml) + "</pre>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
