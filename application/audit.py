@@ -51,7 +51,7 @@ import io
 import operator
 import sys
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
 from typing import IO, Any
@@ -898,41 +898,39 @@ class _Replay:
         self.topics[topic] = info
         return info
 
-    def scan(self, rows: Iterable[Any], chain: _ChainCheck | None = None) -> None:
+    def scan(self, rows: Sequence[Any], chain: _ChainCheck | None = None) -> None:
         """Replay a page of event rows, checking the hash chain too when given one.
 
         This runs once per stored event: the common case (plain JSON state, an @event
         method, no rule to check first) is inlined; the rest goes to ``_apply_slow``."""
         broken, topics, aggs, direct = self.broken, self.topics, self.aggs, self.direct
         loads, walk, slow, ledger_of = orjson.loads, self.walk, self._apply_slow, self.ledger
+        sha256, fromhex = hashlib.sha256, bytes.fromhex
+        checking = chain is not None
         if chain is not None:
-            sha256, fromhex, add = hashlib.sha256, bytes.fromhex, chain.report.add
+            prev, last, matched, head_pos = chain.prev, chain.last, 0, chain.head_pos
         for pos, key, version, topic, state, chash in rows:
-            if chain is not None:
-                if pos != chain.last + 1:
-                    chain.gap(pos)
-                if chash is None:
-                    chain.unchained(pos, key, version)
-                else:
-                    h = sha256(chain.prev)
-                    h.update(
-                        b"\x1f%d\x1f%s\x1f%d\x1f%s\x1f"
-                        % (
-                            pos,
-                            key.encode() if type(key) is str else key.hex.encode(),
-                            version,
-                            topic.encode(),
-                        )
-                    )
-                    h.update(state)
-                    if h.hexdigest() != chash:
-                        add("chain", chain.changed(key, version), pos, _idtext(key))
-                        chain.prev = fromhex(chash)
-                    else:
-                        chain.prev = h.digest()
-                    chain.matched += 1
-                    chain.head = (pos, chash)
-                chain.last = pos
+            if checking:
+                assert chain is not None  # noqa: S101 - for the type checker; checking says so
+                if pos != last + 1 or chash is None:
+                    chain.prev, chain.last = prev, last
+                    if pos != last + 1:
+                        chain.gap(pos)
+                    if chash is None:
+                        chain.unchained(pos, key, version)
+                    prev = chain.prev
+                if chash is not None:
+                    hid = key.encode() if type(key) is str else key.hex.encode()
+                    digest = sha256(
+                        b"%s\x1f%d\x1f%s\x1f%d\x1f%s\x1f%s"
+                        % (prev, pos, hid, version, topic.encode(), state)
+                    ).hexdigest()
+                    if digest != chash:
+                        chain.report.add("chain", chain.changed(key, version), pos, _idtext(key))
+                    prev = fromhex(chash)
+                    matched += 1
+                    head_pos = pos
+                last = pos
             if key in broken:
                 continue
             info = topics.get(topic)
@@ -976,6 +974,11 @@ class _Replay:
                 agg._modified_on = d["timestamp"]
             except Exception as e:  # noqa: BLE001
                 self._stop(key, pos, version, topic, f"{type(e).__name__}: {e}")
+        if chain is not None:
+            chain.prev, chain.last = prev, last
+            chain.matched += matched
+            if head_pos is not None and (chain.head_pos is None or head_pos > chain.head_pos):
+                chain.head_pos = head_pos
 
     def _apply_slow(
         self, pos: int, key: Any, version: int, topic: str, state: bytes, agg: Any
@@ -1260,7 +1263,7 @@ class _ChainCheck:
         self.dense = dense
         self.prev = bytes(32)
         self.last = 0
-        self.head: tuple[int, str] | None = None
+        self.head_pos: int | None = None  # the last position with a chain entry
         self.matched = 0
         self.extra = 0  # chain entries without an event
 
@@ -1271,7 +1274,7 @@ class _ChainCheck:
             if self.dense:
                 _missing(self.report, self.last, cpos)
             self.report.add("chain", _DELETED, cpos)
-            self.prev, self.head, self.last = bytes.fromhex(chash), (cpos, chash), cpos
+            self.prev, self.head_pos, self.last = bytes.fromhex(chash), cpos, cpos
             self.extra += 1
         if self.dense:
             _missing(self.report, self.last, pos)
@@ -1297,9 +1300,9 @@ class _ChainCheck:
             rows = self.select_chain(self.last, None, page)
             if not rows:
                 return
-            for cpos, chash in rows:
+            for cpos, _hash in rows:
                 self.report.add("chain", _DELETED, cpos)
-                self.head = (cpos, chash)
+                self.head_pos = cpos
             self.extra += len(rows)
             self.last = rows[-1][0]
 
@@ -1335,8 +1338,9 @@ def verify(
     if chain is not None:
         chain.tail(page)
         report.chain_entries = chain.matched + chain.extra
-        if chain.head is not None:
-            report.chain_head = {"position": chain.head[0], "hash": chain.head[1]}
+        if chain.head_pos is not None:
+            head = chain.select_chain(chain.head_pos - 1, chain.head_pos)
+            report.chain_head = {"position": chain.head_pos, "hash": head[0][1] if head else None}
         if anchor is not None:
             got = chain.select_chain(anchor[0] - 1, anchor[0])
             if not got or got[0][1] != anchor[1].lower():

@@ -31,6 +31,7 @@ from application.ports import (
 )
 from application.service import ConcurrencyConflict, Vangnet, attempt_id
 from application.store import SideOp, Upsert
+from domain import wik
 from domain.arrears_case import ArrearsCase, CaseError
 from domain.playbook import Action, case_opening_day, choose_track, evaluate
 from domain.tenancy import Tenancy, TenancyError
@@ -77,19 +78,22 @@ def run(app: Vangnet, day: date, *, through: date | None = None,
     reports = []
     d = start
     while d <= end:
-        reports.append(run_one_day(app, d))
+        # a day caught up after a gap posts its letters on the day actually run (``day``),
+        # so a stated deadline is never shorter than the tenant really gets
+        reports.append(run_one_day(app, d, post_on=max(d, day)))
         if progress:
             progress(d)
         d += timedelta(days=1)
     return reports
 
 
-def run_one_day(app: Vangnet, day: date) -> DayReport:
+def run_one_day(app: Vangnet, day: date, *, post_on: date | None = None) -> DayReport:
+    """Run the policies for ``day``. Letters are posted on ``post_on`` (default ``day``)."""
     report = DayReport(day)
     if app.policy.post_rent_charges:
         _retry_conflicts(app, lambda: _post_rent(app, day, report))
     _retry_conflicts(app, lambda: _open_cases(app, day, report))
-    _retry_conflicts(app, lambda: _evaluate_cases(app, day, report))
+    _retry_conflicts(app, lambda: _evaluate_cases(app, day, report, post_on or day))
     last = app.store.get_meta("last_run_day")
     if last is None or date.fromisoformat(last) < day:
         app.store.apply([Upsert("meta", ("key",), {"key": "last_run_day", "value": day.isoformat()})])
@@ -189,7 +193,7 @@ def _open_cases(app: Vangnet, day: date, report: DayReport) -> None:
 # ------------------------------------------------------- evaluate cases
 
 
-def _evaluate_cases(app: Vangnet, day: date, report: DayReport) -> None:
+def _evaluate_cases(app: Vangnet, day: date, report: DayReport, post_on: date) -> None:
     ids = app.store.cases_due(day)
     tenancies: list[Tenancy] = []
     cases: list[tuple[ArrearsCase, date | None, bool]] = []
@@ -217,7 +221,7 @@ def _evaluate_cases(app: Vangnet, day: date, report: DayReport) -> None:
                     break
                 for action in actions:
                     try:
-                        _perform(app, case, t, action, day, case_outbox, report)
+                        _perform(app, case, t, action, day, case_outbox, report, post_on)
                     except LetterRefused as e:
                         refused.add(action.action_id)
                         report.errors.append(f"case {case.id}: {action.rule}: {e}")
@@ -248,8 +252,8 @@ def _outbox(kind: str, item_id: str, day: date, payload: dict[str, Any]) -> Upse
     })
 
 
-def _perform(app: Vangnet, case: ArrearsCase, t: Tenancy, a: Action, day: date,
-             outbox: list[SideOp], report: DayReport) -> None:
+def _perform(app: Vangnet, case: ArrearsCase, t: Tenancy, a: Action, day: date,  # noqa: C901
+             outbox: list[SideOp], report: DayReport, post_on: date | None = None) -> None:
     p = a.params
     inputs = _plain(a.inputs)
     if a.kind == "close":
@@ -274,7 +278,7 @@ def _perform(app: Vangnet, case: ArrearsCase, t: Tenancy, a: Action, day: date,
         }))
         report.sms += 1
     elif a.kind == "letter":
-        _send_letter(app, case, t, a, day, inputs)
+        _send_letter(app, case, t, a, day, inputs, post_on or day)
         report.letters += 1
     elif a.kind == "signal":
         sid = attempt_id(case.id, "signal")
@@ -306,24 +310,32 @@ def _perform(app: Vangnet, case: ArrearsCase, t: Tenancy, a: Action, day: date,
         raise ValueError(f"unknown action kind {a.kind!r}")
 
 
-def _send_letter(app: Vangnet, case: ArrearsCase, t: Tenancy, a: Action, day: date, inputs: dict[str, Any]) -> None:
+def _send_letter(app: Vangnet, case: ArrearsCase, t: Tenancy, a: Action, day: date, inputs: dict[str, Any],
+                 posted_on: date) -> None:
     kind = LetterKind(a.params["letter_kind"])
+    deadline = a.params.get("deadline")
+    if posted_on != day:  # caught up: posted on the day actually run; a term runs from that day
+        inputs = {**inputs, "posted_on": posted_on, "caught_up_from": day}
+        if deadline is not None:
+            pol = app.policy
+            deadline = wik.payment_deadline(posted_on, receipt_days=pol.wik_receipt_days, term_days=pol.wik_term_days)
+            inputs["deadline"] = deadline
     letter_id = attempt_id(case.id, a.action_id)
     rows = t.arrears_by_period(as_of=day)
     total = sum(c for _, c, _ in rows)
     request = LetterRequest(
         letter_id=letter_id, kind=kind.value, case_id=case.id, tenancy_id=t.id, tenancy_ref=t.ref,
-        posted_on=day, arrears=tuple(PeriodAmount(p, c) for p, c, _ in rows), total_cents=total,
+        posted_on=posted_on, arrears=tuple(PeriodAmount(p, c) for p, c, _ in rows), total_cents=total,
         payment_reference=payment_reference(t), costs_cents=a.params.get("costs_cents"),
-        deadline=a.params.get("deadline"), offers_signal=kind == LetterKind.REMINDER,
+        deadline=deadline, offers_signal=kind == LetterKind.REMINDER,
     )
     assert app.ports is not None
     if app.ports.letters is None:
         raise LetterRefused("no letters adapter is configured")
     receipt = app.ports.letters.send(request)
-    case.record_letter(kind=kind, letter_id=a.action_id, posted_on=day, amount_cents=total,
+    case.record_letter(kind=kind, letter_id=a.action_id, posted_on=posted_on, amount_cents=total,
                        checksum=receipt.checksum, rule=a.rule, inputs={**inputs, "letter_ref": letter_id},
-                       costs_cents=a.params.get("costs_cents"), deadline=a.params.get("deadline"))
+                       costs_cents=a.params.get("costs_cents"), deadline=deadline)
 
 
 def _plain(v: Any) -> Any:

@@ -38,6 +38,7 @@ from application.projections import case_ops, tenancy_ops
 from application.store import Delete, SideOp, Store, Upsert
 from application.transcoding import DateAsISO, FastTranscoder
 from domain.arrears_case import ArrearsCase, CaseError
+from domain.calendar import on_or_next_business_day
 from domain.policy import Policy
 from domain.tenancy import Tenancy, TenancyError, tenancy_id_for
 from domain.values import (
@@ -50,6 +51,7 @@ from domain.values import (
     Outcome,
     Partner,
     Period,
+    TaskKind,
 )
 
 T = TypeVar("T")
@@ -637,6 +639,18 @@ class Vangnet(Application):
         if f.provider_id in case.facts:
             return 0
         state = case.sms.get(local) if is_sms else case.robocalls.get(local)
+        if f.kind == FactKind.TRANSFERRED and not is_sms and case.is_open:
+            if f.detail == "connected":  # the tenant spoke to an officer: a live contact
+                rec = case.record_contact(channel=Channel.PHONE, outcome=Outcome.REACHED, on=day, by="officer-line",
+                                          attempt_id=local, provider_id=f.provider_id, rule="STD-TRANSFER")
+                return int(rec)
+            if f.detail == "no_agent":  # asked for an officer, nobody free: call the tenant back
+                before = len(case.pending_events)
+                case.create_task(task_id=f"task:callback:{local}", kind=TaskKind.CALL_BACK.value,
+                                 due_on=on_or_next_business_day(day), rule="STD-TRANSFER-NO-AGENT",
+                                 inputs={"robocall": local}, on=day)
+                return int(len(case.pending_events) > before)
+            return 0
         outcome = fact_outcome(f)
         if outcome is None:
             return 0
@@ -645,9 +659,6 @@ class Vangnet(Application):
         channel = Channel.SMS if is_sms else Channel.ROBOCALL
         rec = case.record_contact(channel=channel, outcome=outcome, on=day, by="system", attempt_id=local,
                                   provider_id=f.provider_id, rule="TEL-FACT")
-        if rec and f.kind == FactKind.CHOSE_TRANSFER and case.is_open:
-            case.record_contact(channel=Channel.PHONE, outcome=Outcome.REACHED, on=day, by="officer-line",
-                                attempt_id=local, provider_id=f.provider_id + ":live", rule="STD-TRANSFER")
         return int(rec)
 
     # ------------------------------------------------------------- erasure

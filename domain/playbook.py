@@ -205,7 +205,10 @@ def evaluate(case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy) -> 
 
     if case.signal is None and case.objected_on is None and at(D + timedelta(days=policy.signal_days)):
         conditions = case.signal_conditions()
-        if not conditions["personal_contact_attempted"]:
+        officer_task_open = any(
+            t["kind"] in (TaskKind.PHONE.value, TaskKind.HOME_VISIT.value) for t in case.open_tasks()
+        )
+        if not conditions["personal_contact_attempted"] and not officer_task_open:
             add("task", "BGS-CONTACT-FIRST", "task:bgs:contact", {"conditions": conditions},
                 task_kind=TaskKind.PHONE.value, due_on=on_or_next_business_day(day))
         elif all(conditions.values()):

@@ -504,11 +504,14 @@ def test_skipped_days_are_caught_up_each_once(app):
     reports = run(app, "2026-02-16")  # the 3rd to the 15th were not run
     assert [r.day for r in reports][0] == d("2026-02-03") and reports[-1].day == d("2026-02-16")
     assert steps_of(reports) == {"PREV-PHONE-D1": 1, "STD-ROBOCALL-12": 1, "REMINDER-D14": 1}
-    # each on the day it fell due, not on the day of the catch-up
+    # each on the day it fell due, not on the day of the catch-up; but a letter is
+    # posted on the day actually run (its deadline must count from the real posting)
     assert fired(app, "S1") == [
         ("STD-ROBOCALL-12", d("2026-02-12")),
-        ("REMINDER-D14", d("2026-02-13")),
+        ("REMINDER-D14", d("2026-02-16")),
     ]
+    (reminder,) = [s for s in case_of(app, "S1").steps if s["rule"] == "REMINDER-D14"]
+    assert reminder["inputs"]["caught_up_from"] == d("2026-02-13")
     assert fired(app, "P1") == [("PREV-PHONE-D1", d("2026-02-06"))]
     assert [c.on for c in calls(app)] == [d("2026-02-12")]
     before = app.store.count_events()
@@ -561,6 +564,8 @@ def test_robocall_invalid_number_gives_an_officer_task_to_fix_contact_details(ap
 def test_robocall_chose_transfer_records_a_live_phone_contact(app):
     attempt = robocalled(app)
     fact(app, attempt, FactKind.CHOSE_TRANSFER, "2026-02-12")
+    assert [c["channel"] for c in case_of(app, "S1").contacts] == ["robocall"]  # not yet connected
+    fact(app, attempt, FactKind.TRANSFERRED, "2026-02-12", detail="connected")
     case = case_of(app, "S1")
     assert [(c["channel"], c["outcome"]) for c in case.contacts] == [
         ("robocall", "chose_transfer"),
@@ -569,6 +574,17 @@ def test_robocall_chose_transfer_records_a_live_phone_contact(app):
     assert case.signal_conditions()["personal_contact_attempted"]
     run(app, "2026-02-13", "2026-02-20")
     assert len(calls(app)) == 1 and app.ports.sms.sent == {}  # type: ignore[union-attr]
+
+
+def test_a_transfer_with_no_officer_free_gives_a_call_back_task(app):
+    attempt = robocalled(app)
+    fact(app, attempt, FactKind.CHOSE_TRANSFER, "2026-02-12")
+    fact(app, attempt, FactKind.TRANSFERRED, "2026-02-12", detail="no_agent")
+    case = case_of(app, "S1")
+    assert [c["channel"] for c in case.contacts] == ["robocall"]
+    assert not case.signal_conditions()["personal_contact_attempted"]
+    tasks = app.worklist(OFFICER, d("2026-02-13"))
+    assert [(t["kind"], t["rule"]) for t in tasks] == [("call_back", "STD-TRANSFER-NO-AGENT")]
 
 
 def test_a_fact_delivered_twice_is_recorded_once(app):
@@ -687,3 +703,16 @@ def test_the_worklist_puts_prevention_before_worry_before_standard(fast):
         (w["track"] for w in work), key=["prevention", "worry", "standard"].index
     )
     assert {w["ref"] for w in work} == {"P1", "W1", "S1"}  # S1: the BGS contact task
+
+
+def test_a_caught_up_14_day_letter_counts_its_deadline_from_the_real_posting_day(app):
+    tenant(app, "S1")
+    charge(app, "S1", "2026-02")
+    run(app, "2026-02-02")
+    run(app, "2026-03-10")  # the night runs failed from the 3rd of February to the 9th of March
+    wik_letter = case_of(app, "S1").letters["fourteen_day_letter"]
+    # fell due on 9 March (D + 35, a Monday), posted on the 10th: 10 + 2 + 1 + 14 = 27 March
+    assert wik_letter["posted_on"] == d("2026-03-10")
+    assert wik_letter["deadline"] == d("2026-03-27")
+    (sent,) = [x for x in app.ports.letters.sent.values() if x.kind == "fourteen_day_letter"]
+    assert (sent.posted_on, sent.deadline) == (d("2026-03-10"), d("2026-03-27"))

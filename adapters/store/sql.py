@@ -54,7 +54,8 @@ TABLES: dict[str, list[tuple[str, str]]] = {
     "tenancy_keys": [("tenancy_id", "TEXT PRIMARY KEY"), ("key", "BLOB")],
     "erasures": [("tenancy_id", "TEXT PRIMARY KEY"), ("erased_on", "TEXT"), ("by", "TEXT")],
     # tamper evidence: h_n = sha256(h_{n-1} || event n), written with the events (application.audit)
-    "event_chain": [("position", "BIGINT PRIMARY KEY"), ("hash", "TEXT")],
+    # (SQLite: INTEGER PRIMARY KEY is the rowid; PostgreSQL gets BIGINT, see ddl())
+    "event_chain": [("position", "INTEGER PRIMARY KEY"), ("hash", "TEXT")],
     "suspense": [
         ("item_id", "TEXT PRIMARY KEY"), ("statement_id", "TEXT"), ("booked_on", "TEXT"), ("cents", "BIGINT"),
         ("credit_debit", "TEXT"), ("reason", "TEXT"), ("refs", "TEXT"), ("status", "TEXT"),
@@ -71,10 +72,14 @@ EXTRA_DDL = [
 ]
 
 
+def _pg_type(t: str) -> str:
+    return t.replace("BLOB", "BYTEA").replace("INTEGER PRIMARY KEY", "BIGINT PRIMARY KEY")
+
+
 def ddl(dialect: str) -> list[str]:
     out = []
     for table, cols in TABLES.items():
-        defs = ", ".join(f'"{c}" {t.replace("BLOB", "BYTEA") if dialect == "postgres" else t}' for c, t in cols)
+        defs = ", ".join(f'"{c}" {_pg_type(t) if dialect == "postgres" else t}' for c, t in cols)
         out.append(f"CREATE TABLE IF NOT EXISTS {table} ({defs})")
     out.extend(EXTRA_DDL)
     return out
