@@ -236,18 +236,34 @@ def _default_letters(pf: PolicyFile, out: Path, store: SqlStore) -> Letters:
     cfg = pf.sections.get("letters") or {}
     if not cfg:
         return RecordingLetters()
+    from adapters.letters import FileLetters, LetterConfig
+    from application.ports import LetterRefused
+
     try:
-        from adapters.letters import FileLetters, LetterConfig  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover
-        return RecordingLetters()
-    return FileLetters(out / "letters", LetterConfig.from_mapping(cfg), store)
+        config = LetterConfig.from_mapping(cfg)
+    except (LetterRefused, ValueError) as e:
+        return RefusingLetters(str(e))
+    return FileLetters(out / "letters", config, store)
+
+
+@attrs.define
+class RefusingLetters:
+    """The letter configuration is incomplete: every letter is refused with the reason,
+    nothing is written, and the playbook tries again the next day."""
+
+    reason: str
+
+    def send(self, letter: Any) -> Any:
+        from application.ports import LetterRefused
+
+        raise LetterRefused(self.reason)
 
 
 def _default_signals(pf: PolicyFile, out: Path, store: SqlStore) -> MunicipalSignal:
     cfg = pf.sections.get("signals") or {}
-    try:
-        from adapters.signals import FileSignals  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover
-        return RecordingSignals()
+    from adapters.signals import FileSignals
+
     fmt = cfg.get("format", "json")
+    if fmt not in ("json", "csv"):
+        raise ConfigError(f"signals.format: {fmt!r} must be json or csv")
     return FileSignals(out / "signals", store, fmt=fmt)

@@ -1,0 +1,91 @@
+"""A case run through the playbook to the 14-day letter leaves in the outbox a correct
+reminder and 14-day letter (PDF and HTML) and one signal record in the municipality's
+export, each exactly once; an incomplete letter configuration writes nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+from adapters.cli.main import cli
+
+POLICY = """
+[letters]
+landlord_name = "Woningstichting Vangnet"
+landlord_address = "Postbus 1\\n7800 AA Emmen"
+landlord_iban = "NL91ABNA0417164300"
+payment_phone = "0591 - 123 456"
+sender_name = "Team Huurincasso"
+debt_help_municipality = "Gemeente Emmen, 14 0591"
+debt_help_gkb = "GKB Drenthe, 0592 - 000 000"
+objection_phone = "0591 - 123 456"
+
+[signals]
+format = "json"
+"""
+
+
+def invoke(*args: str) -> str:
+    r = CliRunner().invoke(cli, list(args))
+    assert r.exit_code == 0, r.output
+    return r.stdout
+
+
+@pytest.fixture()
+def landlord(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    policy = tmp_path / "policy.toml"
+    policy.write_text(POLICY)
+    monkeypatch.setenv("VANGNET_DB", str(tmp_path / "v.db"))
+    monkeypatch.setenv("VANGNET_OUT", str(tmp_path / "out"))
+    monkeypatch.setenv("VANGNET_POLICY", str(policy))
+    monkeypatch.delenv("VANGNET_ACTOR", raising=False)
+    invoke("tenancy", "start", "T1", "--rent", "650.00", "--start", "2026-01-01", "--name", "J. Jansen",
+           "--address", "Hoofdstraat 1, 7811 AA Emmen", "--phone", "0612345678", "--municipality", "Emmen")
+    invoke("tenancy", "charge", "T1", "--period", "2026-02", "--amount", "650.00")
+    return tmp_path
+
+
+def test_the_playbook_leaves_each_letter_and_the_signal_exactly_once(landlord: Path) -> None:
+    invoke("day", "run", "--date", "2026-02-02", "--through", "2026-02-20")
+    case_id = json.loads(invoke("case", "list", "--json"))[0]["case_id"]
+    invoke("case", "contact", case_id, "--channel", "phone", "--outcome", "no_answer", "--date", "2026-02-20")
+    invoke("day", "run", "--date", "2026-02-21", "--through", "2026-03-20")
+    invoke("day", "run", "--date", "2026-03-20")  # again: nothing new
+
+    letters = json.loads(invoke("letters", "outbox", "--json", "--verify"))
+    assert sorted(x["kind"] for x in letters) == ["fourteen_day_letter", "reminder"]
+    assert all(x["status"] == "ok" for x in letters)
+    wik = next(x for x in letters if x["kind"] == "fourteen_day_letter")
+    # D = 1 Feb; D + 35 = 8 March, a Sunday: posted Monday 9 March; 9 + 2 + 1 + 14 = 26 March
+    assert wik["deadline"] == "2026-03-26"
+    folder = landlord / "out" / "letters" / "2026-03-09"
+    html = (folder / f"{wik['letter_id']}.html").read_text()
+    assert "26 maart 2026" in html and "650,00" in html and "97,50" in html  # costs: 15% of 650.00
+    pdf_text = "".join(p.extract_text() for p in PdfReader(folder / f"{wik['letter_id']}.pdf").pages)
+    assert "650,00" in pdf_text
+
+    report = json.loads(invoke("signals", "export", "--json"))
+    assert len(report["exported"]) == 1 and report["by_municipality"] == {"Emmen": 1}
+    (batch,) = (landlord / "out" / "signals" / "Emmen").glob("signals-*.json")
+    record = json.loads(batch.read_text())
+    record = record["signalen"][0] if isinstance(record, dict) and "signalen" in record else record
+    assert "Huur" in json.dumps(record) and "J. Jansen" in json.dumps(record)
+    again = json.loads(invoke("signals", "export", "--json"))
+    assert again["exported"] == [] and again["files"] == []
+
+
+def test_an_incomplete_letter_configuration_writes_nothing_and_says_which_key(
+    landlord: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = landlord / "broken.toml"
+    broken.write_text(POLICY.replace('landlord_iban = "NL91ABNA0417164300"\n', ""))
+    monkeypatch.setenv("VANGNET_POLICY", str(broken))
+    r = CliRunner().invoke(cli, ["day", "run", "--date", "2026-02-02", "--through", "2026-02-16"])
+    assert r.exit_code == 0
+    assert "letters.landlord_iban" in r.stderr
+    assert not (landlord / "out" / "letters").exists() or not any((landlord / "out" / "letters").rglob("*.html"))
+    assert json.loads(invoke("letters", "outbox", "--json")) == []
