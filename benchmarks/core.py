@@ -348,6 +348,47 @@ def bench_audit_replay(size: dict[str, int]) -> list[Result]:
                          "raw select + json.loads(state)", 0.5, events=count)]
 
 
+def bench_audit_export_verify(size: dict[str, int]) -> list[Result]:
+    """``vangnet audit export`` (jsonl, to /dev/null) and ``vangnet audit verify`` over
+    the whole store, against raw select + json.loads of every event."""
+    from application import audit
+    from domain.values import Actor, Role
+
+    auditor = Actor(Role.AUDITOR, "bench")
+    n = size["replay_tenancies"]
+    with tempfile.TemporaryDirectory() as tmp, sqlite_app(tmp) as app:
+        events = seed_tenancies(app, n, months=12)
+
+        def raw() -> int:
+            con = sqlite3.connect(os.path.join(tmp, "vangnet.db"))
+            try:
+                k = 0
+                for (state,) in con.execute("SELECT state FROM stored_events ORDER BY rowid"):
+                    json.loads(state)
+                    k += 1
+                return k
+            finally:
+                con.close()
+
+        base_secs, base_count = timed(raw)
+
+        def export() -> int:
+            with open(os.devnull, "wb") as sink:
+                audit.export_events(app, auditor, sink, fmt="jsonl")
+            return events
+
+        exp_secs, _ = timed(export)
+        ver_secs, report = timed(lambda: audit.verify(app, auditor))
+        assert report.ok, [str(x) for x in report.discrepancies[:3]]
+    base = base_count / base_secs
+    return [
+        ratio_result("audit_export", events / exp_secs, "events/s", base, "raw select + json.loads(state)", 0.5,
+                     events=events),
+        ratio_result("audit_verify", events / ver_secs, "events/s", base, "raw select + json.loads(state)", 0.5,
+                     events=events),
+    ]
+
+
 # ------------------------------------------------------------- long history load
 
 
@@ -436,6 +477,7 @@ BENCHMARKS: dict[str, Callable[[dict[str, int]], list[Result]]] = {
     "write": bench_write,
     "daily_run": bench_daily_run,
     "audit_replay": bench_audit_replay,
+    "audit_export_verify": bench_audit_export_verify,
     "long_history": bench_long_history,
     "postgres_write": bench_postgres_write,
 }

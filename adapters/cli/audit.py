@@ -44,8 +44,13 @@ def _print_events(events: list[dict[str, Any]]) -> None:
 
 @audit.command("case")
 @click.argument("case_id")
-@click.option("--as-of", "as_of", default=None, metavar="INSTANT",
-              help="2026-03-01T12:00 (Dutch time), ...Z, or a date (end of day); default now")
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    metavar="INSTANT",
+    help="2026-03-01T12:00 (Dutch time), ...Z, or a date (end of day); default now",
+)
 @click.option("--json", "as_json", is_flag=True)
 @pass_runtime
 @guarded
@@ -61,20 +66,31 @@ def audit_case(rt: Runtime, case_id: str, as_of: str | None, as_json: bool) -> N
         echo_json(view)
         return
     s = view["state"]
-    click.echo(f"case {view['id']} as of {view['as_of']} (recorded time): version {view['version']}, "
-               f"tenancy {s['tenancy_ref']} version {view['tenancy_version']}")
-    click.echo(f"  track {s['track']}  {s['status']}  opened {s['opened_on']} (due {s['due_date']})  "
-               f"arrears {s['arrears']}")
-    click.echo(f"  contacts {len(s['contacts'])}  letters {', '.join(s['letters']) or '-'}  "
-               f"signal {s['signal']['on'] if s['signal'] else '-'}")
+    click.echo(
+        f"case {view['id']} as of {view['as_of']} (recorded time): version {view['version']}, "
+        f"tenancy {s['tenancy_ref']} version {view['tenancy_version']}"
+    )
+    click.echo(
+        f"  track {s['track']}  {s['status']}  opened {s['opened_on']} (due {s['due_date']})  "
+        f"arrears {s['arrears']}"
+    )
+    click.echo(
+        f"  contacts {len(s['contacts'])}  letters {', '.join(s['letters']) or '-'}  "
+        f"signal {s['signal']['on'] if s['signal'] else '-'}"
+    )
     click.echo(f"events ({len(view['events'])}):")
     _print_events(view["events"])
 
 
 @audit.command("tenancy")
 @click.argument("ref")
-@click.option("--as-of", "as_of", default=None, metavar="INSTANT",
-              help="2026-03-01T12:00 (Dutch time), ...Z, or a date (end of day); default now")
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    metavar="INSTANT",
+    help="2026-03-01T12:00 (Dutch time), ...Z, or a date (end of day); default now",
+)
 @click.option("--json", "as_json", is_flag=True)
 @pass_runtime
 @guarded
@@ -90,24 +106,36 @@ def audit_tenancy(rt: Runtime, ref: str, as_of: str | None, as_json: bool) -> No
         echo_json(view)
         return
     s = view["state"]
-    click.echo(f"tenancy {s['ref']} as of {view['as_of']} (recorded time): version {view['version']}")
-    click.echo(f"  balance {s['balance']} (charged {s['charged']}, paid {s['paid']}, reversed "
-               f"{s['reversed']}, credited {s['credited']})  open case {s['open_case_id'] or '-'}")
+    click.echo(
+        f"tenancy {s['ref']} as of {view['as_of']} (recorded time): version {view['version']}"
+    )
+    click.echo(
+        f"  balance {s['balance']} (charged {s['charged']}, paid {s['paid']}, reversed "
+        f"{s['reversed']}, credited {s['credited']})  open case {s['open_case_id'] or '-'}"
+    )
     click.echo(f"events ({len(view['events'])}):")
     _print_events(view["events"])
 
 
 @audit.command("export")
-@click.option("--since", type=click.IntRange(min=0), default=None, metavar="POSITION",
-              help="only events after this position (the last one of a previous export)")
-@click.option("--tenancy", "tenancy_ref", default=None, metavar="REF", help="only REF and its cases")
+@click.option(
+    "--since",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="POSITION",
+    help="only events after this position (the last one of a previous export)",
+)
+@click.option(
+    "--tenancy", "tenancy_ref", default=None, metavar="REF", help="only REF and its cases"
+)
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), required=True)
 @click.option("--out", "out_path", default=None, metavar="FILE", help="default: standard output")
 @pass_runtime
 @guarded
 @_audit_errors
-def audit_export(rt: Runtime, since: int | None, tenancy_ref: str | None, fmt: str,
-                 out_path: str | None) -> None:
+def audit_export(
+    rt: Runtime, since: int | None, tenancy_ref: str | None, fmt: str, out_path: str | None
+) -> None:
     """Every event: position, aggregate id, version, type, timestamp, payload, stored state.
 
     Streams page by page (constant memory). Events hold no personal data."""
@@ -132,8 +160,13 @@ def audit_export(rt: Runtime, since: int | None, tenancy_ref: str | None, fmt: s
 
 @audit.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default=None,
-              help="default: seen from the file")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv"]),
+    default=None,
+    help="default: seen from the file",
+)
 @click.option("--json", "as_json", is_flag=True)
 @pass_runtime
 @guarded
@@ -148,8 +181,10 @@ def audit_import(rt: Runtime, file: str, fmt: str | None, as_json: bool) -> None
     if as_json:
         echo_json(summary.as_dict())
         return
-    click.echo(f"imported {summary.events} events of {summary.aggregates} aggregates; read models: "
-               + ", ".join(f"{k} {v}" for k, v in summary.read_models.items()))
+    click.echo(
+        f"imported {summary.events} events of {summary.aggregates} aggregates; read models: "
+        + ", ".join(f"{k} {v}" for k, v in summary.read_models.items())
+    )
 
 
 def _anchor(value: str | None) -> tuple[int, str] | None:
@@ -157,14 +192,22 @@ def _anchor(value: str | None) -> tuple[int, str] | None:
         return None
     pos, sep, digest = value.partition(":")
     if not sep or not pos.isdigit() or len(digest) != 64:
-        raise click.BadParameter(f"{value!r} is not POSITION:HASH (64 hex digits)", param_hint="--anchor")
+        raise click.BadParameter(
+            f"{value!r} is not POSITION:HASH (64 hex digits)", param_hint="--anchor"
+        )
     return int(pos), digest
 
 
 @audit.command("verify")
-@click.option("--anchor", default=None, metavar="POSITION:HASH",
-              help="a chain head noted earlier (printed by verify), which must still be there")
-@click.option("--limit", type=click.IntRange(min=1), default=1000, help="discrepancies listed at most")
+@click.option(
+    "--anchor",
+    default=None,
+    metavar="POSITION:HASH",
+    help="a chain head noted earlier (printed by verify), which must still be there",
+)
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=1000, help="discrepancies listed at most"
+)
 @click.option("--json", "as_json", is_flag=True)
 @pass_runtime
 @guarded
@@ -179,17 +222,22 @@ def audit_verify(rt: Runtime, anchor: str | None, limit: int, as_json: bool) -> 
         echo_json(report.as_dict())
     else:
         head = report.chain_head
-        click.echo(f"{report.events} events, {report.tenancies} tenancies, {report.cases} cases; "
-                   f"chain {report.chain_entries} entries"
-                   + (f", head {head['position']}:{head['hash']}" if head else ""))
+        click.echo(
+            f"{report.events} events, {report.tenancies} tenancies, {report.cases} cases; "
+            f"chain {report.chain_entries} entries"
+            + (f", head {head['position']}:{head['hash']}" if head else "")
+        )
         for d in report.discrepancies:
             click.echo(str(d))
         if report.omitted:
             click.echo(f"... and {report.omitted} more discrepancies")
         if report.first_tampered_position is not None:
             click.echo(f"first tampered position: {report.first_tampered_position}")
-        click.echo("verify: OK" if report.ok else
-                   f"verify: FAILED ({len(report.discrepancies) + report.omitted} discrepancies)")
+        click.echo(
+            "verify: OK"
+            if report.ok
+            else f"verify: FAILED ({len(report.discrepancies) + report.omitted} discrepancies)"
+        )
     if not report.ok:
         sys.exit(1)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import time as _time
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -812,6 +813,8 @@ def simulate(
     for name in names:
         target = store_target(name, db, out, strategy == "both")
         fresh_file(target)
+        for folder in ("letters", "signals"):  # a previous run's outbox of this strategy
+            shutil.rmtree(out / name / folder, ignore_errors=True)
         s = attrs.evolve(settings, db=target, out_dir=str(out / name))
         cb = (lambda day, _n=name: on_day(_n, day)) if on_day else None
         sim = Simulation(sc, name, settings=s, policy_file=policy_file, on_day=cb)

@@ -227,7 +227,7 @@ SECTIONS: dict[str, tuple[str, list[Param]]] = {
             ),
             _p(
                 "ok_slip",
-                0.045,
+                0.06,
                 "p",
                 A
                 + "monthly chance that a household with money misses the due date (forgotten, timing)",
@@ -240,7 +240,7 @@ SECTIONS: dict[str, tuple[str, list[Param]]] = {
             ),
             _p(
                 "self_cure_days_min",
-                6,
+                8,
                 "int",
                 A + "earliest day after the due date a slipped household pays by itself",
             ),
@@ -540,7 +540,7 @@ SECTIONS: dict[str, tuple[str, list[Param]]] = {
             ),
             _p(
                 "decide_legal_action",
-                0.85,
+                0.7,
                 "p",
                 A
                 + "chance each of two team leads decides for legal action on an eligible case (LEGAL.md EVICT, four eyes)",
@@ -554,7 +554,7 @@ SECTIONS: dict[str, tuple[str, list[Param]]] = {
             _p("hearing_days_max", 90, "int", A + "latest hearing after filing"),
             _p(
                 "evict_if_arrears",
-                0.5,
+                0.3,
                 "p",
                 A
                 + "chance the judge dissolves the lease with 3+ months' arrears at the hearing and the eviction is carried out (LEGAL.md EVICT: sufficient in principle, not automatically; many tenants pay after the judgment)",
