@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-import adapters.telephony._common as common
+import adapters.files as common
 from adapters.telephony.vendor import (
     CALL_LIST_COLUMNS,
     CampaignConflict,

@@ -23,9 +23,7 @@ import csv
 import hashlib
 import io
 import json
-import os
 import re
-import tempfile
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -34,6 +32,7 @@ from uuid import UUID
 
 import attrs
 
+from adapters.files import atomic_write
 from application.ports import ContactDirectory, SignalRequest
 
 PARTNER_TYPE = "Huur"
@@ -75,29 +74,6 @@ class ExportReport:
 
 
 # ----------------------------------------------------------------------- helpers
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    if os.name == "posix":
-        dfd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
 
 
 def _dump(data: Any) -> bytes:
@@ -228,7 +204,7 @@ class FileSignals:
                     f"signal {signal.signal_id}: already recorded ({folder.name}) with different "
                     "content; a changed signal needs a new signal id"
                 )
-        _atomic_write(self.pending_dir / name, _dump(record))
+        atomic_write(self.pending_dir / name, _dump(record))
 
     # ----------------------------------------------------------------- export
 
@@ -295,7 +271,7 @@ class FileSignals:
             batch = target_dir / self._next_batch_name(target_dir, today)
             ids = [row["signaal_id"] for _, row in items]
             journal = self.journal_dir / f"{folder}-{batch.stem}.json"
-            _atomic_write(
+            atomic_write(
                 journal,
                 _dump(
                     {
@@ -308,7 +284,7 @@ class FileSignals:
                     }
                 ),
             )
-            _atomic_write(batch, self._batch_bytes(names[folder], today, [r for _, r in items]))
+            atomic_write(batch, self._batch_bytes(names[folder], today, [r for _, r in items]))
             self._finish(journal)
             files.append(batch)
             exported.extend(ids)
@@ -443,7 +419,7 @@ class FileSignals:
                     batch=entry["batch"],
                     municipality=entry["municipality"],
                 )
-                _atomic_write(exported, _dump(record))
+                atomic_write(exported, _dump(record))
             pending.unlink()
             moved.append(item["signal_id"])
         journal.unlink()
