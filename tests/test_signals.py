@@ -297,14 +297,14 @@ def test_crash_after_batch_before_move_does_not_export_twice(outbox, directory, 
 def test_crash_before_batch_is_written_exports_on_rerun(outbox, directory, monkeypatch):
     signals = FileSignals(outbox, directory)
     signals.send(signal(T1))
-    real = signal_files._atomic_write
+    real = signal_files.atomic_write
 
     def fail_on_batch(path, data):
         if path.name.startswith("signals-"):
             raise RuntimeError("disk full")
         real(path, data)
 
-    monkeypatch.setattr(signal_files, "_atomic_write", fail_on_batch)
+    monkeypatch.setattr(signal_files, "atomic_write", fail_on_batch)
     with pytest.raises(RuntimeError):
         signals.export(today=TODAY)
     monkeypatch.undo()

@@ -215,7 +215,7 @@ SECTIONS: dict[str, tuple[str, list[Param]]] = {
             ),
             _p(
                 "strained_to_ok",
-                0.15,
+                0.2,
                 "p",
                 A + "monthly chance that a strained household recovers by itself",
             ),
