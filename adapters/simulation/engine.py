@@ -158,6 +158,9 @@ class Simulation:
             self.settings, clock=self.clock, telephony=tel, sms=sms, policy=self.pf, **kwargs
         )
         self.sink.app = self.app
+        # The simulation is its store's only writer, and the application clears the cache
+        # whenever a command fails: cached aggregates need no defensive copy on every load.
+        self.app.repository.deepcopy_from_cache = False
         if self.app.store.count_events():
             raise SimulationError(
                 f"db: the store {self.settings.db!r} is not empty; simulate into a new store"
@@ -171,6 +174,7 @@ class Simulation:
         self.charges: dict[str, list[tuple[date, int]]] = {}
         self.paid: dict[str, int] = {}
         self.paid_today: dict[str, int] = {}
+        self.rent_today: dict[str, int] = {}
         self.agenda: dict[date, list[tuple[Any, ...]]] = {}
         self.arrangements: dict[tuple[UUID, int], str] = {}  # (case, index) -> ref, while active
         self.in_arrangement: dict[str, int] = {}
@@ -208,6 +212,7 @@ class Simulation:
     def _day(self, d: date) -> None:
         self.clock.day = d
         self.paid_today = {}
+        self.rent_today = {}
         items = self.agenda.pop(d, [])
         starts = [it[1] for it in items if it[0] == "start"]
         self._start_tenancies(d, starts)
@@ -215,7 +220,7 @@ class Simulation:
             self._plan_month(d)
             items += self.agenda.pop(d, [])
         self._do_agenda(d, [it for it in items if it[0] != "start"])
-        # the daily run, posting rent only on days a charge can be due (see README of the package)
+        # the daily run, posting rent only on days a charge can be due (see the package docstring)
         post = d.day == 1 or bool(starts)
         self.app.policy = attrs.evolve(self.policy, post_rent_charges=post)
         try:
@@ -253,21 +258,12 @@ class Simulation:
             r = rng(self.seed, "intake", h.ref)
             if r.random() >= o.intake_share:
                 continue
-            t = self.app.record_intake(LETTING, h.ref, h.intake(), on=d)
+            proposed = self.app.record_intake(LETTING, h.ref, h.intake(), on=d).proposed_due_day
             late_income = self.sc.population.late_income_until_day
-            if (
-                t.proposed_due_day
-                and t.proposed_due_day <= late_income
-                and r.random() < o.agree_due_day_share
-            ):
-                self.app.agree_due_day(
-                    LETTING,
-                    h.ref,
-                    day=t.proposed_due_day,
-                    reason=f"benefit paid on day {t.proposed_due_day}",
-                    on=d,
-                )
-                h.due_day = t.proposed_due_day
+            if proposed and proposed <= late_income and r.random() < o.agree_due_day_share:
+                reason = f"benefit paid on day {proposed}"
+                self.app.agree_due_day(LETTING, h.ref, day=proposed, reason=reason, on=d)
+                h.due_day = proposed
 
     # ============================================================ months
     def _pay_day(self, h: Household, period: Period) -> date:
@@ -304,6 +300,8 @@ class Simulation:
                         self._schedule(max(late, pay_day), ("pay", h.ref, "arrears", 0))
                 else:
                     self._schedule(pay_day, ("pay", h.ref, "rent", h.rent_cents))
+                    if r.random() < f.ok_repays_arrears:
+                        self._schedule(pay_day, ("pay", h.ref, "old_arrears", 0))
             elif h.state == STRAINED:
                 if r.random() < f.strained_pays_rent:
                     late = due + timedelta(
@@ -365,10 +363,18 @@ class Simulation:
             return
         if mode == "rent":
             amount = cents
+            self.rent_today[ref] = amount
         elif mode == "managed":
             extra = int(h.rent_cents * self.sc.finances.managed_repayment_months)
             arrears_before = self._arrears(ref, d - timedelta(days=1))
             amount = h.rent_cents + max(0, min(extra, arrears_before))
+        elif mode == "old_arrears":  # what earlier months left unpaid, beside this month's rent
+            start = d.replace(day=1)
+            due = sum(c for when, c in self.charges.get(ref, ()) if when < start)
+            already = (
+                self.paid.get(ref, 0) + self.paid_today.get(ref, 0) - self.rent_today.get(ref, 0)
+            )
+            amount = due - already
         elif mode == "fixed":
             amount = cents
         else:  # arrears, capped when cents > 0

@@ -233,6 +233,13 @@ SECTIONS: dict[str, tuple[str, list[Param]]] = {
                 + "monthly chance that a household with money misses the due date (forgotten, timing)",
             ),
             _p(
+                "ok_repays_arrears",
+                0.25,
+                "p",
+                A
+                + "monthly chance that a household with money pays off older arrears by itself, with its rent (no reminder needed)",
+            ),
+            _p(
                 "ok_self_cure",
                 0.6,
                 "p",
