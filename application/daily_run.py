@@ -125,7 +125,7 @@ def _post_rent(app: Vangnet, day: date, report: DayReport) -> None:
     period = Period.of(day)
     tx_id = f"rent-{period}"
     batch: list[Tenancy] = []
-    ids = app.store.active_tenancy_ids(day)
+    ids = app.store.tenancies_without_rent(day, str(period))  # an index lookup, not every tenancy
     loaded: dict[Any, Any] = {}
     for n, tid in enumerate(ids):
         if n % 2000 == 0:

@@ -12,6 +12,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from copy import deepcopy
 from datetime import date, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -182,6 +183,11 @@ class Vangnet(Application):
             ops.extend(case_ops(c, ref, next_check if force else (next_check or touch_day), force=force))
         ops.extend(extra)
         self.save(*aggs, side_ops=ops)
+        cache = self.repository.cache
+        if cache is not None:  # saved state is the newest: later bulk loads start from it
+            copy = self.repository.deepcopy_from_cache
+            for a in aggs:
+                cache.put(a.id, deepcopy(a) if copy else a)
 
     def _ref_of(self, tenancy_id: uuid.UUID) -> str:
         ref = self._refs.get(tenancy_id)
@@ -201,6 +207,20 @@ class Vangnet(Application):
         wanted = list(dict.fromkeys(ids))
         if not wanted:
             return out
+        cache = self.repository.cache
+        if cache is not None:  # this process's own saves keep the cache current (see save_all)
+            copy = self.repository.deepcopy_from_cache
+            missing = []
+            for i in wanted:
+                try:
+                    cached = cache.get(i)
+                except KeyError:
+                    missing.append(i)
+                    continue
+                out[i] = deepcopy(cached) if copy else cached
+            wanted = missing
+            if not wanted:
+                return out
         to_event = self.mapper.to_domain_event
         agg: Any = None
         for stored in self.store.events_of(wanted):
@@ -211,9 +231,14 @@ class Vangnet(Application):
             agg = event.mutate(agg)  # type: ignore[attr-defined]
         if agg is not None:
             out[agg.id] = agg
-        for a in out.values():
+        for i in wanted:
+            a = out.get(i)
+            if a is None:
+                continue
             if isinstance(a, Tenancy):
                 self._refs[a.id] = a.ref
+            if cache is not None:
+                cache.put(i, deepcopy(a) if self.repository.deepcopy_from_cache else a)
         return out
 
     def get_tenancy_by_id(self, tenancy_id: uuid.UUID) -> Tenancy:

@@ -311,6 +311,16 @@ class SqlStore:
         )
         return [UUID(r["tenancy_id"]) for r in rows]
 
+    def tenancies_without_rent(self, on: date, period: str) -> list[UUID]:
+        """Running tenancies whose rent for ``period`` Vangnet has not posted yet."""
+        rows = self._rows(
+            "SELECT t.tenancy_id FROM rm_tenancies t LEFT JOIN ledger_tx l "
+            "ON l.source = 'vangnet' AND l.tx_id = t.ref || ? "
+            "WHERE l.tx_id IS NULL AND (t.ended_on IS NULL OR t.ended_on > ?) AND t.start_date <= ? ORDER BY t.ref",
+            (f"/rent-{period}", on.isoformat(), on.isoformat()),
+        )
+        return [UUID(r["tenancy_id"]) for r in rows]
+
     def known_transactions(self, source: str, tx_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
         ids = list(tx_ids)
