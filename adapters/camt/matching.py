@@ -186,7 +186,7 @@ def match_items(
                     booking_date=entry.booking_date,
                     kind=LedgerKind.PAYMENT,
                     cents=detail.cents,
-                    description=_description(statement, entry, detail, f"matched by {method}"),
+                    description=_description(statement, entry, detail, "payment"),  # how it matched is in references: a re-import may match another way
                     has_counterparty_iban=detail.has_counterparty_iban,
                 )
             else:
