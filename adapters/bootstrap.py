@@ -38,7 +38,10 @@ class Settings:
     policy_path: str | None = None
     cipher_key: str | None = None  # base64 AES key: encrypt events at rest
     out_dir: str = "./vangnet-out"
-    cache_size: int = 0  # aggregate cache (0: off)
+    # Aggregate cache (0: off). Off by default: a cached copy costs a deepcopy per load,
+    # more than replaying a tenancy's events; long single-writer runs (the simulation)
+    # turn it on without copies.
+    cache_size: int = 0
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
