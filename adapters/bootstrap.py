@@ -16,7 +16,6 @@ import attrs
 
 from adapters.memory import (
     RecordingLetters,
-    RecordingSignals,
     RecordingSms,
     RecordingTelephony,
     SystemClock,
