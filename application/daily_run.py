@@ -92,8 +92,9 @@ def run_one_day(app: Vangnet, day: date, *, post_on: date | None = None) -> DayR
     report = DayReport(day)
     if app.policy.post_rent_charges:
         _retry_conflicts(app, lambda: _post_rent(app, day, report))
-    _retry_conflicts(app, lambda: _open_cases(app, day, report))
-    _retry_conflicts(app, lambda: _evaluate_cases(app, day, report, post_on or day))
+    fresh: dict[Any, Any] = {}  # cases opened today and their tenancies, as saved: not reloaded
+    _retry_conflicts(app, lambda: _open_cases(app, day, report, fresh))
+    _retry_conflicts(app, lambda: _evaluate_cases(app, day, report, post_on or day, fresh))
     last = app.store.get_meta("last_run_day")
     if last is None or date.fromisoformat(last) < day:
         app.store.apply([Upsert("meta", ("key",), {"key": "last_run_day", "value": day.isoformat()})])
@@ -159,7 +160,7 @@ def _save_charges(app: Vangnet, batch: list[Tenancy], tx_id: str, day: date) -> 
 # ------------------------------------------------------------ open cases
 
 
-def _open_cases(app: Vangnet, day: date, report: DayReport) -> None:
+def _open_cases(app: Vangnet, day: date, report: DayReport, fresh: dict[Any, Any]) -> None:
     pending: list[tuple[Tenancy, ArrearsCase]] = []
     due = [tid for tid, unpaid_since in app.store.unpaid_without_case(day) if case_opening_day(unpaid_since) <= day]
     loaded = app.load_many(due)
@@ -184,16 +185,25 @@ def _open_cases(app: Vangnet, day: date, report: DayReport) -> None:
         pending.append((t, case))
         report.cases_opened += 1
         if len(pending) >= BATCH:
-            app.save_all([p[0] for p in pending], [(p[1], day, True) for p in pending], on=day)
+            _save_opened(app, pending, day, fresh)
             pending = []
     if pending:
-        app.save_all([p[0] for p in pending], [(p[1], day, True) for p in pending], on=day)
+        _save_opened(app, pending, day, fresh)
+
+
+def _save_opened(app: Vangnet, pending: list[tuple[Tenancy, ArrearsCase]], day: date, fresh: dict[Any, Any]) -> None:
+    app.save_all([p[0] for p in pending], [(p[1], day, True) for p in pending], on=day)
+    for t, case in pending:
+        fresh[t.id] = t
+        fresh[case.id] = case
 
 
 # ------------------------------------------------------- evaluate cases
 
 
-def _evaluate_cases(app: Vangnet, day: date, report: DayReport, post_on: date) -> None:
+def _evaluate_cases(app: Vangnet, day: date, report: DayReport, post_on: date,
+                    fresh: dict[Any, Any] | None = None) -> None:
+    fresh = fresh if fresh is not None else {}
     ids = app.store.cases_due(day)
     tenancies: list[Tenancy] = []
     cases: list[tuple[ArrearsCase, date | None, bool]] = []
@@ -202,8 +212,13 @@ def _evaluate_cases(app: Vangnet, day: date, report: DayReport, post_on: date) -
     loaded_tenancies: dict[Any, Any] = {}
     for n, cid in enumerate(ids):
         if n % BATCH == 0:  # bulk-load the next batch: one query for cases, one for tenancies
-            loaded_cases = app.load_many(ids[n : n + BATCH])
-            loaded_tenancies = app.load_many(c.tenancy_id for c in loaded_cases.values())
+            chunk = ids[n : n + BATCH]
+            # popped: a retry after a conflict reloads from the store
+            loaded_cases = {i: fresh.pop(i) for i in chunk if i in fresh}
+            loaded_cases.update(app.load_many(i for i in chunk if i not in loaded_cases))
+            wanted = [c.tenancy_id for c in loaded_cases.values()]
+            loaded_tenancies = {i: fresh.pop(i) for i in wanted if i in fresh}
+            loaded_tenancies.update(app.load_many(i for i in wanted if i not in loaded_tenancies))
         case = loaded_cases.get(cid) or app.get_case(cid)
         if not case.is_open:
             continue
