@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 from eventsourcing.persistence import IntegrityError
 
+from application import sealing
 from application.ports import (
     CallRequest,
     ContactAttemptSummary,
@@ -229,7 +230,7 @@ def _evaluate_cases(app: Vangnet, day: date, report: DayReport, post_on: date,
         refused: set[str] = set()  # a refused letter is reported once a day and tried again tomorrow
         try:
             for _ in range(4):  # actions may enable others the same day
-                decision = evaluate(case, t, day, app.policy)
+                decision = evaluate(case, t, day, app.policy, in_debt_counselling=_in_counselling(app, case, t))
                 actions = [a for a in decision.actions if a.action_id not in refused]
                 if not actions:
                     next_check = day + timedelta(days=1) if refused else decision.next_check
@@ -258,6 +259,18 @@ def _evaluate_cases(app: Vangnet, day: date, report: DayReport, post_on: date,
             tenancies, cases, outbox = [], [], []
     if cases:
         app.save_all(tenancies, cases, extra=outbox, on=day)
+
+
+def _in_counselling(app: Vangnet, case: ArrearsCase, t: Tenancy) -> bool:
+    """Whether the sealed intake says the tenant is in debt counselling; only unsealed
+    when legal-action eligibility is in question. Erased answers count as yes: no
+    eviction eligibility on data that can no longer be read."""
+    if case.signal is None or case.legal_eligible_on is not None or t.intake_sealed is None:
+        return False
+    answers = sealing.unseal(app.store.key(t.id), t.id, t.intake_sealed)
+    if answers == sealing.ERASED:
+        return True
+    return bool(answers.get("debt_counselling"))
 
 
 def _outbox(kind: str, item_id: str, day: date, payload: dict[str, Any]) -> Upsert:

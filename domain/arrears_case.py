@@ -362,7 +362,13 @@ class ArrearsCase(Aggregate):
     def accept_referral(self, *, partner: Partner, on: date, by: str, pause_days: int) -> None:
         self._check_open()
         self._find_referral(partner)
-        until = on + timedelta(days=pause_days) if partner == Partner.GKB else None
+        until = None
+        if partner == Partner.GKB:  # at most ``pause_days`` from the first acceptance in this case
+            first = min((r["accepted_on"] for r in self.referrals
+                         if r["partner"] == Partner.GKB.value and r["status"] == "accepted"), default=on)
+            until = first + timedelta(days=pause_days)
+            if until < on:
+                until = None
         self._referral_accepted(partner=partner.value, on=on, by=by, pause_until=until)
 
     @event("ReferralAccepted")
@@ -486,6 +492,7 @@ class ArrearsCase(Aggregate):
             raise CaseError("bailiff hand-over: the case is not eligible (BAILIFF rule not met)")
         if self.bailiff_handed_over is not None:
             raise CaseError(f"bailiff hand-over already approved on {self.bailiff_handed_over['on']}")
+        self._check_still_eligible("bailiff hand-over", on)
         self._bailiff_handed_over(on=on, approved_by=approved_by)
 
     @event("BailiffHandedOver")
@@ -502,12 +509,23 @@ class ArrearsCase(Aggregate):
         self._record_step(action_id, rule, inputs, on)
         self.legal_eligible_on = on
 
+    def _check_still_eligible(self, step: str, on: date) -> None:
+        """Eligibility recorded earlier does not survive an honoured arrangement, a pause
+        or an accepted debt-counselling referral (PLAYBOOK 4.4 and 4.5, EVICT)."""
+        if self.arrangement_active():
+            raise CaseError(f"{step}: refused while a payment arrangement is active")
+        if self.is_paused(on):
+            raise CaseError(f"{step}: refused while collection is paused until {self.paused_until}")
+        if self.debt_counselling_accepted():
+            raise CaseError(f"{step}: refused: the tenant accepted debt counselling")
+
     def decide_legal_action(self, *, by: str, reason: str, on: date) -> None:
         self._check_open()
         if self.legal_eligible_on is None:
             raise CaseError("legal action: the case is not eligible (EVICT rule not met)")
         if not reason.strip():
             raise CaseError("reason: a legal-action decision needs a reason")
+        self._check_still_eligible("legal action", on)
         if any(_staff(d["by"]) == _staff(by) for d in self.legal_decisions):
             raise FourEyesRequired(f"legal action: {by} already decided; a second, different person must decide")
         self._legal_decided(by=by, reason=reason, on=on)

@@ -26,6 +26,7 @@ from domain.arrears_case import ArrearsCase
 from domain.calendar import (
     add_business_days,
     add_months,
+    is_business_day,
     next_business_day,
     on_or_next_business_day,
     on_or_previous_business_day,
@@ -54,6 +55,7 @@ RETRY_OUTCOMES = frozenset(
     {Outcome.NO_ANSWER, Outcome.BUSY, Outcome.VOICEMAIL, Outcome.NO_INPUT, Outcome.FAILED}
 )
 FIX_CONTACT_OUTCOMES = frozenset({Outcome.INVALID_NUMBER, Outcome.NOT_DIALLED})
+POSTED_OR_DIALLED = frozenset({"robocall", "sms", "letter"})
 
 
 # ----------------------------------------------------------------- opening
@@ -62,7 +64,7 @@ FIX_CONTACT_OUTCOMES = frozenset({Outcome.INVALID_NUMBER, Outcome.NOT_DIALLED})
 def choose_track(tenancy: Tenancy, day: date, policy: Policy) -> tuple[Track, dict[str, Any]]:
     recent = (
         tenancy.last_case_closed_on is not None
-        and (day - tenancy.last_case_closed_on).days < policy.worry_recent_case_days
+        and day < add_months(tenancy.last_case_closed_on, policy.worry_recent_case_months)
     )
     inputs = {
         "profile_active": tenancy.profile_active,
@@ -92,7 +94,11 @@ def robocall_day(due: date, policy: Policy) -> date:
 # ---------------------------------------------------------------- evaluate
 
 
-def evaluate(case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy) -> Decision:
+def evaluate(
+    case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy, *, in_debt_counselling: bool = False
+) -> Decision:
+    """``in_debt_counselling``: the tenant is in a debt-counselling programme by their
+    (sealed) intake answers; the application unseals them, the rule only reads the flag."""
     if policy.strategy == "classic":  # the traditional dunning process, for comparison
         from domain import classic
 
@@ -104,8 +110,13 @@ def evaluate(case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy) -> 
     base = {"arrears_cents": arrears, "days_late": (day - D).days, "track": case.track}
 
     def add(kind: str, rule: str, action_id: str, inputs: dict[str, Any] | None = None, **params: Any) -> None:
+        if kind in POSTED_OR_DIALLED and not is_business_day(day):  # calls and post: business days only
+            later.append(next_business_day(day))
+            return
         if not case.has_done(action_id):
             acts.append(Action(kind, rule, action_id, {**base, **(inputs or {})}, params))
+
+    later.extend(_known_future(tenancy, day))
 
     def at(when: date) -> bool:
         """True when ``when`` has come; else remember it as a future check."""
@@ -143,16 +154,19 @@ def evaluate(case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy) -> 
         arr = case.arrangement
         assert arr is not None
         agreed = arr["agreed_on"]
-        rent_due_since = sum(
-            c for p, c in tenancy.charges.items() if agreed < tenancy.charge_due[p] <= day
-        )
-        towards = tenancy.payments_since(agreed) - rent_due_since
+        grace_days = timedelta(days=policy.instalment_grace_days)
+        paid = tenancy.payments_since(agreed)
+        # current rent stays due: it counts against the arrangement once due (for completion),
+        # and, like an instalment, only after its grace days (for a missed instalment)
+        rent_due = [(tenancy.charge_due[p], c) for p, c in tenancy.charges.items() if agreed < tenancy.charge_due[p] <= day]
+        towards = paid - sum(c for _, c in rent_due)
+        towards_with_grace = paid - sum(c for due, c in rent_due if due + grace_days <= day)
         cumulative = 0
         missed = list(arr["missed"])
         broken = False
         for n, inst in enumerate(arr["instalments"], start=1):
             cumulative += inst["cents"]
-            if towards >= cumulative:
+            if towards_with_grace >= cumulative:
                 continue
             grace = inst["due_on"] + timedelta(days=policy.instalment_grace_days)
             if not at(grace):
@@ -161,7 +175,8 @@ def evaluate(case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy) -> 
                 missed.append(n)
                 aid = f"arr{arr['index']}:missed:{n}"
                 add("instalment_missed", "ARR-MISSED", aid,
-                    {"instalment": n, "due_on": inst["due_on"], "paid_towards_cents": towards, "due_cents": cumulative},
+                    {"instalment": n, "due_on": inst["due_on"], "paid_towards_cents": towards_with_grace,
+                     "due_cents": cumulative},
                     number=n)
                 add("task", "ARR-MISSED", f"task:arr{arr['index']}:followup:{n}", {"instalment": n},
                     task_kind=TaskKind.INSTALMENT_FOLLOW_UP.value, due_on=on_or_next_business_day(day))
@@ -212,7 +227,12 @@ def evaluate(case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy) -> 
             add("task", "BGS-CONTACT-FIRST", "task:bgs:contact", {"conditions": conditions},
                 task_kind=TaskKind.PHONE.value, due_on=on_or_next_business_day(day))
         elif all(conditions.values()):
-            add("signal", "BGS-2", "signal", {"conditions": conditions, "origin_date": D})
+            offered = case.letters[LetterKind.REMINDER.value]["posted_on"]
+            # the tenant has had the objection period since the reminder offered the signal
+            if at(offered + timedelta(days=policy.signal_objection_days)):
+                add("signal", "BGS-2", "signal", {"conditions": conditions, "origin_date": D,
+                                                  "offered_on": offered,
+                                                  "objection_days": policy.signal_objection_days})
 
     wik_letter = case.letters.get(LetterKind.FOURTEEN_DAY_LETTER.value)
     if wik_letter is None and at(on_or_next_business_day(D + timedelta(days=policy.wik_letter_days))):
@@ -222,8 +242,15 @@ def evaluate(case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy) -> 
             letter_kind=LetterKind.FOURTEEN_DAY_LETTER.value, costs_cents=costs, deadline=deadline)
     if wik_letter is not None:
         deadline = wik_letter["deadline"]
-        if case.costs_charged_on is None and at(deadline + timedelta(days=1)):
-            add("costs", "WIK-COSTS", "costs:wik", {"deadline": deadline, "letter_id": wik_letter["letter_id"]},
+        paid_in_term = tenancy.payments_between(wik_letter["posted_on"], deadline)
+        if (
+            case.costs_charged_on is None
+            and paid_in_term < wik_letter["amount_cents"]  # costs only when the letter's amount stayed unpaid
+            and at(deadline + timedelta(days=1))
+        ):
+            add("costs", "WIK-COSTS", "costs:wik",
+                {"deadline": deadline, "letter_id": wik_letter["letter_id"],
+                 "letter_amount_cents": wik_letter["amount_cents"], "paid_in_term_cents": paid_in_term},
                 cents=wik_letter["costs_cents"])
         if (
             case.bailiff_eligible_on is None
@@ -243,12 +270,12 @@ def evaluate(case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy) -> 
             "personal_contact": bool(case.personal_attempts()),
         }
         enough = arrears >= policy.legal_months_of_rent * tenancy.rent_cents
-        not_in_counselling = not case.debt_counselling_accepted()
+        not_in_counselling = not case.debt_counselling_accepted() and not in_debt_counselling
         if enough and all(documented.values()) and not_in_counselling:
             if at(add_months(case.signal["on"], policy.legal_months_after_signal)):
                 add("legal_eligible", "EVICT-ELIGIBLE", "legal:eligible",
                     {"documented": documented, "signal_on": case.signal["on"], "rent_cents": tenancy.rent_cents,
-                     "months": policy.legal_months_of_rent, "in_debt_counselling": False})
+                     "months": policy.legal_months_of_rent, "in_debt_counselling": in_debt_counselling})
                 add("task", "EVICT-ELIGIBLE", "task:legal:review", {},
                     task_kind=TaskKind.REVIEW_LEGAL_ACTION.value, due_on=on_or_next_business_day(day))
 
@@ -259,6 +286,14 @@ def _decision(acts: list[Action], later: list[date], day: date, policy: Policy) 
     cap = day + timedelta(days=policy.max_days_between_checks)
     nxt = min([d for d in later if d > day] + [cap])
     return Decision(acts, nxt)
+
+
+def _known_future(tenancy: Tenancy, day: date) -> list[date]:
+    """Money booked, or rent falling due, after ``day`` (a catch-up run sees the ledger
+    ahead of the day it evaluates): the case must be looked at again on those days."""
+    out = [tx["booked_on"] for tx in tenancy.transactions.values() if tx["booked_on"] > day]
+    out.extend(d for d in tenancy.charge_due.values() if d > day)
+    return out
 
 
 def _officer_phone_days(case: ArrearsCase) -> tuple[bool, list[date]]:

@@ -18,7 +18,7 @@ class Policy:
     home_visit_within_business_days: int = 5
     # worry track
     worry_first_contact_days: int = 3
-    worry_recent_case_days: int = 183
+    worry_recent_case_months: int = 6
     # standard track
     robocall_day: int = 12
     robocall_days_after_due_when_late: int = 7
@@ -32,6 +32,7 @@ class Policy:
     # section 4: formal steps
     reminder_days: int = 14
     signal_days: int = 30
+    signal_objection_days: int = 14  # the tenant's time to object after the reminder's offer
     wik_letter_days: int = 35
     wik_receipt_days: int = 2
     wik_term_days: int = 14

@@ -97,8 +97,20 @@ class Tenancy(Aggregate):
 
     def arrears_by_period(self, as_of: date | None = None) -> list[tuple[str, int, date]]:
         """Unpaid part of each charged period, oldest first (payments settle the oldest
-        charge first). ``as_of`` ignores charges not yet due on that day."""
-        covered = self.paid - self.reversed + self.credited
+        charge first). ``as_of`` ignores charges not yet due on that day and money not yet
+        booked by then (a catch-up run must not see tomorrow's payment)."""
+        if as_of is None:
+            covered = self.paid - self.reversed + self.credited
+        else:
+            covered = 0
+            for tx in self.transactions.values():
+                if tx["booked_on"] > as_of:
+                    continue
+                kind = tx["kind"]
+                if kind == "PAYMENT" or kind == "CREDIT":
+                    covered += tx["cents"]
+                elif kind == "REVERSAL":
+                    covered -= tx["cents"]
         out: list[tuple[str, int, date]] = []
         for period in sorted(self.charges):
             due = self.charge_due[period]
@@ -120,6 +132,18 @@ class Tenancy(Aggregate):
         if sum(c for _, c, _ in rows) <= tolerance_cents:
             return None
         return rows[0][2] if rows else None
+
+    def payments_between(self, start: date, end: date) -> int:
+        """Net money (payments and credits minus reversals) booked from ``start`` to ``end``."""
+        total = 0
+        for tx in self.transactions.values():
+            if not start <= tx["booked_on"] <= end:
+                continue
+            if tx["kind"] in ("PAYMENT", "CREDIT"):
+                total += tx["cents"]
+            elif tx["kind"] == "REVERSAL":
+                total -= tx["cents"]
+        return total
 
     def payments_since(self, day: date) -> int:
         """Net payments (payments minus reversals, plus credits) booked on or after ``day``."""

@@ -27,7 +27,6 @@ from tests.story import (
     case_of,
     charge,
     d,
-    days,
     fired,
     pay,
     profiled_tenant,
@@ -418,9 +417,12 @@ def test_a_broken_arrangement_resumes_escalation_and_flags_worry(app):
     assert ("ARR-BROKEN", d("2026-03-21")) in fired(app, "S1")
     t = app.get_tenancy("S1")
     assert (t.worry, t.worry_reason) == (True, "arrangement broken")
-    # escalation resumes the day it breaks: the overdue reminder and the 14-day letter
-    assert ("REMINDER-D14", d("2026-03-21")) in fired(app, "S1")
-    assert ("WIK-14", d("2026-03-21")) in fired(app, "S1")
+    # escalation resumes: the overdue reminder and the 14-day letter go out with the next
+    # post (21 March is a Saturday: letters are posted on business days)
+    assert "REMINDER-D14" not in rules(app, "S1")
+    run(app, "2026-03-22", "2026-03-23")
+    assert ("REMINDER-D14", d("2026-03-23")) in fired(app, "S1")
+    assert ("WIK-14", d("2026-03-23")) in fired(app, "S1")
 
 
 # ------------------------------------------------------- debt counselling
@@ -675,7 +677,7 @@ def test_a_refused_letter_is_reported_once_a_day_and_sent_once_the_adapter_works
     charge(app, "S1", "2026-02")
     reports = run(app, "2026-02-02", "2026-02-16")
     errors = {r.day: r.errors for r in reports if r.errors}
-    assert list(errors) == days("2026-02-13", "2026-02-16")  # from the reminder day, every day
+    assert list(errors) == [d("2026-02-13"), d("2026-02-16")]  # from the reminder day, every business day
     assert all(len(e) == 1 and "REMINDER-D14" in e[0] for e in errors.values())
     assert "REMINDER-D14" not in rules(app, "S1")
     letters.refuse = False
