@@ -15,7 +15,6 @@ from urllib.parse import unquote, urlparse
 import attrs
 
 from adapters.memory import (
-    RecordingLetters,
     RecordingSms,
     RecordingTelephony,
     SystemClock,
@@ -72,6 +71,7 @@ def store_env(settings: Settings) -> dict[str, str]:
             "POSTGRES_PORT": str(u.port or 5432),
             "POSTGRES_USER": unquote(u.username or os.environ.get("USER", "postgres")),
             "POSTGRES_PASSWORD": unquote(u.password or ""),
+            "POSTGRES_CONNECT_TIMEOUT": "5",
             "APPLICATION_RECORDER_TOPIC": "adapters.store.postgres:VangnetPostgresRecorder",
         })
     elif db.startswith("postgresql") or "://" in db:
@@ -138,6 +138,20 @@ def check_cipher(store: SqlStore, key: str | None) -> None:
         raise ConfigError("cipher_key: VANGNET_CIPHER_KEY is not the key this store was encrypted with")
 
 
+def _postgres_reason(env: dict[str, str]) -> str | None:
+    """The server's own reason (no such database, login refused), without the password."""
+    try:
+        import psycopg
+
+        psycopg.connect(host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"], dbname=env["POSTGRES_DBNAME"],
+                        user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"] or None,
+                        connect_timeout=5).close()
+    except Exception as e:  # noqa: BLE001 - any driver error is the reason to show
+        text = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
+        return text.replace(env["POSTGRES_PASSWORD"], "***") if env["POSTGRES_PASSWORD"] else text
+    return None
+
+
 def redact_url(url: str) -> str:
     u = urlparse(url)
     if u.password:
@@ -167,6 +181,8 @@ def build(
             app = Vangnet(env=env)
         except Exception as e:  # the library raises a variety of errors for bad stores
             msg = str(e)
+            if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
+                msg = _postgres_reason(env) or msg
             if "CIPHER" in msg or "cipher" in msg.lower():
                 raise ConfigError(f"cipher_key: {msg}") from None
             raise ConfigError(f"db: cannot open store {redact_url(settings.db)!r}: {msg}") from None
@@ -236,8 +252,8 @@ def telephony_adapters(pf: PolicyFile, out: Path, app: Vangnet) -> tuple[Telepho
 
 def _default_letters(pf: PolicyFile, out: Path, store: SqlStore) -> Letters:
     cfg = pf.sections.get("letters") or {}
-    if not cfg:
-        return RecordingLetters()
+    if not cfg:  # a letter recorded as sent must exist: with no landlord details none is written
+        return RefusingLetters("letters: no [letters] section in the policy file (landlord name, IBAN, ...)")
     from adapters.letters import FileLetters, LetterConfig
     from application.ports import LetterRefused
 

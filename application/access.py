@@ -40,7 +40,12 @@ class Access:
     def __init__(self, overrides: Mapping[str, list[str]] | None = None):
         self.map = dict(PERMISSIONS)
         for role_name, perms in (overrides or {}).items():
-            role = Role(role_name)
+            try:
+                role = Role(role_name)
+            except ValueError:
+                raise ValueError(f"permissions.{role_name}: unknown role (roles: {', '.join(r.value for r in Role)})") from None
+            if not isinstance(perms, list) or not all(isinstance(x, str) for x in perms):
+                raise ValueError(f"permissions.{role_name}: must be a list of permission names")
             unknown = set(perms) - ALL_PERMISSIONS
             if unknown:
                 raise ValueError(f"permissions.{role_name}: unknown permission(s) {sorted(unknown)}")

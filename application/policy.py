@@ -79,6 +79,12 @@ def policy_from_mapping(data: dict[str, Any], path: str | None = None) -> Policy
     except ValueError as e:
         raise PolicyError(str(e)) from None
     sections = {k: dict(data.get(k, {})) for k in ADAPTER_SECTIONS}
+    mode = sections["telephony"].get("mode", "record")
+    if mode not in ("record", "vendor", "twilio", "simulated"):
+        raise PolicyError(f"telephony.mode: {mode!r} is not one of record, vendor, twilio, simulated")
+    fmt = sections["signals"].get("format", "json")
+    if fmt not in ("json", "csv"):
+        raise PolicyError(f"signals.format: {fmt!r} must be json or csv")
     return PolicyFile(Policy(**values), perms, sections, path)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import random
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -56,6 +57,7 @@ from domain.values import (
 )
 
 T = TypeVar("T")
+TX_ID = re.compile(r"[A-Za-z0-9._/-]{1,64}")
 
 
 class NotFound(LookupError):
@@ -363,7 +365,10 @@ class Vangnet(Application):
         t = self.get_tenancy(ref)
         on = on or self.today()
         try:
-            t.agree_due_day(day=day, reason=reason, on=on, by=str(actor))
+            if not reason.strip():
+                raise TenancyError("reason: an agreed due day needs a reason")
+            # the reason often names a benefit or a debt: sealed like the intake answers
+            t.agree_due_day(day=day, reason=sealing.seal(self._key(t.id), t.id, reason), on=on, by=str(actor))
         except (TenancyError, InvalidValue) as e:
             raise CommandError(str(e)) from None
         self.save_all([t], on=on)
@@ -408,6 +413,8 @@ class Vangnet(Application):
         self.import_ledger(actor, [line], source=source, _permission="post_ledger")
 
     def pay(self, actor: Actor, ref: str, *, cents: int, booked_on: date, tx_id: str, source: str = "manual") -> ImportReport:
+        if not TX_ID.fullmatch(tx_id or ""):
+            raise CommandError(f"tx: {tx_id!r} must be 1-64 letters, digits, '.', '_', '/' or '-'")
         line = LedgerLine(line=1, transaction_id=tx_id, tenancy_ref=ref, booking_date=booked_on,
                           kind=LedgerKind.PAYMENT, cents=cents)
         return self.import_ledger(actor, [line], source=source, _permission="post_ledger")
@@ -423,6 +430,7 @@ class Vangnet(Application):
         skip_invalid: bool = False,
         rows_read: int | None = None,
         prior_errors: Sequence[LineError] = (),
+        extra: Sequence[SideOp] = (),
         _permission: str = "import_ledger",
     ) -> ImportReport:
         """Check every line against the store, then write all of them in one transaction.
@@ -501,9 +509,9 @@ class Vangnet(Application):
         if dry_run:
             self.forget_cache()
             return report
-        if changed:
+        if changed or extra:
             on = max((ln.booking_date for ln in lines), default=None)
-            self.save_all(changed.values(), extra=tx_rows, on=on)
+            self.save_all(changed.values(), extra=[*tx_rows, *extra], on=on)
         return report
 
     # ----------------------------------------------------------------- cases
@@ -710,7 +718,10 @@ class Vangnet(Application):
             "start_date": t.start_date.isoformat(),
             "due_day": t.due_day,
             "proposed_due_day": t.proposed_due_day,
-            "due_day_history": [{**h, "on": h["on"].isoformat()} for h in t.due_day_history],
+            "due_day_history": [
+                {**h, "on": h["on"].isoformat(), "reason": _unseal_text(key, t.id, h["reason"])}
+                for h in t.due_day_history
+            ],
             "intake": intake,
             "intake_on": t.intake_on.isoformat() if t.intake_on else None,
             "prevention_profile": {"active": t.profile_active, "reasons": reasons},
@@ -744,6 +755,10 @@ class Vangnet(Application):
             out.append({**r, "days_late": days_late, "amount": _eur(balances.get(r.get("tenancy_id", ""), 0) or 0)})
         out.sort(key=lambda r: (r["priority"], -r["days_late"], r["due_on"], r["task_id"]))
         return out
+
+
+def _unseal_text(key: bytes | None, tenancy_id: uuid.UUID, value: str) -> Any:
+    return sealing.unseal(key, tenancy_id, value) if value.startswith("v1:") else value
 
 
 def _project(aggregate: Any, events: Iterable[Any]) -> Any:

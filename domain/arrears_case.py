@@ -292,6 +292,8 @@ class ArrearsCase(Aggregate):
             raise CaseError("arrangement: the case already has an active arrangement")
         if not instalments:
             raise CaseError("instalments: an arrangement needs at least one instalment")
+        if instalments[0][0] < on:
+            raise CaseError(f"first_date: {instalments[0][0]} is before {on}")
         if any(c <= 0 for _, c in instalments):
             raise CaseError("instalments: every instalment must be a positive amount")
         dates = [d for d, _ in instalments]

@@ -10,6 +10,7 @@ Stored format: event class names and this module's path are topics in the store.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date
 from typing import Any
@@ -19,6 +20,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.values import Period, check_day_of_month
 
 NAMESPACE = uuid.UUID("6f1d2a0e-3c4b-4f5e-9a7b-0c1d2e3f4a5b")
+REF = re.compile(r"[A-Za-z0-9._/-]{1,64}")
 
 
 class TenancyError(Exception):
@@ -79,8 +81,8 @@ class Tenancy(Aggregate):
     def start(
         cls, ref: str, rent_cents: int, start_date: date, due_day: int = 1, *, by: str
     ) -> Tenancy:
-        if not ref or len(ref) > 64:
-            raise TenancyError(f"ref: {ref!r} must be 1-64 characters")
+        if not REF.fullmatch(ref or ""):
+            raise TenancyError(f"ref: {ref!r} must be 1-64 letters, digits, '.', '_', '/' or '-'")
         if rent_cents <= 0:
             raise TenancyError(f"rent: {rent_cents} cents is not a positive amount")
         check_day_of_month(due_day, field="due_day", high=31)

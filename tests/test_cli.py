@@ -112,3 +112,37 @@ def test_policy_show_and_an_invalid_policy_names_the_key(tmp_path: Path) -> None
     bad.write_text("[playbook]\nsignal_days = \"thirty\"\n")
     r = CliRunner().invoke(cli, ["--policy", str(bad), "policy", "show"])
     assert r.exit_code == 2 and "playbook.signal_days" in r.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["tenancy", "pay", "T1", "--amount", "12,00", "--date", "2026-02-03", "--tx", " "], "tx"),
+        (["tenancy", "start", "T2", "--rent", "650.00", "--start", "2026-01-01", "--phone", "notaphone123"], "phone"),
+        (["tenancy", "start", "T\nX", "--rent", "650.00", "--start", "2026-01-01"], "ref"),
+    ],
+)
+def test_ids_and_numbers_are_checked_before_anything_is_stored(store: Path, args: list[str], message: str) -> None:
+    before = count(store)
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 2 and message in r.output and "notaphone123" not in r.output
+    assert count(store) == before
+
+
+def test_an_unwritable_output_is_one_clear_line(store: Path, tmp_path: Path) -> None:
+    r = CliRunner().invoke(cli, ["audit", "export", "--format", "jsonl", "--out", "/nonexistent/dir/x.jsonl"])
+    assert r.exit_code == 2 and "Traceback" not in r.output and "/nonexistent" in r.output
+
+
+@pytest.mark.parametrize(
+    ("policy", "key"),
+    [
+        ('[permissions]\nwizard = ["read"]\n', "permissions.wizard"),
+        ('[telephony]\nmode = "bogus"\n', "telephony.mode"),
+    ],
+)
+def test_policy_sections_are_checked_when_the_file_is_loaded(tmp_path: Path, policy: str, key: str) -> None:
+    f = tmp_path / "p.toml"
+    f.write_text(policy)
+    r = CliRunner().invoke(cli, ["--policy", str(f), "policy", "show"])
+    assert r.exit_code == 2 and key in r.output

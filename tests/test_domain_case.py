@@ -369,3 +369,19 @@ def test_a_provider_fact_is_recorded_once():
     assert (first, again) == (True, False)
     assert len(c.contacts) == 1
     assert c.robocalls["robocall:1"]["outcome"] == "chose_sms"
+
+
+def test_an_arrangement_cannot_start_before_it_is_agreed():
+    from datetime import date as _date
+
+    import pytest as _pytest
+
+    from domain.arrears_case import ArrearsCase, CaseError
+    from domain.tenancy import tenancy_id_for
+    from domain.values import Track
+
+    case = ArrearsCase.open(tenancy_id=tenancy_id_for("T1"), period="2026-02", seq=0, due_date=_date(2026, 2, 1),
+                            opened_on=_date(2026, 2, 2), amount_cents=65000, track=Track.STANDARD, reopens=None,
+                            rule="OPEN-CASE", inputs={})
+    with _pytest.raises(CaseError, match="first_date: 2020-03-01 is before 2026-02-10"):
+        case.agree_arrangement(instalments=[(_date(2020, 3, 1), 65000)], on=_date(2026, 2, 10), by="officer:o")

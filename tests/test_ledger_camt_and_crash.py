@@ -124,3 +124,16 @@ def test_an_import_killed_while_writing_leaves_nothing_and_a_rerun_lands_each_ro
     assert rows(store, "SELECT COUNT(DISTINCT tx_id) FROM ledger_tx WHERE source = 'erp'") == [(40,)]
     code, out = invoke("ledger", "import", str(f), "--source", "erp")
     assert "skipped (already imported): 40" in out
+
+
+def test_a_file_of_two_statements_lands_whole_or_not_at_all(store: Path, tmp_path: Path) -> None:
+    first = statement_xml([ntry(65_000, details=[tx(65_000, strd="T1")])], stmt_id="S1", seq=1)
+    broken_second = statement_xml([ntry(65_000, details=[tx(65_000, strd="T2")])], stmt_id="S2", seq=2, opening=7)
+    both = tmp_path / "two.xml"
+    both.write_bytes(first.replace(b"</BkToCstmrStmt></Document>", b"")
+                     + broken_second[broken_second.index(b"<Stmt>"):])
+    before = rows(store, "SELECT COUNT(*) FROM stored_events")
+    code, out = invoke("ledger", "import-camt", str(both))
+    assert code == 2 and "S2 does not follow on" in out
+    assert rows(store, "SELECT COUNT(*) FROM stored_events") == before
+    assert rows(store, "SELECT COUNT(*) FROM meta WHERE key = 'camt_last'") == [(0,)]

@@ -88,6 +88,9 @@ def guarded(fn: F) -> F:
             fail(str(e).strip("'\""))
         except AccessDenied as e:
             fail(f"access denied: {e}", 3)
+        except OSError as e:  # an output or input path that cannot be used
+            where = f" {e.filename!r}" if getattr(e, "filename", None) else ""
+            fail(f"file{where}: {e.strerror or e}")
         except ImportRefused as e:
             for err in e.errors:
                 click.echo(f"error: {err}", err=True)

@@ -92,8 +92,12 @@ def _write_rejects(path: Path, data: bytes, encoding: str, rejected: list[Any]) 
         w = csv.writer(f, delimiter=";")
         if rows:
             w.writerow([*rows[0], "reason"])
+        iban_col = rows[0].index("counterparty_iban") if rows and "counterparty_iban" in rows[0] else None
         for n, reasons in sorted(by_line.items()):
-            row = rows[n - 1] if 0 < n <= len(rows) else []
+            row = list(rows[n - 1]) if 0 < n <= len(rows) else []
+            if iban_col is not None and iban_col < len(row) and row[iban_col]:
+                v = row[iban_col].replace(" ", "")
+                row[iban_col] = v[:4] + "*" * max(len(v) - 6, 0) + v[-2:]  # personal data: masked
             w.writerow([*row, "; ".join(reasons)])
     os.replace(tmp, out)
     click.echo(f"rejected rows written to {out}", err=True)
@@ -103,8 +107,13 @@ class _StoreCamtLookup:
     def __init__(self, app: Any, source: str):
         self.app = app
         self.source = source
+        self.pending: dict[str, str] = {}  # payments of earlier statements in the same file
 
     def _tx(self, tx_id: str) -> Any:
+        if tx_id in self.pending:
+            from domain.tenancy import tenancy_id_for
+
+            return tenancy_id_for(self.pending[tx_id])
         for src in (self.source, "bank", "erp"):
             tid = self.app.store.transaction_tenancy(src, tx_id)
             if tid is not None:
@@ -151,31 +160,36 @@ def ledger_import_camt(rt: Runtime, file: str, source: str, pattern: str | None,
     app = rt.app
     pattern = pattern or (app_sections(rt).get("ledger", {}).get("camt_pattern"))
     total: dict[str, Any] = {"statements": [], "imported": {}, "skipped": 0, "suspense": 0, "ignored": 0}
+    # every check first, then one transaction for all statements of the file
+    prev = json.loads(app.store.get_meta("camt_last") or "null")
     for st in statements:
-        prev = app.store.get_meta("camt_last")
-        if prev:
-            p = json.loads(prev)
-            errs = check_continuity(p["closing_cents"], p.get("seq"), st)
-            if errs and p.get("id") != st.id:
+        if prev and prev.get("id") != st.id:
+            errs = check_continuity(prev["closing_cents"], prev.get("seq"), st)
+            if errs:
                 fail(f"{file}: statement {st.id} does not follow on: {'; '.join(errs)}")
-        result = match_items(st, lookup=_StoreCamtLookup(app, source), today=app.today(),
-                             pattern=re.compile(pattern) if pattern else None)
-        report = app.import_ledger(rt.actor, result.lines, source=source, _permission="import_ledger")
-        ops = [Upsert("suspense", ("item_id",), {
+        prev = {"id": st.id, "seq": st.sequence, "closing_cents": st.closing_cents}
+    lookup = _StoreCamtLookup(app, source)
+    lines: list[Any] = []
+    ops: list[Any] = []
+    for st in statements:
+        result = match_items(st, lookup=lookup, today=app.today(), pattern=re.compile(pattern) if pattern else None)
+        for ln in result.lines:
+            if ln.kind.value == "PAYMENT":  # a later statement's return may refer to it
+                lookup.pending[ln.transaction_id] = ln.tenancy_ref
+        lines.extend(result.lines)
+        ops.extend(Upsert("suspense", ("item_id",), {
             "item_id": f"{s.statement_id}/{s.entry_index}/{s.detail_index}", "statement_id": s.statement_id,
             "booked_on": s.booking_date.isoformat() if s.booking_date else None, "cents": s.cents,
             "credit_debit": s.credit_debit, "reason": s.reason,
             "refs": json.dumps({k: v for k, v in s.as_dict().items() if k.endswith(("_id", "_ref"))}, default=str),
-            "status": "open", "assigned_ref": None, "assigned_by": None}) for s in result.suspense]
-        ops.append(Upsert("meta", ("key",), {"key": "camt_last", "value": json.dumps(
-            {"id": st.id, "seq": st.sequence, "closing_cents": st.closing_cents})}))
-        app.store.apply(ops)
+            "status": "open", "assigned_ref": None, "assigned_by": None}) for s in result.suspense)
         total["statements"].append(st.id)
-        for k, v in report.imported.items():
-            total["imported"][k] = total["imported"].get(k, 0) + v
-        total["skipped"] += report.skipped
         total["suspense"] += len(result.suspense)
         total["ignored"] += result.ignored
+    ops.append(Upsert("meta", ("key",), {"key": "camt_last", "value": json.dumps(prev)}))
+    report = app.import_ledger(rt.actor, lines, source=source, extra=ops, _permission="import_ledger")
+    total["imported"] = dict(sorted(report.imported.items()))
+    total["skipped"] = report.skipped
     if as_json:
         echo_json(total)
     else:

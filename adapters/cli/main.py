@@ -74,6 +74,13 @@ def tenancy_start(rt: Runtime, ref: str, rent: int, start_date: date, due_day: i
             iban = str(IBAN(iban).compact)
         except SchwiftyException:
             fail("iban: the given IBAN is not valid (checksum or format)")
+    if phone:
+        from adapters.telephony.numbers import InvalidNumber, normalise
+
+        try:
+            phone = normalise(phone)
+        except InvalidNumber:
+            fail("phone: the given number is not a valid phone number")  # never echo the number
     contact = None
     if any((name, phone, address, iban, municipality)):
         contact = Contact(tenancy_id=None, name=name, phone=phone, address=address,  # type: ignore[arg-type]

@@ -152,6 +152,10 @@ class Simulation:
         kwargs: dict[str, Any] = {}
         if letters is not None:
             kwargs["letters"] = letters
+        elif not self.pf.sections.get("letters"):  # no landlord details: letters are recorded, not rendered
+            from adapters.memory import RecordingLetters
+
+            kwargs["letters"] = RecordingLetters()
         tel: Telephony = self.dialer
         sms: Sms = self.dialer
         self.app = build(
