@@ -194,6 +194,7 @@ def evaluate(
             return _decision(acts, later, day, policy)  # honoured: escalation pauses
 
     # --- promise to pay --------------------------------------------------------
+    promise_pending = False
     for p_index, p in enumerate(case.promises):
         if p["status"] != "open":
             continue
@@ -202,11 +203,16 @@ def evaluate(
             add("task", "PROMISE-CHECK", f"task:promise:{p_index}", {"pay_by": p["pay_by"]},
                 task_kind=TaskKind.PROMISE_FOLLOW_UP.value, due_on=on_or_next_business_day(day))
         else:
-            return _decision(acts, later, day, policy)  # a pending promise holds escalation
+            promise_pending = True
+    if promise_pending and day < D + timedelta(days=policy.reminder_days):
+        # a pending promise holds calls and letters, but never past the reminder's D + 14
+        return _decision(acts, later + [D + timedelta(days=policy.reminder_days)], day, policy)
 
     # --- first contact per track ----------------------------------------------------
     track = Track(case.track)
-    if track in (Track.PREVENTION, Track.WORRY):
+    if promise_pending:
+        pass  # the tenant promised: no calls or tasks until the promise is checked
+    elif track in (Track.PREVENTION, Track.WORRY):
         _personal_track(case, track, day, policy, add, at)
     else:
         _standard_track(case, day, policy, add, at)

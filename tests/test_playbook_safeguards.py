@@ -107,3 +107,18 @@ def test_a_case_closed_six_calendar_months_ago_no_longer_puts_a_tenant_on_the_wo
     policy = Policy()
     assert choose_track(t, date(2026, 7, 1), policy)[0] == Track.WORRY
     assert choose_track(t, date(2026, 7, 2), policy)[0] == Track.STANDARD
+
+
+def test_a_long_promise_holds_calls_but_not_the_reminder(fast):
+    app = fast
+    tenant(app, "S1")
+    charge(app, "S1", "2026-02")
+    run(app, "2026-02-02", "2026-02-04")
+    from domain.values import Channel, Outcome
+
+    app.record_contact(OFFICER, case_of(app, "S1").id, channel=Channel.PHONE, outcome=Outcome.REACHED,
+                       on=d("2026-02-04"), promise_date=d("2026-03-20"))
+    run(app, "2026-02-05", "2026-02-20")
+    fired = rules(app, "S1")
+    assert "STD-ROBOCALL-12" not in fired  # the promise holds the robocall
+    assert "REMINDER-D14" in fired  # but the reminder still goes by D + 14
