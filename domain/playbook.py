@@ -9,7 +9,7 @@ re-running a day never repeats a step. No clock, no I/O.
 Rule ids: CLOSE-PAID, CLOSE-ENDED, CLOSE-ARRANGEMENT, PAUSE-END, ARR-MISSED,
 ARR-BROKEN, ARR-COMPLETE, PROMISE-CHECK, PREV-PHONE-D1, PREV-PHONE-RETRY,
 PREV-VISIT, WORRY-CONTACT-D3, WORRY-PHONE-RETRY, WORRY-VISIT, STD-ROBOCALL-12,
-STD-ROBOCALL-RETRY, STD-SMS-CHOSEN, STD-SMS-FALLBACK, STD-FIX-CONTACT,
+STD-ROBOCALL-RETRY, STD-SMS-CHOSEN, STD-SMS-FALLBACK, STD-SMS-NO-RESULT, STD-FIX-CONTACT,
 REMINDER-D14, BGS-CONTACT-FIRST, BGS-2, WIK-14, WIK-COSTS, BAILIFF-ELIGIBLE,
 EVICT-ELIGIBLE, OPEN-CASE.
 """
@@ -349,6 +349,9 @@ def _standard_track(case, day, policy, add, at) -> None:  # type: ignore[no-unty
     last_id, last = attempts[-1]
     outcome = last["outcome"]
     if outcome is None:
+        # the provider never reported a result: after two business days, the SMS instead
+        if at(add_business_days(last["on"], 2)):
+            add("sms", "STD-SMS-NO-RESULT", "sms:fallback", {"robocall": last_id, "requested_on": last["on"]})
         return
     n = len(attempts)
     try:

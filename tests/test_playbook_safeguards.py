@@ -122,3 +122,14 @@ def test_a_long_promise_holds_calls_but_not_the_reminder(fast):
     fired = rules(app, "S1")
     assert "STD-ROBOCALL-12" not in fired  # the promise holds the robocall
     assert "REMINDER-D14" in fired  # but the reminder still goes by D + 14
+
+
+def test_a_robocall_without_any_result_falls_back_to_an_sms(fast):
+    app = fast
+    tenant(app, "S1")
+    charge(app, "S1", "2026-02")
+    run(app, "2026-02-02", "2026-02-13")  # the 12th: called; the provider reports nothing
+    assert "sms:fallback" not in case_of(app, "S1").actions
+    run(app, "2026-02-14", "2026-02-16")  # Monday: two business days after the call
+    case = case_of(app, "S1")
+    assert ("STD-SMS-NO-RESULT", d("2026-02-16")) in [(s["rule"], s["on"]) for s in case.steps]

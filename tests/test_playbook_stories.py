@@ -161,10 +161,12 @@ def test_without_payment_the_reminder_goes_by_d_plus_14_on_a_business_day(fast):
     tenant(app, "S1")
     charge(app, "S1", "2026-02")
     run(app, "2026-02-02", "2026-02-20")
-    # D + 14 is Sunday the 15th: the reminder goes on Friday the 13th
+    # D + 14 is Sunday the 15th: the reminder goes on Friday the 13th (the robocall's
+    # result never came: the SMS follows two business days after the call)
     assert fired(app, "S1") == [
         ("STD-ROBOCALL-12", d("2026-02-12")),
         ("REMINDER-D14", d("2026-02-13")),
+        ("STD-SMS-NO-RESULT", d("2026-02-16")),
     ]
     (letter,) = app.ports.letters.sent.values()  # type: ignore[union-attr]
     assert (letter.kind, letter.posted_on, letter.total_cents, letter.offers_signal) == (
@@ -505,12 +507,15 @@ def test_skipped_days_are_caught_up_each_once(app):
     run(app, "2026-02-02")
     reports = run(app, "2026-02-16")  # the 3rd to the 15th were not run
     assert [r.day for r in reports][0] == d("2026-02-03") and reports[-1].day == d("2026-02-16")
-    assert steps_of(reports) == {"PREV-PHONE-D1": 1, "STD-ROBOCALL-12": 1, "REMINDER-D14": 1}
+    assert steps_of(reports) == {
+        "PREV-PHONE-D1": 1, "STD-ROBOCALL-12": 1, "REMINDER-D14": 1, "STD-SMS-NO-RESULT": 1,
+    }
     # each on the day it fell due, not on the day of the catch-up; but a letter is
     # posted on the day actually run (its deadline must count from the real posting)
     assert fired(app, "S1") == [
         ("STD-ROBOCALL-12", d("2026-02-12")),
         ("REMINDER-D14", d("2026-02-16")),
+        ("STD-SMS-NO-RESULT", d("2026-02-16")),  # no result of the call reached us
     ]
     (reminder,) = [s for s in case_of(app, "S1").steps if s["rule"] == "REMINDER-D14"]
     assert reminder["inputs"]["caught_up_from"] == d("2026-02-13")
