@@ -38,7 +38,7 @@ from typing import Any
 from domain import wik
 from domain.arrears_case import ArrearsCase
 from domain.calendar import add_months, on_or_next_business_day, on_or_previous_business_day
-from domain.playbook import Action, Decision
+from domain.playbook import Action, Decision, arrangement_progress
 from domain.policy import Policy
 from domain.tenancy import Tenancy
 from domain.values import LetterKind, TaskKind
@@ -103,16 +103,13 @@ def evaluate(case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy) -> 
         arr = case.arrangement
         assert arr is not None
         agreed = arr["agreed_on"]
-        rent_due_since = sum(
-            c for p, c in tenancy.charges.items() if agreed < tenancy.charge_due[p] <= day
-        )
-        towards = tenancy.payments_since(agreed) - rent_due_since
+        towards, towards_with_grace = arrangement_progress(tenancy, agreed, day, policy)
         cumulative = 0
         missed = list(arr["missed"])
         broken = False
         for n, inst in enumerate(arr["instalments"], start=1):
             cumulative += inst["cents"]
-            if towards >= cumulative:
+            if towards_with_grace >= cumulative:
                 continue
             if not at(inst["due_on"] + timedelta(days=policy.instalment_grace_days)):
                 break
@@ -125,7 +122,7 @@ def evaluate(case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy) -> 
                     {
                         "instalment": n,
                         "due_on": inst["due_on"],
-                        "paid_towards_cents": towards,
+                        "paid_towards_cents": towards_with_grace,
                         "due_cents": cumulative,
                     },
                     number=n,

@@ -154,13 +154,7 @@ def evaluate(
         arr = case.arrangement
         assert arr is not None
         agreed = arr["agreed_on"]
-        grace_days = timedelta(days=policy.instalment_grace_days)
-        paid = tenancy.payments_since(agreed)
-        # current rent stays due: it counts against the arrangement once due (for completion),
-        # and, like an instalment, only after its grace days (for a missed instalment)
-        rent_due = [(tenancy.charge_due[p], c) for p, c in tenancy.charges.items() if agreed < tenancy.charge_due[p] <= day]
-        towards = paid - sum(c for _, c in rent_due)
-        towards_with_grace = paid - sum(c for due, c in rent_due if due + grace_days <= day)
+        towards, towards_with_grace = arrangement_progress(tenancy, agreed, day, policy)
         cumulative = 0
         missed = list(arr["missed"])
         broken = False
@@ -286,6 +280,17 @@ def evaluate(
                     task_kind=TaskKind.REVIEW_LEGAL_ACTION.value, due_on=on_or_next_business_day(day))
 
     return _decision(acts, later, day, policy)
+
+
+def arrangement_progress(tenancy: Tenancy, agreed: date, day: date, policy: Policy) -> tuple[int, int]:
+    """Money paid towards an arrangement since it was agreed: (for completion, for a missed
+    instalment). Current rent stays due: it counts against the arrangement once due, and,
+    like an instalment, only after its grace days when judging a missed instalment."""
+    grace_days = timedelta(days=policy.instalment_grace_days)
+    paid = tenancy.payments_since(agreed)
+    rent_due = [(tenancy.charge_due[p], c) for p, c in tenancy.charges.items() if agreed < tenancy.charge_due[p] <= day]
+    towards = paid - sum(c for _, c in rent_due)
+    return towards, paid - sum(c for due, c in rent_due if due + grace_days <= day)
 
 
 def _decision(acts: list[Action], later: list[date], day: date, policy: Policy) -> Decision:
