@@ -33,7 +33,7 @@ from application.ports import (
 from application.service import ConcurrencyConflict, Vangnet, attempt_id
 from application.store import SideOp, Upsert
 from domain import wik
-from domain.arrears_case import ArrearsCase, CaseError
+from domain.arrears_case import ArrearsCase, CaseError, carried_over
 from domain.playbook import Action, case_opening_day, choose_track, evaluate
 from domain.tenancy import Tenancy, TenancyError
 from domain.values import SYSTEM, LetterKind, Period
@@ -176,11 +176,18 @@ def _open_cases(app: Vangnet, day: date, report: DayReport, fresh: dict[Any, Any
         period = t.arrears_by_period(as_of=day)[0][0]
         track, inputs = choose_track(t, day, app.policy)
         reopens = t.case_ids[-1] if t.case_ids else None
+        carried: dict[str, Any] = {}
+        if reopens is not None:
+            previous = app.get_case(reopens)
+            if previous.closed_on is not None and since < previous.closed_on:
+                # the oldest unpaid rent fell due while that case was open: the same debt,
+                # re-opened (a storno); its reminder, 14-day letter, signal and costs stand
+                carried = {"carried_over": _plain(carried_over(previous))}
         case = ArrearsCase.open(
             tenancy_id=t.id, period=period, seq=len(t.case_ids), due_date=since, opened_on=day,
             amount_cents=arrears, track=track, reopens=reopens, rule="OPEN-CASE",
             inputs={**inputs, "arrears_cents": arrears, "unpaid_since": since.isoformat(),
-                    "tolerance_cents": app.policy.tolerance_cents},
+                    "tolerance_cents": app.policy.tolerance_cents, **carried},
         )
         t.link_case(case.id, on=day)
         pending.append((t, case))

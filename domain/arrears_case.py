@@ -46,6 +46,20 @@ def _staff(actor: str) -> str:
     return actor.partition(":")[2] or actor
 
 
+LETTER_ACTIONS = {LetterKind.REMINDER.value: "letter:reminder", LetterKind.FOURTEEN_DAY_LETTER.value: "letter:wik14"}
+
+
+def carried_over(previous: ArrearsCase) -> dict[str, Any]:
+    """What a case re-opened for the same debt inherits from the case it reopens."""
+    return {
+        "from_case": str(previous.id),
+        "letters": previous.letters,
+        "signal": previous.signal,
+        "costs_cents": previous.costs_cents,
+        "costs_charged_on": previous.costs_charged_on,
+    }
+
+
 def case_id_for(tenancy_id: uuid.UUID, period: str, seq: int) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, f"case:{tenancy_id}:{period}:{seq}")
 
@@ -101,6 +115,17 @@ class ArrearsCase(Aggregate):
         self.close_reason: str | None = None
         self.facts: set[str] = set()
         self.steps: list[dict[str, Any]] = []  # every automated step: rule, inputs, on
+        carried = inputs.get("carried_over")
+        if carried:  # the same debt re-opened (a storno): its letters, signal and costs stand
+            self.letters = {k: dict(v) for k, v in carried.get("letters", {}).items()}
+            self.actions.update(LETTER_ACTIONS[k] for k in self.letters if k in LETTER_ACTIONS)
+            if carried.get("signal"):
+                self.signal = dict(carried["signal"])
+                self.actions.add("signal")
+            if carried.get("costs_charged_on"):
+                self.costs_cents = carried["costs_cents"]
+                self.costs_charged_on = carried["costs_charged_on"]
+                self.actions.add("costs:wik")
 
     @classmethod
     def open(

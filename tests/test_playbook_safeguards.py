@@ -133,3 +133,31 @@ def test_a_robocall_without_any_result_falls_back_to_an_sms(fast):
     run(app, "2026-02-14", "2026-02-16")  # Monday: two business days after the call
     case = case_of(app, "S1")
     assert ("STD-SMS-NO-RESULT", d("2026-02-16")) in [(s["rule"], s["on"]) for s in case.steps]
+
+
+def test_a_debt_reopened_by_a_storno_keeps_its_letters_signal_and_costs(fast):
+    from application.ledger_types import LedgerLine
+    from domain.values import LedgerKind
+    from tests.story import ADMIN
+
+    app = fast
+    tenant(app, "S1")
+    charge(app, "S1", "2026-02")
+    charge(app, "S1", "2026-03")
+    run(app, "2026-02-02", "2026-02-20")
+    call(app, "2026-02-20", ref="S1")
+    run(app, "2026-02-21", "2026-03-28")
+    first = case_of(app, "S1")
+    assert first.costs_charged_on == d("2026-03-27") and first.signal is not None
+    pay(app, "S1", "2026-03-30", 130_000 + first.costs_cents, tx="P1")
+    run(app, "2026-03-29", "2026-03-31")
+    assert not app.get_case(first.id).is_open
+    app.import_ledger(ADMIN, [LedgerLine(1, "R1", "S1", d("2026-04-03"), LedgerKind.REVERSAL, 130_000 + first.costs_cents,
+                                         reason_code="AM04", reverses_transaction_id="P1")], source="manual")
+    run(app, "2026-04-01", "2026-05-15")
+    second = case_of(app, "S1")
+    assert second.id != first.id and second.reopens == first.id
+    assert set(second.letters) == {"reminder", "fourteen_day_letter"}  # carried over, not sent again
+    assert second.costs_charged_on == d("2026-03-27") and second.signal == first.signal
+    fired = rules(app, "S1")  # the re-opened case's own steps: none of these again
+    assert not {"REMINDER-D14", "WIK-14", "WIK-COSTS", "BGS-2"} & set(fired)
