@@ -431,6 +431,7 @@ class Vangnet(Application):
         rows_read: int | None = None,
         prior_errors: Sequence[LineError] = (),
         extra: Sequence[SideOp] = (),
+        progress: Callable[[int], None] | None = None,
         _permission: str = "import_ledger",
     ) -> ImportReport:
         """Check every line against the store, then write all of them in one transaction.
@@ -447,7 +448,9 @@ class Vangnet(Application):
         tenancies: dict[str, Tenancy | None] = {r: loaded.get(tenancy_id_for(r)) for r in refs}
         changed: dict[str, Tenancy] = {}
         tx_rows: list[SideOp] = []
-        for ln in lines:
+        for n, ln in enumerate(lines, start=1):
+            if progress is not None and n % 1000 == 0:
+                progress(1000)
             k = known.get(ln.transaction_id)
             if k is not None:
                 if k["content_hash"] == ln.content_hash:

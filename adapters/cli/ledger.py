@@ -51,14 +51,18 @@ def ledger_import(rt: Runtime, file: str, source: str, encoding: str, dry_run: b
         data = Path(file).read_bytes()
     except OSError as e:
         fail(f"file: {file!r}: {e.strerror}")
-    show_progress = not quiet and not as_json and sys.stderr.isatty() and len(data) > 2_000_000
-    if show_progress:
-        click.echo("validating...", err=True)
+    show_progress = not quiet and not as_json and sys.stderr.isatty() and len(data) > 1_000_000
     lines, errors, rows_read = parse_ledger_csv(data, encoding=encoding, today=_today(rt))
     actor = rt.actor
     try:
-        report = rt.app.import_ledger(actor, lines, source=source, dry_run=dry_run, skip_invalid=skip_invalid,
-                                      rows_read=rows_read, prior_errors=errors)
+        if show_progress:  # a terminal and a large file: a progress bar on stderr
+            with click.progressbar(length=len(lines), label="checking and importing", file=sys.stderr) as bar:
+                report = rt.app.import_ledger(actor, lines, source=source, dry_run=dry_run,
+                                              skip_invalid=skip_invalid, rows_read=rows_read,
+                                              prior_errors=errors, progress=bar.update)
+        else:
+            report = rt.app.import_ledger(actor, lines, source=source, dry_run=dry_run, skip_invalid=skip_invalid,
+                                          rows_read=rows_read, prior_errors=errors)
     except ImportRefused as e:
         if as_json:
             echo_json({"refused": True, "errors": [x.as_dict() for x in e.errors], "imported_total": 0})
