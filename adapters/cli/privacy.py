@@ -25,7 +25,8 @@ def privacy_erase(rt: Runtime, ref: str, yes: bool) -> None:
     """Delete REF's contact details and sealing key: intake answers become unreadable,
     the financial history and case steps stay auditable."""
     if not yes and not click.confirm(f"erase the personal data of tenancy {ref}?", default=False):
-        raise SystemExit(1)
+        click.echo("nothing erased")
+        return
     rt.app.erase_personal_data(rt.actor, ref)
     click.echo(f"personal data of tenancy {ref} erased")
 
