@@ -38,7 +38,7 @@ from typing import Any
 from domain import wik
 from domain.arrears_case import ArrearsCase
 from domain.calendar import add_months, on_or_next_business_day, on_or_previous_business_day
-from domain.playbook import Action, Decision, arrangement_progress
+from domain.playbook import Action, Decision, arrangement_rule
 from domain.policy import Policy
 from domain.tenancy import Tenancy
 from domain.values import LetterKind, TaskKind
@@ -98,62 +98,12 @@ def evaluate(case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy) -> 
         else:
             return Decision(acts, case.paused_until + timedelta(days=1))
 
-    # --- arrangement: honoured pauses escalation; no follow-up task, no worry flag
-    if case.arrangement_active():
-        arr = case.arrangement
-        assert arr is not None
-        agreed = arr["agreed_on"]
-        towards, towards_with_grace = arrangement_progress(tenancy, agreed, day, policy)
-        cumulative = 0
-        missed = list(arr["missed"])
-        broken = False
-        for n, inst in enumerate(arr["instalments"], start=1):
-            cumulative += inst["cents"]
-            if towards_with_grace >= cumulative:
-                continue
-            if not at(inst["due_on"] + timedelta(days=policy.instalment_grace_days)):
-                break
-            if n not in missed:
-                missed.append(n)
-                add(
-                    "instalment_missed",
-                    "ARR-MISSED",
-                    f"arr{arr['index']}:missed:{n}",
-                    {
-                        "instalment": n,
-                        "due_on": inst["due_on"],
-                        "paid_towards_cents": towards_with_grace,
-                        "due_cents": cumulative,
-                    },
-                    number=n,
-                )
-            if len(missed) >= policy.instalments_missed_to_break:
-                add(
-                    "arrangement_broken",
-                    "ARR-BROKEN",
-                    f"arr{arr['index']}:broken",
-                    {"missed": list(missed)},
-                    worry_reason="arrangement broken",
-                )
-                broken = True
-                break
-        if not broken and towards >= sum(i["cents"] for i in arr["instalments"]):
-            add(
-                "arrangement_completed",
-                "ARR-COMPLETE",
-                f"arr{arr['index']}:completed",
-                {"paid_towards_cents": towards},
-            )
-            add(
-                "close",
-                "CLOSE-ARRANGEMENT",
-                "close:CLOSE-ARRANGEMENT",
-                {},
-                reason="arrangement_completed",
-            )
-            return Decision(acts, None)
-        if not broken:
-            return _decision(acts, later, day, policy)
+    # --- arrangement: honoured pauses escalation; no follow-up task
+    state = arrangement_rule(case, tenancy, day, policy, add, at, follow_up_tasks=False)
+    if state == "completed":
+        return Decision(acts, None)
+    if state == "honoured":
+        return _decision(acts, later, day, policy)
 
     # --- promise to pay: checked, no follow-up task ------------------------------
     for p_index, p in enumerate(case.promises):

@@ -150,42 +150,11 @@ def evaluate(
             return Decision(acts, case.paused_until + timedelta(days=1))
 
     # --- arrangement ---------------------------------------------------------
-    if case.arrangement_active():
-        arr = case.arrangement
-        assert arr is not None
-        agreed = arr["agreed_on"]
-        towards, towards_with_grace = arrangement_progress(tenancy, agreed, day, policy)
-        cumulative = 0
-        missed = list(arr["missed"])
-        broken = False
-        for n, inst in enumerate(arr["instalments"], start=1):
-            cumulative += inst["cents"]
-            if towards_with_grace >= cumulative:
-                continue
-            grace = inst["due_on"] + timedelta(days=policy.instalment_grace_days)
-            if not at(grace):
-                break
-            if n not in missed:
-                missed.append(n)
-                aid = f"arr{arr['index']}:missed:{n}"
-                add("instalment_missed", "ARR-MISSED", aid,
-                    {"instalment": n, "due_on": inst["due_on"], "paid_towards_cents": towards_with_grace,
-                     "due_cents": cumulative},
-                    number=n)
-                add("task", "ARR-MISSED", f"task:arr{arr['index']}:followup:{n}", {"instalment": n},
-                    task_kind=TaskKind.INSTALMENT_FOLLOW_UP.value, due_on=on_or_next_business_day(day))
-            if len(missed) >= policy.instalments_missed_to_break:
-                add("arrangement_broken", "ARR-BROKEN", f"arr{arr['index']}:broken", {"missed": list(missed)},
-                    worry_reason="arrangement broken")
-                broken = True
-                break
-        total = sum(i["cents"] for i in arr["instalments"])
-        if not broken and towards >= total:
-            add("arrangement_completed", "ARR-COMPLETE", f"arr{arr['index']}:completed", {"paid_towards_cents": towards})
-            add("close", "CLOSE-ARRANGEMENT", "close:CLOSE-ARRANGEMENT", {}, reason="arrangement_completed")
-            return Decision(acts, None)
-        if not broken:
-            return _decision(acts, later, day, policy)  # honoured: escalation pauses
+    state = arrangement_rule(case, tenancy, day, policy, add, at, follow_up_tasks=True)
+    if state == "completed":
+        return Decision(acts, None)
+    if state == "honoured":
+        return _decision(acts, later, day, policy)  # honoured: escalation pauses
 
     # --- promise to pay --------------------------------------------------------
     promise_pending = False
@@ -280,6 +249,43 @@ def evaluate(
                     task_kind=TaskKind.REVIEW_LEGAL_ACTION.value, due_on=on_or_next_business_day(day))
 
     return _decision(acts, later, day, policy)
+
+
+def arrangement_rule(case, tenancy, day, policy, add, at, *, follow_up_tasks: bool) -> str | None:  # type: ignore[no-untyped-def]
+    """The active arrangement's instalments (ARR-MISSED, ARR-BROKEN, ARR-COMPLETE):
+    ``None`` without an active arrangement, else ``"completed"``, ``"broken"`` (escalation
+    resumes) or ``"honoured"`` (escalation pauses). Shared by both strategies; only the
+    playbook gives a missed instalment a follow-up task."""
+    if not case.arrangement_active():
+        return None
+    arr = case.arrangement
+    towards, towards_with_grace = arrangement_progress(tenancy, arr["agreed_on"], day, policy)
+    cumulative = 0
+    missed = list(arr["missed"])
+    for n, inst in enumerate(arr["instalments"], start=1):
+        cumulative += inst["cents"]
+        if towards_with_grace >= cumulative:
+            continue
+        if not at(inst["due_on"] + timedelta(days=policy.instalment_grace_days)):
+            break
+        if n not in missed:
+            missed.append(n)
+            add("instalment_missed", "ARR-MISSED", f"arr{arr['index']}:missed:{n}",
+                {"instalment": n, "due_on": inst["due_on"], "paid_towards_cents": towards_with_grace,
+                 "due_cents": cumulative},
+                number=n)
+            if follow_up_tasks:
+                add("task", "ARR-MISSED", f"task:arr{arr['index']}:followup:{n}", {"instalment": n},
+                    task_kind=TaskKind.INSTALMENT_FOLLOW_UP.value, due_on=on_or_next_business_day(day))
+        if len(missed) >= policy.instalments_missed_to_break:
+            add("arrangement_broken", "ARR-BROKEN", f"arr{arr['index']}:broken", {"missed": list(missed)},
+                worry_reason="arrangement broken")
+            return "broken"
+    if towards >= sum(i["cents"] for i in arr["instalments"]):
+        add("arrangement_completed", "ARR-COMPLETE", f"arr{arr['index']}:completed", {"paid_towards_cents": towards})
+        add("close", "CLOSE-ARRANGEMENT", "close:CLOSE-ARRANGEMENT", {}, reason="arrangement_completed")
+        return "completed"
+    return "honoured"
 
 
 def arrangement_progress(tenancy: Tenancy, agreed: date, day: date, policy: Policy) -> tuple[int, int]:
