@@ -38,7 +38,7 @@ from typing import Any
 from domain import wik
 from domain.arrears_case import ArrearsCase
 from domain.calendar import add_months, on_or_next_business_day, on_or_previous_business_day
-from domain.playbook import Action, Decision, arrangement_rule
+from domain.playbook import Action, Decision, _decision, arrangement_rule
 from domain.policy import Policy
 from domain.tenancy import Tenancy
 from domain.values import LetterKind, TaskKind
@@ -216,6 +216,3 @@ def evaluate(case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy) -> 
     return _decision(acts, later, day, policy)
 
 
-def _decision(acts: list[Action], later: list[date], day: date, policy: Policy) -> Decision:
-    cap = day + timedelta(days=policy.max_days_between_checks)
-    return Decision(acts, min([d for d in later if d > day] + [cap]))

@@ -42,15 +42,18 @@ def _print_events(events: list[dict[str, Any]]) -> None:
         click.echo(f"  v{e['version']:<4} {e['timestamp']}  {kind}")
 
 
-@audit.command("case")
-@click.argument("case_id")
-@click.option(
+AS_OF = click.option(
     "--as-of",
     "as_of",
     default=None,
     metavar="INSTANT",
     help="2026-03-01T12:00 (Dutch time), ...Z, or a date (end of day); default now",
 )
+
+
+@audit.command("case")
+@click.argument("case_id")
+@AS_OF
 @click.option("--json", "as_json", is_flag=True)
 @pass_runtime
 @guarded
@@ -84,13 +87,7 @@ def audit_case(rt: Runtime, case_id: str, as_of: str | None, as_json: bool) -> N
 
 @audit.command("tenancy")
 @click.argument("ref")
-@click.option(
-    "--as-of",
-    "as_of",
-    default=None,
-    metavar="INSTANT",
-    help="2026-03-01T12:00 (Dutch time), ...Z, or a date (end of day); default now",
-)
+@AS_OF
 @click.option("--json", "as_json", is_flag=True)
 @pass_runtime
 @guarded
