@@ -18,11 +18,12 @@ downstream consumer would. Their numbers come from the scenario only.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import shutil
 import time as _time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -148,7 +149,11 @@ class Simulation:
             deliver="batch",
         )
         cache = max(4096, 6 * self.n)
-        self.settings = attrs.evolve(settings, cache_size=cache)
+        # the simulation is its store's only writer and can re-run: WAL with
+        # synchronous=NORMAL, one transaction per simulated day, cached aggregates trusted
+        self.settings = attrs.evolve(
+            settings, cache_size=cache, sqlite_synchronous="NORMAL", cache_fastforward=False
+        )
         kwargs: dict[str, Any] = {}
         if letters is not None:
             kwargs["letters"] = letters
@@ -198,11 +203,13 @@ class Simulation:
         for h in population(self.sc, self.seed, self.n, self.start):
             self._schedule(self.start, ("start", h))
         day = self.start
-        while day <= self.end:
-            self._day(day)
-            if self.on_day:
-                self.on_day(day)
-            day += timedelta(days=1)
+        with self._batch() as commit:
+            while day <= self.end:
+                self._day(day)
+                commit()
+                if self.on_day:
+                    self.on_day(day)
+                day += timedelta(days=1)
         rows = self.kpis.table(self.month_list[0], self.month_list[-1])
         return RunResult(
             self.strategy,
@@ -212,6 +219,17 @@ class Simulation:
             _time.perf_counter() - t0,
             self.kpis.last_id,
         )
+
+    @contextlib.contextmanager
+    def _batch(self) -> Iterator[Callable[[], None]]:
+        """One write transaction per simulated day where the store offers it (SQLite);
+        commands inside it roll back alone when they fail (see adapters.store.batching)."""
+        ds = getattr(self.app.recorder, "datastore", None)
+        if ds is None or not hasattr(ds, "batch"):
+            yield lambda: None
+            return
+        with ds.batch():
+            yield ds.commit
 
     def _day(self, d: date) -> None:
         self.clock.day = d
