@@ -145,7 +145,8 @@ def simulate(
     (out_dir / "kpis.json").write_text(_dumps(doc), encoding="utf-8")
     (out_dir / "kpis.csv").write_text(render.csv_text(kpis), encoding="utf-8")
     (out_dir / "scenario.toml").write_text(scen.to_toml(sc), encoding="utf-8")
-    charts = render.write_charts(kpis, out_dir, chart_format)
+    drawn: dict[str, bytes] = {}
+    charts = render.write_charts(kpis, out_dir, chart_format, drawn)
     run = sc.values["run"]
     title = (
         f"Vangnet simulation: {run['tenancies']} homes, {run['months']} months from {run['start']}, "
@@ -157,7 +158,13 @@ def simulate(
         "assumption).",
     ]
     (out_dir / "report.html").write_text(
-        render.html_report(kpis, title=title, notes=notes, scenario_toml=scen.to_toml(sc)),
+        render.html_report(
+            kpis,
+            title=title,
+            notes=notes,
+            scenario_toml=scen.to_toml(sc),
+            png=drawn if chart_format == "png" else None,
+        ),
         encoding="utf-8",
     )
     if as_json:
