@@ -9,6 +9,7 @@ from pathlib import Path
 
 import attrs
 import pytest
+from eventsourcing.persistence import OperationalError
 
 from adapters.bootstrap import Settings, build
 from adapters.memory import FixedClock, RecordingLetters
@@ -47,7 +48,7 @@ def test_a_batch_commits_once_reads_its_own_writes_and_a_failed_command_rolls_ba
         assert outside.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0] == 0  # not yet committed
         with pytest.raises(CommandError):
             app.start_tenancy(LETTING, "T-1", rent_cents=60000, start_date=DAY)
-        with pytest.raises(Exception):  # a failure inside a save: only that save is undone
+        with pytest.raises(OperationalError):  # a failure inside a save: only that save is undone
             app.save_all([], extra=[_bad_upsert()])
         app.start_tenancy(LETTING, "T-2", rent_cents=61000, start_date=DAY)
         ds.commit()
