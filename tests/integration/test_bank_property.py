@@ -27,8 +27,10 @@ REFS = ("T1", "T2", "T3")
 A = chain("A", [Item(1_000, ref="T1", bank_ref="A1"), Item(2_000, ref="T2", bank_ref="A2")],
           [Item(3_000, ref="T3", bank_ref="A3"), Item(4_000, ref="ZZ", bank_ref="A4")], account=ACCOUNT_A)
 B = chain("B", [Item(500, ref="T3", bank_ref="B1")], [Item(700, ref="T1", bank_ref="B2")], account=ACCOUNT_B)
+# files as banks send them: a day's statement, or several days at once (never the
+# second day before the first: that is refused as out of order, see test_bank_statements)
 FILES = {
-    "a1": camt_file(A[0]), "a2": camt_file(A[1]), "a12": camt_file(*A),
+    "a1": camt_file(A[0]), "a12": camt_file(*A),
     "b1": camt_file(B[0]), "b12": camt_file(*B), "all": camt_file(A[0], B[0], A[1], B[1]),
 }
 TOTAL = sum(i.cents for s in [*A, *B] for i in s.items)

@@ -12,7 +12,16 @@ import pytest
 from click.testing import CliRunner
 
 from adapters.cli.main import cli
-from tests.bank_files import ACCOUNT_A, ACCOUNT_B, PAYER_IBAN, PAYER_NAME, Item, Stmt, camt_file, chain
+from tests.bank_files import (
+    ACCOUNT_A,
+    ACCOUNT_B,
+    PAYER_IBAN,
+    PAYER_NAME,
+    Item,
+    Stmt,
+    camt_file,
+    chain,
+)
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -143,7 +152,8 @@ def test_one_file_with_statements_of_two_accounts_lands(store: Path) -> None:
     report = import_json(f)
     assert report["statements"] == ["A-1", "B-1", "A-2", "B-2"]
     assert report["imported"] == {"PAYMENT": 1} and report["suspense"] == 3
-    assert balance("T1") == "0.00"
+    assert balance("T1") == "-650.00"
+    assert {i["account"] for i in suspense()} == {"NL91...4300 EUR", "NL20...4567 EUR"}
 
 
 def test_two_accounts_imported_one_after_the_other_each_follow_on(store: Path) -> None:
