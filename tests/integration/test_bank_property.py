@@ -90,3 +90,19 @@ def test_any_interleaving_books_each_entry_once(tmp_path: Path, steps: list[Any]
     assert items == 6  # six bank entries, each known once
     assert sum(balances.values()) == -TOTAL  # every cent booked exactly once
     assert balances == EXPECTED  # and in the same place, whatever the order
+
+
+def test_import_assign_and_reimport_on_every_store(app: Any) -> None:
+    """The same story on each event store (SQLite in memory, SQLite file, PostgreSQL)."""
+    book, reader = BankBook(app), CamtReader()
+    app.start_tenancy(ADMIN, "T1", rent_cents=50_000, start_date=date(2024, 1, 1), due_day=1)
+    report = book.import_statements(ADMIN, parse_camt053_statements(FILES["all"]), reader)
+    assert report.imported == {"PAYMENT": 2} and report.suspense == 4
+    app.start_tenancy(ADMIN, "T2", rent_cents=50_000, start_date=date(2024, 1, 1), due_day=1)
+    [offered] = [i for i in book.suspense(OFFICER) if i["suggestion"]]
+    assert offered["suggestion"] == {"tenancy": "T2", "by": "structured_ref"}
+    book.assign(OFFICER, offered["item_id"], "T2")
+    again = book.import_statements(ADMIN, parse_camt053_statements(FILES["all"]), reader)
+    assert (again.imported, again.suspense, again.already_booked, again.statements_known) == ({}, 0, 3, 4)
+    assert app.get_tenancy("T2").balance_cents == -2_000
+    assert app.get_tenancy("T1").balance_cents == -(1_000 + 700)
