@@ -339,6 +339,8 @@ def _perform(app: Vangnet, case: ArrearsCase, t: Tenancy, a: Action, day: date, 
     elif a.kind == "arrangement_broken":
         case.break_arrangement(on=day, rule=a.rule, inputs=inputs, action_id=a.action_id)
         t.raise_worry(reason=p["worry_reason"], on=day, by="system", rule=a.rule)  # escalation resumes on worry
+    elif a.kind == "track":
+        case.change_track(track=p["track"], on=day, rule=a.rule, inputs=inputs, action_id=a.action_id)
     elif a.kind == "programme":
         case.change_programme(state=p["state"], on=day, by="system", rule=a.rule, action_id=a.action_id)
     elif a.kind == "arrangement_completed":
@@ -365,6 +367,7 @@ def _send_letter(app: Vangnet, case: ArrearsCase, t: Tenancy, a: Action, day: da
         posted_on=posted_on, arrears=tuple(PeriodAmount(p, c) for p, c, _ in rows), total_cents=total,
         payment_reference=payment_reference(t), costs_cents=a.params.get("costs_cents"),
         deadline=deadline, offers_signal=kind == LetterKind.REMINDER,
+        instalments=tuple((d, c) for d, c in a.params.get("instalments", ())),
     )
     assert app.ports is not None
     if app.ports.letters is None:

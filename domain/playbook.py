@@ -12,7 +12,8 @@ PREV-VISIT, WORRY-CONTACT-D3, WORRY-PHONE-RETRY, WORRY-VISIT, STD-ROBOCALL-12,
 STD-ROBOCALL-RETRY, STD-SMS-CHOSEN, STD-SMS-FALLBACK, STD-SMS-NO-RESULT, STD-FIX-CONTACT,
 REMINDER-D14, BGS-CONTACT-FIRST, BGS-2, WIK-14, WIK-COSTS, BAILIFF-ELIGIBLE,
 EVICT-ELIGIBLE, OPEN-CASE, RET-DECEASED, RET-BANK-DETAILS (domain.returns),
-DEBT-CURRENT-RENT, DEBT-LAPSED, DEBT-RESUME (domain.programmes).
+DEBT-CURRENT-RENT, DEBT-LAPSED, DEBT-RESUME (domain.programmes), ARR-CONFIRM,
+ARR-BROKEN-LETTER, ARR-BROKEN-WORRY, ARR-AFFORD (domain.affordability).
 """
 
 from __future__ import annotations
@@ -266,7 +267,9 @@ def arrangement_rule(case, tenancy, day, policy, add, at, *, follow_up_tasks: bo
     """The active arrangement's instalments (ARR-MISSED, ARR-BROKEN, ARR-COMPLETE):
     ``None`` without an active arrangement, else ``"completed"``, ``"broken"`` (escalation
     resumes) or ``"honoured"`` (escalation pauses). Shared by both strategies; only the
-    playbook gives a missed instalment a follow-up task."""
+    playbook gives a missed instalment a follow-up task, and writes to the tenant."""
+    if follow_up_tasks:
+        arrangement_letters(case, add)
     if not case.arrangement_active():
         return None
     arr = case.arrangement
@@ -299,12 +302,32 @@ def arrangement_rule(case, tenancy, day, policy, add, at, *, follow_up_tasks: bo
     return "honoured"
 
 
+def arrangement_letters(case: ArrearsCase, add) -> None:  # type: ignore[no-untyped-def]
+    """The instalment plan confirmed in writing (ARR-CONFIRM); a broken arrangement gets a
+    letter (ARR-BROKEN-LETTER) and moves a standard case to the worry track with its
+    personal contact (ARR-BROKEN-WORRY)."""
+    arr = case.arrangement
+    if arr is None:
+        return
+    n = arr["index"]
+    if arr["status"] == "active":
+        add("letter", "ARR-CONFIRM", f"letter:arr{n}:confirmation", {"agreed_on": arr["agreed_on"]},
+            letter_kind=LetterKind.ARRANGEMENT_CONFIRMATION.value,
+            instalments=[(i["due_on"], i["cents"]) for i in arr["instalments"]])
+    elif arr["status"] == "broken":
+        add("letter", "ARR-BROKEN-LETTER", f"letter:arr{n}:broken", {"missed": list(arr["missed"])},
+            letter_kind=LetterKind.ARRANGEMENT_BROKEN.value,
+            instalments=[(i["due_on"], i["cents"]) for i in arr["instalments"]])
+        if case.track == Track.STANDARD.value:
+            add("track", "ARR-BROKEN-WORRY", f"track:arr{n}:worry", {"from": case.track}, track=Track.WORRY.value)
+
+
 def arrangement_progress(tenancy: Tenancy, agreed: date, day: date, policy: Policy) -> tuple[int, int]:
     """Money paid towards an arrangement since it was agreed: (for completion, for a missed
     instalment). Current rent stays due: it counts against the arrangement once due, and,
     like an instalment, only after its grace days when judging a missed instalment."""
     grace_days = timedelta(days=policy.instalment_grace_days)
-    paid = tenancy.payments_since(agreed)
+    paid = tenancy.payments_between(agreed, day)  # money booked after ``day`` is not known on it
     rent_due = [(tenancy.charge_due[p], c) for p, c in tenancy.charges.items() if agreed < tenancy.charge_due[p] <= day]
     towards = paid - sum(c for _, c in rent_due)
     return towards, paid - sum(c for due, c in rent_due if due + grace_days <= day)
@@ -346,7 +369,7 @@ def _personal_track(case, track, day, policy, add, at) -> None:  # type: ignore[
         first_rule = "WORRY-CONTACT-D3"
     if at(min(first_due, max(day, case.opened_on))):
         add("task", first_rule, "task:phone:1", {"first_contact_due": first_due},
-            task_kind=TaskKind.PHONE.value, due_on=max(first_due, case.opened_on))
+            task_kind=TaskKind.PHONE.value, due_on=max(first_due, case.track_changed_on or case.opened_on))
     reached, failed_days = _officer_phone_days(case)
     if reached:
         return
