@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 from eventsourcing.application import AggregateNotFoundError, Application, Cache, LRUCache
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, UUIDAsHex
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, UUIDAsHex
 
 from application import sealing
 from application.access import Access, AccessDenied
@@ -39,6 +39,7 @@ from application.ports import (
 from application.projections import case_ops, tenancy_ops
 from application.store import Delete, SideOp, Store, Upsert
 from application.transcoding import DateAsISO, FastTranscoder
+from application.writepath import FastMapper, save_events
 from domain.arrears_case import ArrearsCase, CaseError
 from domain.calendar import on_or_next_business_day
 from domain.policy import Policy
@@ -130,6 +131,17 @@ class Vangnet(Application):
     @property
     def contacts(self) -> ContactDirectory:
         return self.store  # type: ignore[return-value]
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """The library's save; aggregates alone take the lean path (application.writepath)."""
+        if all(isinstance(o, (Tenancy, ArrearsCase)) for o in objs):
+            save_events(self, objs, kwargs.get("side_ops") or ())
+            return []
+        return super().save(*objs, **kwargs)
+
+    def construct_mapper(self) -> Mapper[uuid.UUID]:
+        # the library's mapper with cached topics and no state copy (application.writepath)
+        return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=FastMapper)
 
     def construct_transcoder(self) -> JSONTranscoder:
         t = FastTranscoder()
