@@ -18,6 +18,7 @@ PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.OFFICER: frozenset(OFFICER),
     Role.TEAM_LEAD: frozenset(OFFICER | {
         "approve_bailiff", "decide_legal_action", "lift_profile", "assign_profile", "resume_case",
+        "assign_suspense",
     }),
     Role.LETTING: frozenset({
         "start_tenancy", "record_intake", "agree_due_day", "assign_profile", "end_tenancy",
