@@ -12,13 +12,12 @@ from domain.values import Actor, Role
 OFFICER = {
     "record_contact", "promise_to_pay", "refer", "accept_referral", "decline_referral",
     "agree_arrangement", "object_to_signal", "raise_worry", "lift_worry", "close_task",
-    "read", "pause_case", "update_contact",
+    "read", "pause_case", "update_contact", "assign_suspense",
 }
 PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.OFFICER: frozenset(OFFICER),
     Role.TEAM_LEAD: frozenset(OFFICER | {
         "approve_bailiff", "decide_legal_action", "lift_profile", "assign_profile", "resume_case",
-        "assign_suspense",
     }),
     Role.LETTING: frozenset({
         "start_tenancy", "record_intake", "agree_due_day", "assign_profile", "end_tenancy",

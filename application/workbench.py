@@ -169,28 +169,17 @@ def approvals(app: Vangnet, actor: Actor, day: date) -> list[dict[str, Any]]:
 
 
 def suspense(app: Vangnet, actor: Actor, *, status: str | None = "open") -> list[dict[str, Any]]:
-    app.access.check(actor, "read")
-    return [{**r, "amount": _eur(r["cents"])} for r in app.store.suspense_rows(status)]
+    """Bank items in suspense (application.bank), oldest first, with a suggested tenancy."""
+    from application.bank import BankBook
+
+    return BankBook(app).suspense(actor, all_items=status is None)
 
 
 def assign_suspense(app: Vangnet, actor: Actor, item_id: str, ref: str) -> None:
-    """Book an unmatched bank credit on tenancy ``ref`` (team lead): a payment with source
-    ``suspense``, and the item marked assigned by the actor, in one transaction."""
-    from application.ledger_types import LedgerLine
-    from domain.values import SYSTEM, LedgerKind
+    """Book an open bank item as a payment of tenancy ``ref`` (application.bank)."""
+    from application.bank import BankBook
 
-    app.access.check(actor, "assign_suspense")
-    r = app.store.suspense_item(item_id)
-    if r is None or r["status"] != "open":
-        raise NotFound(f"item: {item_id!r} is not an open suspense item")
-    if r.get("credit_debit") not in (None, "CRDT"):
-        raise NotFound(f"item: {item_id!r} is a debit; only credits are booked on a tenancy")
-    if not app.tenancy_exists(ref):
-        raise NotFound(f"tenancy: {ref!r} does not exist")
-    line = LedgerLine(line=1, transaction_id=f"suspense/{item_id}"[:64].replace(" ", "_"), tenancy_ref=ref,
-                      booking_date=date.fromisoformat(r["booked_on"]), kind=LedgerKind.PAYMENT, cents=r["cents"])
-    app.import_ledger(SYSTEM, [line], source="suspense", extra=[Upsert("suspense", ("item_id",), {
-        **r, "status": "assigned", "assigned_ref": ref, "assigned_by": str(actor)})])
+    BankBook(app).assign(actor, item_id, ref)
 
 
 def tenancy_id(ref: str) -> uuid.UUID:
