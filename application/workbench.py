@@ -12,7 +12,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from application.service import NotFound, Vangnet, _eur, case_dict
+from application.service import Vangnet, _eur, case_dict
 from application.store import Upsert
 from domain.tenancy import tenancy_id_for
 from domain.values import Actor, Role
