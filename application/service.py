@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 from eventsourcing.application import AggregateNotFoundError, Application, Cache, LRUCache
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, UUIDAsHex
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, UUIDAsHex
 
 from application import sealing
 from application.access import Access, AccessDenied
@@ -41,6 +41,7 @@ from application.ports import (
 from application.projections import case_ops, tenancy_ops
 from application.store import Delete, SideOp, Store, Upsert
 from application.transcoding import DateAsISO, FastTranscoder
+from application.writepath import FastMapper, save_events
 from domain.arrears_case import ArrearsCase, CaseError
 from domain.calendar import on_or_next_business_day
 from domain.policy import Policy
@@ -132,6 +133,17 @@ class Vangnet(Application):
     @property
     def contacts(self) -> ContactDirectory:
         return self.store  # type: ignore[return-value]
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """The library's save; aggregates alone take the lean path (application.writepath)."""
+        if all(isinstance(o, (Tenancy, ArrearsCase)) for o in objs):
+            save_events(self, objs, kwargs.get("side_ops") or ())
+            return []
+        return super().save(*objs, **kwargs)
+
+    def construct_mapper(self) -> Mapper[uuid.UUID]:
+        # the library's mapper with cached topics and no state copy (application.writepath)
+        return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=FastMapper)
 
     def construct_transcoder(self) -> JSONTranscoder:
         t = FastTranscoder()
@@ -657,6 +669,14 @@ class Vangnet(Application):
                                            pause_days=self.policy.debt_counselling_pause_days), day)
 
     @retrying
+    def change_programme(self, actor: Actor, case_id: uuid.UUID | str, *, state: str,
+                         on: date | None = None) -> ArrearsCase:
+        """Record the debt-help programme's new state (as the counsellor reports it)."""
+        day = on or self.today()
+        return self._case_command(case_id, actor, "record_programme",
+                                  lambda c, t: c.change_programme(state=state, on=day, by=str(actor)), day)
+
+    @retrying
     def decline_referral(self, actor: Actor, case_id: uuid.UUID | str, *, partner: Partner,
                          on: date | None = None) -> ArrearsCase:
         day = on or self.today()
@@ -933,6 +953,9 @@ def case_dict(c: ArrearsCase, t: Tenancy, key: bytes | None = None) -> dict[str,
         "legal_eligible_on": c.legal_eligible_on,
         "legal_decisions": [{**x, "reason": text(x["reason"])} for x in c.legal_decisions],
         "legal_action_approved": c.legal_action_approved,
+        "programme": c.programme,
+        "programme_history": c.programmes,
+        "in_programme": c.in_programme(),
         "paused_until": c.paused_until,
         "pause_reason": text(c.pause_reason),
         "notes": [{"about": n["about"], "text": text(n["sealed"]), "on": n["on"], "by": n["by"]}
