@@ -19,9 +19,8 @@ from adapters.memory import (
     RecordingTelephony,
     SystemClock,
 )
-from adapters.store.sql import SqlStore
-from application.access import Access
-from application.policy import PolicyFile, load_policy
+from adapters.store.sql import FieldCipher, SqlStore
+from application.policy import PolicyFile, identity, load_policy
 from application.ports import Clock, Letters, MunicipalSignal, Sms, Telephony
 from application.service import Ports, Vangnet
 
@@ -189,8 +188,10 @@ def build(
     finally:
         os.environ.update(saved)
     dialect = "postgres" if settings.db.startswith(("postgresql://", "postgres://")) else "sqlite"
-    store = SqlStore(app.recorder, dialect)
-    check_cipher(store, settings.cipher_key)
+    check_cipher(SqlStore(app.recorder, dialect), settings.cipher_key)
+    # personal data in the side tables (contact directory, sealing keys) is encrypted
+    # with a key derived from the same VANGNET_CIPHER_KEY as the events
+    store = SqlStore(app.recorder, dialect, FieldCipher(settings.cipher_key) if settings.cipher_key else None)
     out = Path(settings.out_dir)
     app.attach(
         store=store,
@@ -202,7 +203,7 @@ def build(
             signals=signals if signals is not None else _default_signals(pf, out, store),
         ),
         policy=pf.policy,
-        access=Access(pf.permissions),
+        access=identity(pf).access(pf.permissions),
     )
     if telephony is None or sms is None:
         tel, sms_port = telephony_adapters(pf, out, app)

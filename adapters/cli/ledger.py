@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from adapters.cli.common import Runtime, echo_json, fail, guarded, pass_runtime
+from application.csv_safe import safe_row
 from domain.values import SYSTEM, format_cents
 
 SOURCE = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
@@ -95,14 +96,14 @@ def _write_rejects(path: Path, data: bytes, encoding: str, rejected: list[Any]) 
     with tmp.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, delimiter=";")
         if rows:
-            w.writerow([*rows[0], "reason"])
+            w.writerow(safe_row([*rows[0], "reason"]))
         iban_col = rows[0].index("counterparty_iban") if rows and "counterparty_iban" in rows[0] else None
         for n, reasons in sorted(by_line.items()):
             row = list(rows[n - 1]) if 0 < n <= len(rows) else []
             if iban_col is not None and iban_col < len(row) and row[iban_col]:
                 v = row[iban_col].replace(" ", "")
                 row[iban_col] = v[:4] + "*" * max(len(v) - 6, 0) + v[-2:]  # personal data: masked
-            w.writerow([*row, "; ".join(reasons)])
+            w.writerow(safe_row([*row, "; ".join(reasons)]))
     os.replace(tmp, out)
     click.echo(f"rejected rows written to {out}", err=True)
 
@@ -161,8 +162,12 @@ def ledger_import_camt(rt: Runtime, file: str, source: str, pattern: str | None,
         statements = parse_camt053_statements(data)
     except CamtError as e:
         fail(f"{file}: {e}")
+    from domain.validation import check_regex
+
     app = rt.app
-    pattern = pattern or (app_sections(rt).get("ledger", {}).get("camt_pattern"))
+    regex = check_regex(pattern, "pattern") if pattern else None  # one line naming the field, never a traceback
+    if regex is None and app_sections(rt).get("ledger", {}).get("camt_pattern"):
+        regex = check_regex(app_sections(rt)["ledger"]["camt_pattern"], "ledger.camt_pattern")
     total: dict[str, Any] = {"statements": [], "imported": {}, "skipped": 0, "suspense": 0, "ignored": 0}
     # every check first, then one transaction for all statements of the file
     prev = json.loads(app.store.get_meta("camt_last") or "null")
@@ -176,7 +181,7 @@ def ledger_import_camt(rt: Runtime, file: str, source: str, pattern: str | None,
     lines: list[Any] = []
     ops: list[Any] = []
     for st in statements:
-        result = match_items(st, lookup=lookup, today=app.today(), pattern=re.compile(pattern) if pattern else None)
+        result = match_items(st, lookup=lookup, today=app.today(), pattern=regex)
         for ln in result.lines:
             if ln.kind.value == "PAYMENT":  # a later statement's return may refer to it
                 lookup.pending[ln.transaction_id] = ln.tenancy_ref
@@ -219,6 +224,7 @@ def ledger_suspense(rt: Runtime, assign: tuple[str, str] | None, as_json: bool) 
     from domain.values import LedgerKind
 
     app = rt.app
+    app.access.check(rt.actor, "read")
     rows = app.store._rows("SELECT * FROM suspense ORDER BY booked_on, item_id")
     if assign:
         item_id, ref = assign

@@ -9,8 +9,11 @@ from typing import Any
 import click
 
 from adapters.cli.common import (
+    ADDRESS,
     DATE,
     MONEY,
+    REASON,
+    TEXT,
     YES_NO,
     Runtime,
     echo_json,
@@ -54,11 +57,11 @@ def tenancy() -> None:
 @click.option("--rent", required=True, type=MONEY, help="monthly rent, e.g. 650.00")
 @click.option("--start", "start_date", required=True, type=DATE)
 @click.option("--due-day", type=click.IntRange(1, 31), default=None)
-@click.option("--name", default=None)
-@click.option("--phone", default=None)
-@click.option("--address", default=None)
-@click.option("--iban", default=None)
-@click.option("--municipality", default=None)
+@click.option("--name", default=None, type=TEXT)
+@click.option("--phone", default=None, type=TEXT)
+@click.option("--address", default=None, type=ADDRESS)
+@click.option("--iban", default=None, type=TEXT)
+@click.option("--municipality", default=None, type=TEXT)
 @pass_runtime
 @guarded
 def tenancy_start(rt: Runtime, ref: str, rent: int, start_date: date, due_day: int | None, name: str | None,
@@ -115,7 +118,7 @@ def tenancy_intake(rt: Runtime, ref: str, debt_counselling: bool, garnishment: b
 @tenancy.command("agree-due-day")
 @click.argument("ref")
 @click.option("--day", required=True, type=click.IntRange(1, 31))
-@click.option("--reason", required=True)
+@click.option("--reason", required=True, type=REASON)
 @click.option("--date", "on", type=DATE, default=None)
 @pass_runtime
 @guarded
@@ -148,7 +151,10 @@ def tenancy_charge(rt: Runtime, ref: str, period: str, amount: int, tx: str | No
 @pass_runtime
 @guarded
 def tenancy_pay(rt: Runtime, ref: str, amount: int, on: date, tx: str) -> None:
-    """Record a payment by REF."""
+    """Record a payment by REF (dated today or earlier, as in a ledger import)."""
+    from domain.validation import check_not_future
+
+    check_not_future(on, rt.app.today(), "date")
     report = rt.app.pay(rt.actor, ref, cents=amount, booked_on=on, tx_id=tx)
     click.echo("payment already recorded (skipped)" if report.skipped else f"payment {tx} recorded for {ref}")
 
@@ -180,7 +186,7 @@ def tenancy_show(rt: Runtime, ref: str, as_json: bool) -> None:
 def _simple_tenancy_command(name: str, method: str, doc: str) -> None:
     @tenancy.command(name, help=doc)
     @click.argument("ref")
-    @click.option("--reason", required=True)
+    @click.option("--reason", required=True, type=REASON)
     @click.option("--date", "on", type=DATE, default=None)
     @pass_runtime
     @guarded
@@ -198,7 +204,7 @@ _simple_tenancy_command("lift-worry", "lift_worry", "Lift the worry flag of REF.
 @tenancy.command("end")
 @click.argument("ref")
 @click.option("--date", "on", required=True, type=DATE)
-@click.option("--reason", required=True)
+@click.option("--reason", required=True, type=REASON)
 @pass_runtime
 @guarded
 def tenancy_end(rt: Runtime, ref: str, on: date, reason: str) -> None:
@@ -343,20 +349,21 @@ def case_bailiff(rt: Runtime, case_id: str, on: date | None) -> None:
 
 @case.command("decide-legal-action")
 @_case_id_arg
-@click.option("--by", "by_name", default=None, help="staff id (default: the actor's id)")
-@click.option("--reason", required=True)
+@click.option("--by", "by_name", default=None, help="staff id; must be the actor's own id (kept for old scripts)")
+@click.option("--reason", required=True, type=REASON)
 @click.option("--date", "on", type=DATE, default=None)
 @pass_runtime
 @guarded
 def case_legal(rt: Runtime, case_id: str, by_name: str | None, reason: str, on: date | None) -> None:
-    """Record a legal-action decision; filing needs two different team leads."""
-    from domain.values import Actor
+    """Record a legal-action decision; filing needs two different team leads.
+
+    The decision is recorded for the actor (--as, or the signed-in user of a
+    multi-user installation); nobody can decide in another person's name."""
+    from domain.validation import staff_id
 
     actor = rt.actor
-    if by_name and by_name != actor.id:
-        if actor.role.value != "admin":
-            fail(f"by: {by_name!r} differs from the actor {actor}; decide as yourself")
-        actor = Actor(actor.role, by_name)
+    if by_name is not None and staff_id(by_name) != staff_id(actor.id):
+        fail(f"by: {by_name!r} is not the actor {actor}; a decision is recorded for the person who makes it")
     case_ = rt.app.decide_legal_action(actor, case_id, reason=reason, on=on)
     state = "approved by two people" if case_.legal_action_approved else "needs a second, different decision"
     click.echo(f"legal-action decision recorded; {state}")
@@ -373,16 +380,27 @@ def day() -> None:
 @day.command("run")
 @click.option("--date", "on", required=True, type=DATE)
 @click.option("--through", type=DATE, default=None)
+@click.option("--allow-future", is_flag=True, help="allow days after today (simulations and tests only)")
 @click.option("--json", "as_json", is_flag=True)
 @pass_runtime
 @guarded
-def day_run(rt: Runtime, on: date, through: date | None, as_json: bool) -> None:
-    """Run the playbook for DATE (and each day through --through); skipped days are caught up."""
+def day_run(rt: Runtime, on: date, through: date | None, allow_future: bool, as_json: bool) -> None:
+    """Run the playbook for DATE (and each day through --through); skipped days are caught up.
+
+    Needs the run_day right (system, team_lead, or the single-user admin); the run's
+    record names the actor. Days after today are refused unless --allow-future."""
     from application import daily_run
+    from domain.validation import check_run_day
 
     if through is not None and through < on:
         fail(f"through: {through} is before --date {on}")
-    reports = daily_run.run(rt.app, on, through=through)
+    actor = rt.actor
+    rt.app.access.check(actor, "run_day")
+    today = rt.app.today()
+    check_run_day(on, today, allow_future=allow_future, field="date")
+    if through is not None:
+        check_run_day(through, today, allow_future=allow_future, field="through")
+    reports = daily_run.run(rt.app, on, through=through, actor=actor)
     if as_json:
         echo_json([r.as_dict() for r in reports])
         return
