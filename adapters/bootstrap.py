@@ -158,6 +158,21 @@ def redact_url(url: str) -> str:
     return url
 
 
+def check_adapter_sections(pf: PolicyFile) -> None:
+    """Errors in an adapter section of the policy stop every command at load, as one
+    clear error (not as a warning per letter later): a present ``[letters]`` table must
+    be complete and valid."""
+    cfg = pf.sections.get("letters") or {}
+    if cfg:
+        from adapters.letters import LetterConfig
+        from application.ports import LetterRefused
+
+        try:
+            LetterConfig.from_mapping(cfg)
+        except (LetterRefused, ValueError) as e:
+            raise ConfigError(" ".join(str(e).split())) from None
+
+
 def build(
     settings: Settings | None = None,
     *,
@@ -170,6 +185,8 @@ def build(
 ) -> Vangnet:
     settings = settings or Settings()
     pf = policy or load_policy(settings.policy_path)
+    if policy is None:
+        check_adapter_sections(pf)
     if settings.cipher_key is not None:
         check_key_format(settings.cipher_key)
     env = store_env(settings)

@@ -153,6 +153,9 @@ def ledger_import_camt(rt: Runtime, file: str, source: str, pattern: str | None,
     from adapters.camt.matching import match_items
     from adapters.camt.parser import CamtError, check_continuity, parse_camt053_statements
     from application.store import Upsert
+    from domain.validation import check_regex
+
+    regex = check_regex(pattern, "pattern") if pattern else None  # one line naming the field, never a traceback
 
     try:
         data = Path(file).read_bytes()
@@ -162,10 +165,7 @@ def ledger_import_camt(rt: Runtime, file: str, source: str, pattern: str | None,
         statements = parse_camt053_statements(data)
     except CamtError as e:
         fail(f"{file}: {e}")
-    from domain.validation import check_regex
-
     app = rt.app
-    regex = check_regex(pattern, "pattern") if pattern else None  # one line naming the field, never a traceback
     if regex is None and app_sections(rt).get("ledger", {}).get("camt_pattern"):
         regex = check_regex(app_sections(rt)["ledger"]["camt_pattern"], "ledger.camt_pattern")
     total: dict[str, Any] = {"statements": [], "imported": {}, "skipped": 0, "suspense": 0, "ignored": 0}

@@ -28,12 +28,47 @@ HELP = """Vangnet: prevent rent arrears and evictions, the Woonconcept way.
 Store: --db PATH (SQLite file, default ./vangnet.db, or VANGNET_DB), or a
 postgresql://user@host:5432/db URL.
 Actor: --as ROLE:ID or VANGNET_ACTOR (roles: officer, team_lead, letting,
-auditor, system). With no actor configured, a single-user installation runs as
-the local administrator admin:<login name>, with every right.
+auditor, system, admin). With no actor configured, a single-user installation
+runs as the local administrator admin:<login name>, with every right. A
+multi-user installation ([access] mode = "multi-user" in the policy) takes the
+actor from the operating-system account and its roles in [access.users]; --as
+may then only choose one of your own roles.
 """
 
 
-@click.group(help=HELP)
+class VangnetGroup(click.Group):
+    """Every refusal is one line (``error: ...``) with exit code 2, also for the
+    option errors click itself finds; an unexpected failure is one line with exit
+    code 1 (VANGNET_DEBUG=1 shows the traceback)."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        import os
+        import sys
+
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, False, **extra)
+        except click.exceptions.Abort:
+            click.echo("error: aborted", err=True)
+            sys.exit(1)
+        except click.ClickException as e:
+            click.echo(f"error: {' '.join(e.format_message().split())}", err=True)
+            sys.exit(e.exit_code)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as e:  # noqa: BLE001 - the last line of defence: no traceback for users
+            if os.environ.get("VANGNET_DEBUG"):
+                raise
+            text = " ".join(str(e).split())[:300]
+            click.echo(f"error: internal error ({type(e).__name__}): {text}; "
+                       "nothing more was done; VANGNET_DEBUG=1 shows the details", err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+@click.group(cls=VangnetGroup, help=HELP)
 @click.option("--db", metavar="TARGET", help="SQLite path or postgresql:// URL [env VANGNET_DB]")
 @click.option("--policy", metavar="FILE", help="TOML policy file [env VANGNET_POLICY]")
 @click.option("--as", "actor", metavar="ROLE:ID", help="who runs the command [env VANGNET_ACTOR]")
@@ -442,11 +477,13 @@ def policy_show(rt: Runtime, as_json: bool) -> None:
     """Print the effective policy."""
     import os
 
+    from adapters.bootstrap import ConfigError, check_adapter_sections
     from application.policy import PolicyError, load_policy, policy_as_dict
 
     try:
         pf = load_policy(rt.policy or os.environ.get("VANGNET_POLICY") or None)
-    except PolicyError as e:
+        check_adapter_sections(pf)
+    except (PolicyError, ConfigError) as e:
         fail(str(e))
     data = policy_as_dict(pf)
     if as_json:
