@@ -115,6 +115,12 @@ def check_day_of_month(day: int, *, field: str = "due_day", high: int = 31) -> i
     return day
 
 
+# reasons a tenancy ends that are codes, not free text (any other reason is sealed)
+END_REASON_CODES = frozenset({
+    "eviction_arrears", "eviction_other", "notice_tenant", "notice_landlord", "moved", "exchange", "final_account",
+})
+
+
 class Track(StrEnum):
     PREVENTION = "prevention"
     WORRY = "worry"
@@ -181,6 +187,8 @@ class TaskKind(StrEnum):
     CALL_BACK = "call_back"
     APPROVE_BAILIFF = "approve_bailiff"
     REVIEW_LEGAL_ACTION = "review_legal_action"
+    ESTATE = "estate"  # the tenant died (bank return MD07): contact the estate, nothing else
+    NEW_BANK_DETAILS = "new_bank_details"  # account closed or blocked (AC04, AC06)
 
 
 class Role(StrEnum):
