@@ -22,7 +22,7 @@ from domain.validation import (
     staff_id,
 )
 from domain.values import Actor, InvalidValue, Role
-from tests.test_domain_case import open_case
+from tests.unit.test_domain_case import open_case
 
 TODAY = date(2026, 3, 1)
 
