@@ -635,6 +635,14 @@ class Vangnet(Application):
                                            pause_days=self.policy.debt_counselling_pause_days), day)
 
     @retrying
+    def change_programme(self, actor: Actor, case_id: uuid.UUID | str, *, state: str,
+                         on: date | None = None) -> ArrearsCase:
+        """Record the debt-help programme's new state (as the counsellor reports it)."""
+        day = on or self.today()
+        return self._case_command(case_id, actor, "record_programme",
+                                  lambda c, t: c.change_programme(state=state, on=day, by=str(actor)), day)
+
+    @retrying
     def decline_referral(self, actor: Actor, case_id: uuid.UUID | str, *, partner: Partner,
                          on: date | None = None) -> ArrearsCase:
         day = on or self.today()
@@ -897,6 +905,9 @@ def case_dict(c: ArrearsCase, t: Tenancy, key: bytes | None = None) -> dict[str,
         "legal_eligible_on": c.legal_eligible_on,
         "legal_decisions": [{**x, "reason": text(x["reason"])} for x in c.legal_decisions],
         "legal_action_approved": c.legal_action_approved,
+        "programme": c.programme,
+        "programme_history": c.programmes,
+        "in_programme": c.in_programme(),
         "paused_until": c.paused_until,
         "pause_reason": text(c.pause_reason),
         "notes": [{"about": n["about"], "text": text(n["sealed"]), "on": n["on"], "by": n["by"]}

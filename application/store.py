@@ -39,7 +39,20 @@ class TouchCase:
     on: date
 
 
-SideOp = Upsert | Delete | TouchCase
+@attrs.frozen
+class Claim:
+    """Write ``row`` only if the row at ``key`` is as expected: absent (``expect`` None)
+    or holding the ``expect`` values. Otherwise another writer got there first and
+    the whole transaction fails as a concurrency conflict (nothing is written). Keeps
+    a fact that may be recorded by two paths (a bank item) recorded once."""
+
+    table: str
+    key: tuple[str, ...]
+    row: dict[str, Any]
+    expect: dict[str, Any] | None = None
+
+
+SideOp = Upsert | Delete | TouchCase | Claim
 
 
 class Store(Protocol):

@@ -20,7 +20,7 @@ from uuid import UUID
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from application.ports import Contact
-from application.store import Delete, SideOp, TouchCase, Upsert
+from application.store import Claim, Delete, SideOp, TouchCase, Upsert
 
 TABLES: dict[str, list[tuple[str, str]]] = {
     "rm_tenancies": [
@@ -216,6 +216,27 @@ class SideWriter:
             self._sql_cache[ck] = sql
         return sql
 
+    def claim(self, cursor: Any, op: Claim) -> None:
+        """Insert a new row, or update one still holding the expected values; any other
+        outcome means another writer was first: IntegrityError, the transaction is undone."""
+        from eventsourcing.persistence import IntegrityError
+
+        cols = tuple(op.row)
+        if op.expect is None:
+            names = ", ".join(f'"{c}"' for c in cols)
+            marks = ", ".join([self.ph] * len(cols))
+            cursor.execute(f"INSERT INTO {op.table} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING "
+                           f'RETURNING "{op.key[0]}"', tuple(op.row[c] for c in cols))
+        else:
+            sets = [c for c in cols if c not in op.key]
+            where = {**{k: op.row[k] for k in op.key}, **op.expect}
+            sql = (f"UPDATE {op.table} SET " + ", ".join(f'"{c}" = {self.ph}' for c in sets)
+                   + " WHERE " + " AND ".join(f'"{k}" = {self.ph}' for k in where) + f' RETURNING "{op.key[0]}"')
+            cursor.execute(sql, (*(op.row[c] for c in sets), *where.values()))
+        if len(cursor.fetchall()) != 1:  # (rowcount is not reliable in psycopg's pipeline mode)
+            keys = ", ".join(f"{k}={op.row[k]!r}" for k in op.key)
+            raise IntegrityError(f"{op.table} ({keys}) was changed by another writer")
+
     def touch_sql(self) -> str:
         p = self.ph
         return (
@@ -247,6 +268,9 @@ class SideWriter:
                 flush()
                 where = " AND ".join(f'"{k}" = {self.ph}' for k in op.where)
                 cursor.execute(f"DELETE FROM {op.table} WHERE {where}", tuple(op.where.values()))
+            elif isinstance(op, Claim):
+                flush()
+                self.claim(cursor, op)
             elif isinstance(op, TouchCase):
                 flush()
                 d = op.on.isoformat()
