@@ -89,4 +89,5 @@ def test_an_incomplete_letter_configuration_writes_nothing_and_says_which_key(
     assert r.exit_code == 2
     assert "letters.landlord_iban" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert not (landlord / "out" / "letters").exists() or not any((landlord / "out" / "letters").rglob("*.html"))
+    monkeypatch.delenv("VANGNET_POLICY")
     assert json.loads(invoke("letters", "outbox", "--json")) == []
