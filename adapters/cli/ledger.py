@@ -135,20 +135,25 @@ def ledger_import_camt(rt: Runtime, file: str, source: str, pattern: str | None,
         _camt_refused(file, f"source: {source!r} must be 1-32 letters, digits, '.', '_' or '-'", as_json)
     from domain.validation import check_regex
 
+    settings = app_sections(rt).get("ledger", {})
     field = "pattern" if pattern else "ledger.camt_pattern"
-    pattern = pattern or (app_sections(rt).get("ledger", {}).get("camt_pattern"))
+    pattern = pattern or settings.get("camt_pattern")
     try:
         if pattern is not None:
             check_regex(pattern, field)  # the shared validation layer: one line naming the field
-        reader = CamtReader(pattern)
     except InvalidValue as e:
         _camt_refused(file, str(e), as_json)
-    except re.error as e:
-        _camt_refused(file, f"pattern: {pattern!r} is not a regular expression ({e})", as_json)
     try:
         data = Path(file).read_bytes()
     except OSError as e:
         _camt_refused(file, f"file: {e.strerror}", as_json)
+    accounts = settings.get("camt_accounts")
+    if accounts is not None and (not isinstance(accounts, list) or not all(isinstance(a, str) for a in accounts)):
+        _camt_refused(file, "policy: [ledger] camt_accounts must be a list of IBANs", as_json)
+    try:
+        reader = CamtReader(pattern, accounts)
+    except re.error as e:
+        _camt_refused(file, f"pattern: {pattern!r} is not a regular expression ({e})", as_json)
     try:
         statements = parse_camt053_statements(data)
         report = BankBook(rt.app).import_statements(rt.actor, statements, reader, source=source)

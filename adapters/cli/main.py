@@ -530,6 +530,7 @@ for _module in (
     "adapters.cli.letters",
     "adapters.cli.audit",
     "adapters.cli.simulate",
+    "adapters.cli.web",
 ):
     try:
         _mod = importlib.import_module(_module)

@@ -54,13 +54,16 @@ def test_contact_directory_and_sealing_keys_are_encrypted_in_the_database_file(t
     contact = Contact(tenancy_id=None, name="Johanna Verschuur", phone="+31612345678",  # type: ignore[arg-type]
                       address="Dorpsstraat 17\n7811 AB Emmen", iban="NL91ABNA0417164300", municipality="Emmen")
     tid = app.start_tenancy(LETTING, "T1", rent_cents=65000, start_date=date(2026, 1, 1), contact=contact)
+    app.update_contact(LETTING, "T1", Contact(tenancy_id=None, phone="+31687654321",  # type: ignore[arg-type]
+                                              address="Brink 4\n7811 AC Emmen"))
+    assert [h["phone"] for h in app.store.contact_history(tid)] == ["+31687654321"]
     key = app.store.key(tid)
     assert key is not None and len(key) == 32
     got = app.store.contact(tid)
-    assert got is not None and (got.name, got.iban, got.address) == (contact.name, contact.iban, contact.address)
+    assert got is not None and (got.name, got.iban, got.address) == (contact.name, contact.iban, "Brink 4\n7811 AC Emmen")
     app.close()
     raw = db.read_bytes() + b"".join(p.read_bytes() for p in tmp_path.glob("v.db-*"))
-    for secret in (b"Verschuur", b"612345678", b"NL91ABNA", b"Dorpsstraat", b"Emmen"):
+    for secret in (b"Verschuur", b"612345678", b"687654321", b"NL91ABNA", b"Dorpsstraat", b"Brink", b"Emmen"):
         assert secret not in raw, secret
     assert key not in raw
     # reopened with the key: readable again
