@@ -33,10 +33,11 @@ from datetime import date
 from typing import Any, Protocol
 
 import attrs
+from eventsourcing.persistence import IntegrityError
 
 from application.ledger_types import ImportRefused, LedgerLine
-from application.service import CommandError, NotFound, Vangnet
-from application.store import SideOp, Upsert
+from application.service import CommandError, ConcurrencyConflict, NotFound, Vangnet
+from application.store import Claim, SideOp
 from domain.values import Actor, LedgerKind, format_cents
 
 OPEN = "open"
@@ -236,14 +237,14 @@ class BankBook:
                 if line is None and reason is None:  # booked before this table existed
                     report.already_booked += 1
                     legacy = app.store.transaction_tenancy(source, item_id)
-                    ops.append(Upsert("bank_items", ("item_id",), {
+                    ops.append(Claim("bank_items", ("item_id",), {
                         **base, "status": BOOKED, "reason": None, "decision": "earlier import",
                         "tenancy": app.get_tenancy_by_id(legacy).ref if legacy else None,
                         "decided_by": None, "decided_on": None}))
                     continue
                 if line is None:
                     report.suspense += 1
-                    ops.append(Upsert("bank_items", ("item_id",), {
+                    ops.append(Claim("bank_items", ("item_id",), {
                         **base, "status": OPEN, "reason": reason, "tenancy": None, "decision": None,
                         "decided_by": None, "decided_on": None}))
                     continue
@@ -252,7 +253,7 @@ class BankBook:
                 where[n] = item.where
                 if line.kind is LedgerKind.PAYMENT and item.refs.get("end_to_end_id"):
                     lookup.pending[item.refs["end_to_end_id"]] = (line.tenancy_ref, item_id)
-                ops.append(Upsert("bank_items", ("item_id",), {
+                ops.append(Claim("bank_items", ("item_id",), {
                     **base, "status": BOOKED, "reason": None, "tenancy": line.tenancy_ref,
                     "decision": item.matched_by, "decided_by": str(actor), "decided_on": today.isoformat()}))
         position = app.store.bank_statement_position()
@@ -261,7 +262,7 @@ class BankBook:
                 report.statements_known += 1
                 continue
             position += 1
-            ops.append(Upsert("bank_statements", ("account", "statement_id"), {
+            ops.append(Claim("bank_statements", ("account", "statement_id"), {
                 "account": h.account, "statement_id": h.id, "account_label": h.account_label,
                 "sequence": h.sequence, "opening_cents": h.opening_cents, "closing_cents": h.closing_cents,
                 "position": position, "imported_on": today.isoformat()}))
@@ -447,9 +448,12 @@ class BankBook:
         row = {**r, "status": ASSIGNED if one else SPLIT, "tenancy": ",".join(refs), "decision": decision,
                "decided_by": str(actor), "decided_on": app.today().isoformat()}
         try:
-            app.import_ledger(actor, lines, source=r["source"], extra=[Upsert("bank_items", ("item_id",), row)],
+            app.import_ledger(actor, lines, source=r["source"], extra=[Claim("bank_items", ("item_id",), row, {"status": OPEN})],
                               _permission=ASSIGN_PERMISSION)
         except ImportRefused as e:
+            if any("already imported" in err.reason for err in e.errors):
+                raise ConcurrencyConflict(f"item: {item_id!r} was booked by someone else meanwhile; "
+                                          "nothing was saved") from None
             raise _command_error(f"item: {item_id!r}: " + "; ".join(
                 f"{err.column} {err.value!r}: {err.reason}" for err in e.errors)) from None
 
@@ -460,9 +464,13 @@ class BankBook:
         if kind not in NOT_RENT_KINDS:
             raise _command_error(f"kind: {kind!r} must be one of {', '.join(NOT_RENT_KINDS)}")
         r = self._open_item(item_id, credit_only=False)
-        app.store.apply([Upsert("bank_items", ("item_id",), {
-            **r, "status": NOT_RENT, "decision": kind, "decided_by": str(actor),
-            "decided_on": app.today().isoformat()})])
+        try:
+            app.store.apply([Claim("bank_items", ("item_id",), {
+                **r, "status": NOT_RENT, "decision": kind, "decided_by": str(actor),
+                "decided_on": app.today().isoformat()}, {"status": OPEN})])
+        except IntegrityError:
+            raise ConcurrencyConflict(f"item: {item_id!r} was decided by someone else meanwhile; "
+                                      "nothing was saved") from None
 
 
 def _row(item_id: str, source: str, header: StatementHeader, item: BankItem) -> dict[str, Any]:

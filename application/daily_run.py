@@ -384,6 +384,10 @@ def _arrangement_completed(x: Performance, a: actions.CompleteArrangement) -> No
     x.case.complete_arrangement(on=x.day, rule=a.rule, inputs=x.inputs, action_id=a.action_id)
 
 
+def _programme(x: Performance, a: actions.ChangeProgramme) -> None:
+    x.case.change_programme(state=a.state, on=x.day, by="system", rule=a.rule, action_id=a.action_id)
+
+
 # One handler per kind of action (``domain.actions``): a new kind adds its line here.
 HANDLERS: dict[type[Action], Callable[[Performance, Any], None]] = {
     actions.Close: _close,
@@ -400,6 +404,7 @@ HANDLERS: dict[type[Action], Callable[[Performance, Any], None]] = {
     actions.MissInstalment: _instalment_missed,
     actions.BreakArrangement: _arrangement_broken,
     actions.CompleteArrangement: _arrangement_completed,
+    actions.ChangeProgramme: _programme,
 }
 
 

@@ -39,7 +39,20 @@ class TouchCase:
     on: date
 
 
-SideOp = Upsert | Delete | TouchCase
+@attrs.frozen
+class Claim:
+    """Write ``row`` only if the row at ``key`` is as expected: absent (``expect`` None)
+    or holding the ``expect`` values. Otherwise another writer got there first and
+    the whole transaction fails as a concurrency conflict (nothing is written). Keeps
+    a fact that may be recorded by two paths (a bank item) recorded once."""
+
+    table: str
+    key: tuple[str, ...]
+    row: dict[str, Any]
+    expect: dict[str, Any] | None = None
+
+
+SideOp = Upsert | Delete | TouchCase | Claim
 
 
 class Store(Protocol):
@@ -60,6 +73,17 @@ class Store(Protocol):
 
     def events_of(self, ids: Sequence[UUID]) -> list[Any]: ...
 
+    # workbench (application.workbench)
+    def worklist_rows(self, *, until: date, track: str | None = None, kind: str | None = None,
+                      officer: str | None = None, with_names: bool = False, limit: int = 200,
+                      offset: int = 0) -> list[dict[str, Any]]: ...
+    def tenancy_row_by_ref(self, ref: str) -> dict[str, Any] | None: ...
+    def case_rows_of(self, tenancy_id: UUID) -> list[dict[str, Any]]: ...
+    def case_ids_by_prefix(self, prefix: str, limit: int = 3) -> list[str]: ...
+    def contact_history(self, tenancy_id: UUID) -> list[dict[str, Any]]: ...
+    def case_officer(self, case_id: UUID) -> str | None: ...
+    def user(self, name: str) -> dict[str, Any] | None: ...
+    def users(self) -> list[dict[str, Any]]: ...
     # bank items and statements (application.bank)
     def bank_items(self, status: str | None = None) -> list[dict[str, Any]]: ...
     def bank_item(self, item_id: str) -> dict[str, Any] | None: ...

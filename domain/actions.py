@@ -115,12 +115,20 @@ class CompleteArrangement(Action):
     kind: ClassVar[str] = "arrangement_completed"
 
 
+@attrs.frozen
+class ChangeProgramme(Action):
+    """A debt-help programme's state changes (``domain.programmes``: it lapsed)."""
+
+    kind: ClassVar[str] = "programme"
+    state: str
+
+
 ACTIONS: dict[str, type[Action]] = {
     cls.kind: cls
     for cls in (
         Close, Resume, CreateTask, Robocall, Sms, SendLetter, SendSignal, ChargeCosts,
         MarkBailiffEligible, MarkLegalEligible, SettlePromise, MissInstalment,
-        BreakArrangement, CompleteArrangement,
+        BreakArrangement, CompleteArrangement, ChangeProgramme,
     )
 }
 

@@ -306,6 +306,21 @@ def case_referral_result(rt: Runtime, case_id: str, partner: str, accepted: bool
     click.echo(f"referral to {partner} {'accepted' if accepted else 'declined'}")
 
 
+@case.command("programme")
+@_case_id_arg
+@click.option("--state", required=True,
+              type=click.Choice(["intake", "stabilisation", "minnelijk", "wsnp", "moratorium", "ended", "failed"]))
+@click.option("--date", "on", type=DATE, default=None)
+@pass_runtime
+@guarded
+def case_programme(rt: Runtime, case_id: str, state: str, on: date | None) -> None:
+    """Record the debt-help programme's state (starts with an accepted GKB referral);
+    while it runs no costs, bailiff or legal step; ended or failed resumes the playbook."""
+    c = rt.app.change_programme(rt.actor, case_id, state=state, on=on)
+    click.echo(f"debt-help programme: {state}" + (" (collection held)" if c.in_programme() else
+                                                  " (the playbook resumes with an officer task)"))
+
+
 @case.command("arrange")
 @_case_id_arg
 @click.option("--instalments", required=True, type=click.IntRange(1, 60))
@@ -460,6 +475,7 @@ for _module in (
     "adapters.cli.letters",
     "adapters.cli.audit",
     "adapters.cli.simulate",
+    "adapters.cli.web",
 ):
     try:
         _mod = importlib.import_module(_module)

@@ -1,6 +1,6 @@
 """Eligibility for legal action (eviction: only the district court dissolves a lease;
 covenant of December 2022): the playbook asks for the documented steps, months after
-the signal, and no debt counselling; two staff members still decide (four eyes)."""
+the signal, and no debt-help programme (nor debt counselling by the intake); two staff members still decide (four eyes)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def legal_action(ctx: Context) -> Decision | None:
         "personal_contact": bool(case.personal_attempts()),
     }
     enough = ctx.arrears >= policy.legal_months_of_rent * t.rent_cents
-    not_in_counselling = not case.debt_counselling_accepted() and not ctx.in_debt_counselling
+    not_in_counselling = not case.in_programme() and not ctx.in_debt_counselling
     if enough and all(documented.values()) and not_in_counselling:
         if ctx.at(add_months(case.signal["on"], policy.legal_months_after_signal)):
             ctx.add("legal_eligible", EVICT_ELIGIBLE, "legal:eligible",

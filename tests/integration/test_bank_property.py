@@ -106,3 +106,51 @@ def test_import_assign_and_reimport_on_every_store(app: Any) -> None:
     assert (again.imported, again.suspense, again.already_booked, again.statements_known) == ({}, 0, 3, 4)
     assert app.get_tenancy("T2").balance_cents == -2_000
     assert app.get_tenancy("T1").balance_cents == -(1_000 + 700)
+
+
+def test_two_officers_assigning_the_same_item_at_once_book_it_once(backend: Any) -> None:
+    """The second officer read the item while it was still open: the store refuses the
+    second booking as a concurrent change, and the money stays booked once."""
+    from application.service import ConcurrencyConflict
+
+    first, second = backend.build(), backend.build()
+    for ref in REFS:
+        first.start_tenancy(ADMIN, ref, rent_cents=50_000, start_date=date(2024, 1, 1), due_day=1)
+    book1, book2 = BankBook(first), BankBook(second)
+    book1.import_statements(ADMIN, parse_camt053_statements(FILES["a12"]), CamtReader())
+    [item] = book1.suspense(OFFICER)  # the 40.00 credit with reference ZZ
+    stale = second.store.bank_item(item["item_id"])
+    book1.assign(OFFICER, item["item_id"], "T2")
+    second.store.bank_item = lambda item_id: stale  # type: ignore[method-assign]
+    for decide in (lambda: book2.assign(OFFICER, item["item_id"], "T1"),
+                   lambda: book2.split(OFFICER, item["item_id"], [("T1", 2_000), ("T3", 2_000)]),
+                   lambda: book2.mark_not_rent(OFFICER, item["item_id"], "refund")):
+        try:
+            decide()
+            raise AssertionError("a second decision on the item must be refused")
+        except ConcurrencyConflict:
+            pass
+    assert first.get_tenancy("T1").balance_cents == -1_000  # its own payment only
+    assert first.get_tenancy("T3").balance_cents == -3_000
+    assert first.get_tenancy("T2").balance_cents == -(2_000 + 4_000)
+    [kept] = [i for i in book1.suspense(OFFICER, all_items=True) if i["item_id"] == item["item_id"]]
+    assert (kept["status"], kept["tenancy"]) == ("assigned", "T2")
+
+
+def test_two_imports_of_the_same_new_file_at_once_book_it_once(backend: Any) -> None:
+    from application.service import ConcurrencyConflict
+
+    first, second = backend.build(), backend.build()
+    for ref in REFS:
+        first.start_tenancy(ADMIN, ref, rent_cents=50_000, start_date=date(2024, 1, 1), due_day=1)
+    book1, book2 = BankBook(first), BankBook(second)
+    second.store.bank_items_of_account = lambda account, ids: {}  # type: ignore[method-assign]
+    second.store.bank_statements = lambda account: []  # type: ignore[method-assign]
+    book1.import_statements(ADMIN, parse_camt053_statements(FILES["a1"]), CamtReader())
+    try:
+        book2.import_statements(ADMIN, parse_camt053_statements(FILES["a1"]), CamtReader())
+        raise AssertionError("the second import must be refused")
+    except ConcurrencyConflict:
+        pass
+    assert first.get_tenancy("T1").balance_cents == -1_000
+    assert first.get_tenancy("T2").balance_cents == -2_000
