@@ -37,7 +37,7 @@ from eventsourcing.persistence import IntegrityError
 
 from application.ledger_types import ImportRefused, LedgerLine
 from application.service import CommandError, ConcurrencyConflict, NotFound, Vangnet
-from application.store import Claim, SideOp
+from application.store import Claim, Delete, SideOp
 from domain.values import Actor, LedgerKind, format_cents
 
 OPEN = "open"
@@ -198,6 +198,43 @@ class BankBook:
 
     def __init__(self, app: Vangnet):
         self.app = app
+        self._migrated = False
+
+    def _migrate_legacy(self) -> None:
+        """Suspense items of stores from before ``bank_items`` (one account, ids like
+        ``S1/2/1``) become bank items with the identity a re-import gives them, keeping
+        their state, so a re-import of an old statement never books them again."""
+        if self._migrated:
+            return
+        self._migrated = True
+        rows = self.app.store.legacy_suspense()
+        if not rows:
+            return
+        ops: list[SideOp] = []
+        for r in rows:
+            statement_id, entry, detail = (r["item_id"].rsplit("/", 2) + ["0", "0"])[:3]
+            refs = json.loads(r["refs"] or "{}")
+            natural = safe_id(refs["acct_svcr_ref"]) if refs.get("acct_svcr_ref") else safe_id(
+                f"camt/{statement_id}/{entry}/{detail}")
+            assigned = r["status"] != OPEN
+            row = {
+                "item_id": safe_id(f"legacy/{r['item_id']}"), "source": "bank", "account": "legacy",
+                "account_label": "(before multi-account import)", "natural_id": natural,
+                "statement_id": r["statement_id"], "entry_index": int(entry) if entry.isdigit() else 0,
+                "detail_index": int(detail) if detail.isdigit() else 0, "booked_on": r["booked_on"],
+                "cents": r["cents"], "credit_debit": r["credit_debit"], "counterparty": None,
+                "refs": json.dumps({k: v for k, v in sorted(refs.items()) if v}),
+                "end_to_end_id": refs.get("end_to_end_id") if r["credit_debit"] == "CRDT" else None,
+                "status": ASSIGNED if assigned else OPEN, "reason": r["reason"],
+                "tenancy": r["assigned_ref"] if assigned else None, "decision": "assigned" if assigned else None,
+                "decided_by": r["assigned_by"] if assigned else None, "decided_on": None,
+            }
+            ops.append(Claim("bank_items", ("item_id",), row))
+            ops.append(Delete("suspense", {"item_id": r["item_id"]}))
+        try:
+            self.app.store.apply(ops)
+        except IntegrityError:  # another process migrated them first
+            pass
 
     # ---------------------------------------------------------------- import
     def import_statements(
@@ -206,6 +243,7 @@ class BankBook:
         """Check, match and book the statements of one file, all in one transaction."""
         app = self.app
         app._guard(actor, "import_ledger")
+        self._migrate_legacy()
         today = app.today()
         headers = [reader.header(s) for s in statements]
         known_statements = self._check_continuity(headers)
@@ -354,6 +392,7 @@ class BankBook:
         """Open bank items (or every item, with ``all_items``), oldest first, each with the
         tenancy that would match it now, if one does (a suggestion only)."""
         self.app._guard(actor, "read")
+        self._migrate_legacy()
         rows = self.app.store.bank_items(None if all_items else OPEN)
         lookup = StoreLookup(self.app, "bank")
         return [self._view(r, lookup) for r in rows]
@@ -391,6 +430,7 @@ class BankBook:
         return {"tenancy": found[0][1], "by": found[0][0]}
 
     def _open_item(self, item_id: str, *, credit_only: bool = True) -> dict[str, Any]:
+        self._migrate_legacy()
         r = self.app.store.bank_item(item_id)
         if r is None:
             raise NotFound(f"item: {item_id!r} is not a bank item in suspense")

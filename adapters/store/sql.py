@@ -347,7 +347,7 @@ class SqlStore:
     def list_cases(self, *, open_only: bool = False) -> list[dict[str, Any]]:
         where = "WHERE c.status = 'open' " if open_only else ""
         return self._rows(
-            "SELECT c.case_id, c.ref, c.period, c.track, c.status, c.due_date, c.opened_on, c.closed_on, "
+            "SELECT c.case_id, c.tenancy_id, c.ref, c.period, c.track, c.status, c.due_date, c.opened_on, c.closed_on, "
             "c.next_check_on, t.balance_cents FROM rm_cases c LEFT JOIN rm_tenancies t ON t.tenancy_id = c.tenancy_id "
             f"{where}ORDER BY c.opened_on, c.ref"
         )
@@ -472,9 +472,10 @@ class SqlStore:
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
             marks = ",".join(["?"] * len(chunk))
-            for r in self._rows(f"SELECT * FROM bank_items WHERE account = ? AND natural_id IN ({marks})",
-                                [account, *chunk]):
-                out[r["natural_id"]] = r
+            # rows migrated from the single-account suspense table (account 'legacy') count too
+            for r in self._rows(f"SELECT * FROM bank_items WHERE account IN (?, 'legacy') AND natural_id IN ({marks}) "
+                                "ORDER BY account", [account, *chunk]):
+                out.setdefault(r["natural_id"], r)
         return out
 
     def bank_payment_by_end_to_end_id(self, e2e: str) -> dict[str, Any] | None:
@@ -485,6 +486,10 @@ class SqlStore:
 
     def bank_statements(self, account: str) -> list[dict[str, Any]]:
         return self._rows("SELECT * FROM bank_statements WHERE account = ? ORDER BY position", (account,))
+
+    def legacy_suspense(self) -> list[dict[str, Any]]:
+        """Rows of the suspense table of before ``bank_items`` (migrated, then deleted)."""
+        return self._rows("SELECT * FROM suspense ORDER BY item_id")
 
     def bank_statement_position(self) -> int:
         rows = self._rows("SELECT MAX(position) AS p FROM bank_statements")

@@ -17,7 +17,7 @@ from adapters.camt.reader import CamtReader
 from adapters.memory import FixedClock
 from application.bank import BankBook
 from domain.values import Actor, Role
-from tests.bank_files import ACCOUNT_A, ACCOUNT_B, Item, camt_file, chain
+from tests.bank_files import ACCOUNT_A, ACCOUNT_B, Item, Stmt, camt_file, chain
 
 ADMIN = Actor(Role.ADMIN, "test")
 OFFICER = Actor(Role.OFFICER, "anna")
@@ -154,3 +154,40 @@ def test_two_imports_of_the_same_new_file_at_once_book_it_once(backend: Any) -> 
         pass
     assert first.get_tenancy("T1").balance_cents == -1_000
     assert first.get_tenancy("T2").balance_cents == -2_000
+
+
+def test_suspense_items_of_an_older_store_keep_their_state_and_are_not_booked_again(fast: Any) -> None:
+    """A store written before bank items existed: one suspense item was assigned (and
+    booked under the old 'suspense' source), one is still open. Re-importing the
+    statement books neither again; the open one stays on the worklist."""
+    import json as _json
+
+    from application.ledger_types import LedgerLine
+    from application.store import Upsert
+    from domain.values import LedgerKind
+
+    app = fast
+    for ref in ("T1", "T2"):
+        app.start_tenancy(ADMIN, ref, rent_cents=50_000, start_date=date(2024, 1, 1), due_day=1)
+    data = camt_file(Stmt("OLD-1", [Item(1_500, ref="X", bank_ref="R-1"), Item(2_500, ref="Y")], seq=1))
+
+    def legacy(item_id: str, cents: int, refs: dict[str, str], status: str, ref: str | None) -> Upsert:
+        return Upsert("suspense", ("item_id",), {
+            "item_id": item_id, "statement_id": "OLD-1", "booked_on": "2024-05-13", "cents": cents,
+            "credit_debit": "CRDT", "reason": "no match", "refs": _json.dumps(refs), "status": status,
+            "assigned_ref": ref, "assigned_by": "officer:old" if ref else None})
+
+    app.store.apply([legacy("OLD-1/1/1", 1_500, {"acct_svcr_ref": "R-1", "structured_ref": "X"}, "assigned", "T1"),
+                     legacy("OLD-1/2/1", 2_500, {"structured_ref": "Y"}, "open", None)])
+    app.import_ledger(ADMIN, [LedgerLine(line=1, transaction_id="suspense/OLD-1/1/1", tenancy_ref="T1",
+                                         booking_date=date(2024, 5, 13), kind=LedgerKind.PAYMENT, cents=1_500)],
+                      source="suspense")
+    book = BankBook(app)
+    report = book.import_statements(ADMIN, parse_camt053_statements(data), CamtReader())
+    assert (report.imported, report.suspense, report.already_booked, report.already_in_suspense) == ({}, 0, 1, 1)
+    [still_open] = book.suspense(OFFICER)
+    assert (still_open["cents"], still_open["status"]) == (2_500, "open")
+    book.assign(OFFICER, still_open["item_id"], "T2")
+    book.import_statements(ADMIN, parse_camt053_statements(data), CamtReader())
+    assert (app.get_tenancy("T1").balance_cents, app.get_tenancy("T2").balance_cents) == (-1_500, -2_500)
+    assert app.store.legacy_suspense() == []
