@@ -218,6 +218,30 @@ def tenancy_show(rt: Runtime, ref: str, as_json: bool) -> None:
         click.echo(f"open case {view['open_case_id']}")
 
 
+@tenancy.command("update-contact")
+@click.argument("ref")
+@click.option("--name", default=None)
+@click.option("--phone", default=None)
+@click.option("--address", default=None)
+@click.option("--iban", default=None)
+@click.option("--municipality", default=None)
+@click.option("--date", "on", type=DATE, default=None, help="day of the change (default: the store's day)")
+@pass_runtime
+@guarded
+def tenancy_update_contact(rt: Runtime, ref: str, name: str | None, phone: str | None, address: str | None,
+                           iban: str | None, municipality: str | None, on: date | None) -> None:
+    """Change the contact details of REF (options left out keep their value); every change is
+    kept in the contact history, and the worklist's fix-contact task can then be completed."""
+    from adapters.cli.humans import clean_contact
+
+    if not any((name, phone, address, iban, municipality)):
+        fail("contact: give at least one of --name, --phone, --address, --iban, --municipality")
+    contact = clean_contact(name, phone, address, iban, municipality)
+    rt.use_store_day()
+    rt.app.update_contact(rt.actor, ref, contact, on=on)
+    click.echo(f"contact details of {ref} updated")
+
+
 def _simple_tenancy_command(name: str, method: str, doc: str) -> None:
     @tenancy.command(name, help=doc)
     @click.argument("ref")
@@ -252,8 +276,12 @@ def tenancy_end(rt: Runtime, ref: str, on: date, reason: str) -> None:
 
 
 @cli.group()
-def case() -> None:
-    """Arrears cases: show, list, record contacts and agreements."""
+@click.pass_obj
+def case(rt: Runtime) -> None:
+    """Arrears cases: show, list, record contacts and agreements. CASE is a case id, a
+    unique case-id prefix or a tenancy reference; without --date a command acts on the
+    store's day (its last daily run)."""
+    rt.use_store_day()
 
 
 @case.command("show")
@@ -267,12 +295,9 @@ def case_show(rt: Runtime, case_id: str, as_json: bool) -> None:
     if as_json:
         echo_json(view)
         return
-    click.echo(f"case {view['case_id']}  tenancy {view['tenancy_ref']}  track {view['track']}  {view['status']}")
-    click.echo(f"opened {view['opened_on']} (due {view['due_date']})  arrears {view['arrears']}")
-    for s in view["steps"]:
-        click.echo(f"  {s['on']}  {s['rule']:<20} {s['action_id']}")
-    for c in view["contacts"]:
-        click.echo(f"  {c['on']}  contact {c['channel']}: {c['outcome']} ({c['by']})")
+    from adapters.cli.humans import print_case
+
+    print_case(view)
 
 
 @case.command("list")
@@ -286,8 +311,9 @@ def case_list(rt: Runtime, open_only: bool, as_json: bool) -> None:
     if as_json:
         echo_json(rows)
         return
-    for r in rows:
-        click.echo(f"{r['case_id']}  {r['ref']:<10} {r['track']:<10} {r['status']:<6} opened {r['opened_on']}")
+    from adapters.cli.humans import print_case_list
+
+    print_case_list(rt.app, rt.actor, rows)
 
 
 def _case_id_arg(f: Any) -> Any:
@@ -470,17 +496,15 @@ def day_run(rt: Runtime, on: date, through: date | None, allow_future: bool, as_
 @pass_runtime
 @guarded
 def worklist(rt: Runtime, on: date | None, as_json: bool) -> None:
-    """Officer tasks due, by priority (track, days late, amount), with reason and case."""
+    """Officer tasks due (default: on the store's day), by priority (track, days late, amount)."""
+    rt.use_store_day()
     day_ = on or rt.app.today()
-    rows = rt.app.worklist(rt.actor, day_)
     if as_json:
-        echo_json(rows)
+        echo_json(rt.app.worklist(rt.actor, day_))
         return
-    if not rows:
-        click.echo("no tasks due")
-    for r in rows:
-        click.echo(f"{r['due_on']}  {r['track']:<10} {r['ref']:<10} {r['kind']:<20} {r['rule']:<18} "
-                   f"{r['days_late']:>3}d late  case {r['case_id']}")
+    from adapters.cli.humans import print_worklist
+
+    print_worklist(rt.app, rt.actor, day_)
 
 
 @cli.group()
@@ -542,5 +566,14 @@ for _module in (
         cli.add_command(_cmd)
 
 
-def main() -> None:  # pragma: no cover
-    cli()
+def main() -> None:
+    """The ``vangnet`` command: a closed pipe (``vangnet case list | head``) ends quietly."""
+    import os
+    import sys
+
+    try:
+        cli()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # nothing more to flush at exit
+        sys.exit(141)

@@ -444,7 +444,7 @@ class SqlStore:
     def list_cases(self, *, open_only: bool = False) -> list[dict[str, Any]]:
         where = "WHERE c.status = 'open' " if open_only else ""
         return self._rows(
-            "SELECT c.case_id, c.ref, c.period, c.track, c.status, c.due_date, c.opened_on, c.closed_on, "
+            "SELECT c.case_id, c.tenancy_id, c.ref, c.period, c.track, c.status, c.due_date, c.opened_on, c.closed_on, "
             "c.next_check_on, t.balance_cents FROM rm_cases c LEFT JOIN rm_tenancies t ON t.tenancy_id = c.tenancy_id "
             f"{where}ORDER BY c.opened_on, c.ref"
         )
