@@ -119,11 +119,104 @@ def ddl(dialect: str) -> list[str]:
     return out
 
 
-class SideWriter:
-    """Turns side operations into SQL for one dialect."""
+# personal data at rest: with VANGNET_CIPHER_KEY these columns are encrypted like the events
+ENCRYPTED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "contact_directory": ("name", "phone", "address", "iban", "municipality"),
+    "contact_history": ("name", "phone", "address", "iban", "municipality"),
+    "tenancy_keys": ("key",),
+}
+_ENC = "enc1:"
 
-    def __init__(self, dialect: str):
+
+class FieldCipher:
+    """AES-GCM for single column values, with a key derived (HKDF-SHA256) from the
+    store's VANGNET_CIPHER_KEY. The table, column and row key are authenticated data,
+    so a value copied into another row or column does not open."""
+
+    def __init__(self, cipher_key: str):
+        import base64
+
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+        raw = base64.b64decode(cipher_key)
+        sub = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"vangnet side-table fields v1").derive(raw)
+        self._aead = AESGCM(sub)
+
+    @staticmethod
+    def _aad(table: str, column: str, row_key: str) -> bytes:
+        return f"{table}|{column}|{row_key}".encode()
+
+    def encrypt(self, table: str, column: str, row_key: str, value: str | bytes | None) -> str | bytes | None:
+        """Text stays text, bytes stay bytes (a BLOB/BYTEA column keeps its type)."""
+        import base64
+        import os
+
+        if value is None:
+            return None
+        data = value.encode() if isinstance(value, str) else bytes(value)
+        nonce = os.urandom(12)
+        token = _ENC + base64.b64encode(nonce + self._aead.encrypt(nonce, data, self._aad(table, column, row_key))).decode()
+        return token if isinstance(value, str) else token.encode()
+
+    def decrypt(self, table: str, column: str, row_key: str, value: Any) -> Any:
+        import base64
+
+        from cryptography.exceptions import InvalidTag
+
+        as_bytes = isinstance(value, bytes | bytearray | memoryview)
+        text = bytes(value).decode("latin-1") if as_bytes else value
+        if not isinstance(text, str) or not text.startswith(_ENC):
+            return value  # written before encryption covered this table
+        raw = base64.b64decode(text[len(_ENC):])
+        try:
+            data = self._aead.decrypt(raw[:12], raw[12:], self._aad(table, column, row_key))
+        except InvalidTag:
+            raise ValueError(f"{table}.{column} of {row_key}: does not open with VANGNET_CIPHER_KEY") from None
+        return data if as_bytes else data.decode()
+
+
+def _is_sealed(v: Any) -> bool:
+    if isinstance(v, str):
+        return v.startswith(_ENC)
+    if isinstance(v, bytes | bytearray | memoryview):
+        return bytes(v[:len(_ENC)]) == _ENC.encode()
+    return False
+
+
+def seal_row(cipher: FieldCipher | None, table: str, row: dict[str, Any]) -> dict[str, Any]:
+    cols = ENCRYPTED_COLUMNS.get(table)
+    if cipher is None or not cols:
+        return row
+    key_col = TABLES[table][0][0]
+    rk = str(row.get(key_col))
+    return {c: (cipher.encrypt(table, c, rk, v) if c in cols else v) for c, v in row.items()}
+
+
+def open_row(cipher: FieldCipher | None, table: str, row: dict[str, Any]) -> dict[str, Any]:
+    cols = ENCRYPTED_COLUMNS.get(table)
+    if not cols:
+        return row
+    key_col = TABLES[table][0][0]
+    rk = str(row.get(key_col))
+    out = dict(row)
+    for c in cols:
+        v = out.get(c)
+        if _is_sealed(v):
+            if cipher is None:
+                raise ValueError(f"{table}.{c}: encrypted, and VANGNET_CIPHER_KEY is not set")
+            out[c] = cipher.decrypt(table, c, rk, v)
+    return out
+
+
+class SideWriter:
+    """Turns side operations into SQL for one dialect (encrypting the personal-data
+    columns when a ``FieldCipher`` is set)."""
+
+    def __init__(self, dialect: str, cipher: FieldCipher | None = None):
         self.dialect = dialect
+        self.cipher = cipher
         self.ph = "?" if dialect == "sqlite" else "%s"
         self._sql_cache: dict[tuple[Any, ...], str] = {}
 
@@ -188,7 +281,8 @@ class SideWriter:
                 if sql != batch_sql:
                     flush()
                     batch_sql = sql
-                batch.append(tuple(op.row[c] for c in cols))
+                row = seal_row(self.cipher, op.table, op.row) if self.cipher is not None else op.row
+                batch.append(tuple(row[c] for c in cols))
             elif isinstance(op, Delete):
                 where = " AND ".join(f'"{k}" = {self.ph}' for k in op.where)
                 sql = f"DELETE FROM {op.table} WHERE {where}"
@@ -360,12 +454,15 @@ def _chain_select(gt: int | None, lte: int | None, limit: int | None, ph: str) -
 class SqlStore:
     """Implements ``application.store.Store`` over the recorder's datastore."""
 
-    def __init__(self, recorder: Any, dialect: str):
+    def __init__(self, recorder: Any, dialect: str, cipher: FieldCipher | None = None):
         self.recorder = recorder
         self.datastore = recorder.datastore
         self.dialect = dialect
-        self.writer = SideWriter(dialect)
+        self.cipher = cipher
+        self.writer = SideWriter(dialect, cipher)
         self.ph = self.writer.ph
+        if cipher is not None:  # the recorder writes side rows in the events' transaction: same cipher
+            recorder.writer = SideWriter(dialect, cipher)
 
     # ------------------------------------------------------------- plumbing
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
@@ -398,7 +495,7 @@ class SqlStore:
     def list_cases(self, *, open_only: bool = False) -> list[dict[str, Any]]:
         where = "WHERE c.status = 'open' " if open_only else ""
         return self._rows(
-            "SELECT c.case_id, c.ref, c.period, c.track, c.status, c.due_date, c.opened_on, c.closed_on, "
+            "SELECT c.case_id, c.tenancy_id, c.ref, c.period, c.track, c.status, c.due_date, c.opened_on, c.closed_on, "
             "c.next_check_on, t.balance_cents FROM rm_cases c LEFT JOIN rm_tenancies t ON t.tenancy_id = c.tenancy_id "
             f"{where}ORDER BY c.opened_on, c.ref"
         )
@@ -506,8 +603,9 @@ class SqlStore:
         return [r["case_id"] for r in rows]
 
     def contact_history(self, tenancy_id: UUID) -> list[dict[str, Any]]:
-        return self._rows("SELECT * FROM contact_history WHERE tenancy_id = ? ORDER BY changed_on, change_id",
+        rows = self._rows("SELECT * FROM contact_history WHERE tenancy_id = ? ORDER BY changed_on, change_id",
                           (str(tenancy_id),))
+        return [open_row(self.cipher, "contact_history", r) for r in rows]
 
     def case_officer(self, case_id: UUID) -> str | None:
         rows = self._rows("SELECT officer FROM case_officers WHERE case_id = ?", (str(case_id),))
@@ -564,15 +662,15 @@ class SqlStore:
         rows = self._rows("SELECT * FROM contact_directory WHERE tenancy_id = ?", (str(tenancy_id),))
         if not rows:
             return None
-        r = rows[0]
+        r = open_row(self.cipher, "contact_directory", rows[0])
         return Contact(tenancy_id=tenancy_id, name=r["name"], phone=r["phone"], address=r["address"],
                        iban=r["iban"], municipality=r["municipality"])
 
     get = contact  # ContactDirectory protocol
 
     def key(self, tenancy_id: UUID) -> bytes | None:
-        rows = self._rows("SELECT key FROM tenancy_keys WHERE tenancy_id = ?", (str(tenancy_id),))
-        return bytes(rows[0]["key"]) if rows else None
+        rows = self._rows("SELECT tenancy_id, key FROM tenancy_keys WHERE tenancy_id = ?", (str(tenancy_id),))
+        return bytes(open_row(self.cipher, "tenancy_keys", rows[0])["key"]) if rows else None
 
     def is_erased(self, tenancy_id: UUID) -> bool:
         return bool(self._rows("SELECT 1 AS x FROM erasures WHERE tenancy_id = ?", (str(tenancy_id),)))
