@@ -27,12 +27,13 @@ from domain.values import Actor, InvalidValue, Role
 OFFICER = {
     "record_contact", "promise_to_pay", "refer", "accept_referral", "decline_referral",
     "agree_arrangement", "object_to_signal", "raise_worry", "lift_worry", "close_task",
-    "read", "pause_case", "update_contact", "assign_suspense", "record_programme",
+    "read", "pause_case", "update_contact", "assign_suspense", "record_programme", "record_household",
 }
 PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.OFFICER: frozenset(OFFICER),
     Role.TEAM_LEAD: frozenset(OFFICER | {
         "approve_bailiff", "decide_legal_action", "lift_profile", "assign_profile", "resume_case",
+        "record_court_event",
         "run_day",  # a team lead may start the daily run by hand (recorded as the run's actor)
     }),
     Role.LETTING: frozenset({

@@ -247,7 +247,8 @@ def _evaluate_cases(app: Vangnet, day: date, report: DayReport, post_on: date,
         refused: set[str] = set()  # a refused letter is reported once a day and tried again tomorrow
         try:
             for _ in range(4):  # actions may enable others the same day
-                decision = evaluate(case, t, day, app.policy, in_debt_counselling=_in_counselling(app, case, t))
+                decision = evaluate(case, t, day, app.policy, in_debt_counselling=_in_counselling(app, case, t),
+                                    household=_household(app, case, t))
                 actions = [a for a in decision.actions if a.action_id not in refused]
                 if not actions:
                     next_check = day + timedelta(days=1) if refused else decision.next_check
@@ -276,6 +277,14 @@ def _evaluate_cases(app: Vangnet, day: date, report: DayReport, post_on: date,
             tenancies, cases, outbox = [], [], []
     if cases:
         app.save_all(tenancies, cases, extra=outbox, on=day)
+
+
+def _household(app: Vangnet, case: ArrearsCase, t: Tenancy) -> Any:
+    """The latest household facts, unsealed only while legal-action eligibility is in
+    question; ``"erased"`` when they can no longer be read (restraint then applies)."""
+    if case.signal is None or case.legal_eligible_on is not None or not case.household:
+        return None
+    return sealing.unseal(app.store.key(t.id), t.id, case.household[-1]["sealed"])
 
 
 def _in_counselling(app: Vangnet, case: ArrearsCase, t: Tenancy) -> bool:

@@ -709,6 +709,32 @@ class Vangnet(Application):
                                   lambda c, t: c.change_programme(state=state, on=day, by=str(actor)), day)
 
     @retrying
+    def record_household(self, actor: Actor, case_id: uuid.UUID | str, *, children: bool, care: bool,
+                         social_services: bool, note: str | None = None, on: date | None = None) -> ArrearsCase:
+        """Household facts before legal action (children, known care, social-services
+        involvement, and what else the officer saw), sealed with the tenancy key."""
+        day = on or self.today()
+        facts = {"children": children, "care": care, "social_services": social_services, "note": note or ""}
+        return self._case_command(
+            case_id, actor, "record_household",
+            lambda c, t: c.record_household(sealed=self.seal_text(t.id, facts), on=day, by=str(actor)), day)
+
+    @retrying
+    def record_court_event(self, actor: Actor, case_id: uuid.UUID | str, *, kind: str, on: date | None = None,
+                           outcome: str | None = None, scheduled_on: date | None = None) -> ArrearsCase:
+        """Summons, hearing, judgment, eviction date, eviction prevented or carried out."""
+        day = on or self.today()
+        self._guard(actor, "record_court_event")
+        case = self.get_case(case_id)
+        try:
+            case.record_court_event(kind=kind, on=day, by=str(actor), outcome=outcome, scheduled_on=scheduled_on)
+        except CaseError as e:
+            self.forget_cache()
+            raise CommandError(str(e)) from None
+        self.save_all([], [(case, day, False)], on=day)
+        return case
+
+    @retrying
     def decline_referral(self, actor: Actor, case_id: uuid.UUID | str, *, partner: Partner,
                          on: date | None = None) -> ArrearsCase:
         day = on or self.today()
@@ -899,6 +925,10 @@ class Vangnet(Application):
         self._guard(actor, "read")
         return self.store.list_cases(open_only=open_only)
 
+    def _household_facts(self, case_id: str) -> Any:
+        """The latest household facts of a case (``None`` when none were recorded)."""
+        return _household_text(self, self.get_case(case_id))
+
     def worklist(self, actor: Actor, day: date) -> list[dict[str, Any]]:
         self._guard(actor, "read")
         rows = self.store.tasks(until=day)
@@ -906,9 +936,18 @@ class Vangnet(Application):
         out = []
         for r in rows:
             days_late = (day - date.fromisoformat(r["case_due_date"])).days
-            out.append({**r, "days_late": days_late, "amount": _eur(balances.get(r.get("tenancy_id", ""), 0) or 0)})
+            row = {**r, "days_late": days_late, "amount": _eur(balances.get(r.get("tenancy_id", ""), 0) or 0)}
+            if r["kind"] == "review_legal_action":  # the decision sees the household
+                row["household"] = self._household_facts(r["case_id"])
+            out.append(row)
         out.sort(key=lambda r: (r["priority"], -r["days_late"], r["due_on"], r["task_id"]))
         return out
+
+
+def _household_text(app: Vangnet, case: ArrearsCase) -> Any:
+    if not case.household:
+        return None
+    return sealing.unseal(app.store.key(case.tenancy_id), case.tenancy_id, case.household[-1]["sealed"])
 
 
 def clean_contact(c: Contact) -> Contact:
@@ -1027,6 +1066,8 @@ def case_dict(c: ArrearsCase, t: Tenancy, key: bytes | None = None) -> dict[str,
         "track_changed_on": c.track_changed_on,
         "programme": c.programme,
         "programme_history": c.programmes,
+        "household": [{"on": h["on"], "by": h["by"], "facts": text(h["sealed"])} for h in c.household],
+        "court": c.court,
         "in_programme": c.in_programme(),
         "paused_until": c.paused_until,
         "pause_reason": text(c.pause_reason),

@@ -137,6 +137,8 @@ class ArrearsCase(Aggregate):
         self.programmes: list[dict[str, Any]] = []  # every state it went through
         self.budget_checks: list[dict[str, Any]] = []  # affordability verdicts (figures sealed)
         self.track_changed_on: date | None = None
+        self.household: list[dict[str, Any]] = []  # household facts before legal action (sealed)
+        self.court: list[dict[str, Any]] = []  # after the decision: summons, hearing, judgment, eviction
         carried = inputs.get("carried_over")
         if carried:  # the same debt re-opened (a storno): its letters, signal and costs stand
             self.letters = {k: dict(v) for k, v in carried.get("letters", {}).items()}
@@ -402,6 +404,71 @@ class ArrearsCase(Aggregate):
         self.track = track
         self.track_changed_on = on
 
+    # ------------------------------------------------------ household & court
+    def record_household(self, *, sealed: str, on: date, by: str) -> None:
+        """Household facts an officer records before legal action (children, known care or
+        social-services involvement): sealed with the tenancy key (EVICT-HOUSEHOLD)."""
+        self._check_open()
+        if not sealed.startswith("v1:"):
+            raise CaseError("household: facts must be sealed before they are recorded")
+        self._household_recorded(sealed=sealed, on=on, by=by)
+
+    @event("HouseholdRecorded")
+    def _household_recorded(self, sealed: str, on: date, by: str) -> None:
+        self.household.append({"sealed": sealed, "on": on, "by": by})
+        for t in self.tasks.values():  # recording the facts is what these tasks ask
+            if t["status"] == "open" and t["kind"] in ("record_household", "involve_social_services"):
+                t["status"] = "done"
+                t["closed_on"] = on
+                t["outcome"] = "household recorded"
+
+    def court_event(self, kind: str) -> dict[str, Any] | None:
+        for e in reversed(self.court):
+            if e["kind"] == kind:
+                return e
+        return None
+
+    def record_court_event(self, *, kind: str, on: date, by: str, outcome: str | None = None,
+                           scheduled_on: date | None = None) -> None:
+        """The road after the decision (EVICT): summons, hearing, judgment, the eviction date,
+        the eviction prevented (paid, second-chance contract) or carried out. Facts of the
+        court: recorded in order, also once the case has closed."""
+        need = {
+            "summons": None, "hearing": "summons", "judgment": "summons", "eviction_scheduled": "judgment",
+            "eviction_prevented": "eviction_scheduled", "evicted": "eviction_scheduled",
+        }
+        if kind not in need:
+            raise CaseError(f"event: {kind!r} is not one of {', '.join(need)}")
+        if kind == "summons" and not self.legal_action_approved:
+            raise CaseError("summons: legal action needs two different staff members' decisions first")
+        before = need[kind]
+        if before is not None and self.court_event(before) is None:
+            raise CaseError(f"{kind}: needs the {before.replace('_', ' ')} first")
+        if self.court and on < self.court[-1]["on"]:
+            raise CaseError(f"date: {on} is before the last court event ({self.court[-1]['on']})")
+        if self.court_event("evicted") is not None or self.court_event("eviction_prevented") is not None:
+            raise CaseError("the eviction was already carried out or prevented")
+        if kind == "judgment" and outcome not in ("dissolved", "conditional", "refused"):
+            raise CaseError(f"outcome: {outcome!r} must be dissolved, conditional or refused")
+        if kind == "eviction_scheduled":
+            judgment = self.court_event("judgment")
+            if judgment is None or judgment["outcome"] == "refused":
+                raise CaseError("eviction date: the judgment did not dissolve the lease")
+            if scheduled_on is None or scheduled_on < on:
+                raise CaseError("eviction date: give the date set for the eviction (not before today)")
+        if kind == "eviction_prevented" and outcome not in ("paid", "second_chance"):
+            raise CaseError(f"outcome: {outcome!r} must be paid or second_chance")
+        if kind == "evicted":
+            scheduled = self.court_event("eviction_scheduled")
+            assert scheduled is not None
+            if on < scheduled["scheduled_on"]:
+                raise CaseError(f"evicted: {on} is before the eviction date {scheduled['scheduled_on']}")
+        self._court_event(kind=kind, on=on, by=by, outcome=outcome, scheduled_on=scheduled_on)
+
+    @event("CourtEventRecorded")
+    def _court_event(self, kind: str, on: date, by: str, outcome: str | None, scheduled_on: date | None) -> None:
+        self.court.append({"kind": kind, "on": on, "by": by, "outcome": outcome, "scheduled_on": scheduled_on})
+
     # ------------------------------------------------------------------ notes
     def add_note(self, *, about: str, sealed: str, on: date, by: str) -> None:
         """Free text an officer gives (a contact note, referral details...). It can hold
@@ -662,8 +729,8 @@ class ArrearsCase(Aggregate):
             raise CaseError(f"{step}: refused while a payment arrangement is active")
         if self.is_paused(on):
             raise CaseError(f"{step}: refused while collection is paused until {self.paused_until}")
-        if self.in_programme():
-            raise CaseError(f"{step}: refused: the tenant is in a debt-help programme")
+        if self.in_programme():  # sector agreement 2022: no eviction in a debt-help programme
+            raise CaseError(f"{step}: refused: the tenant is in a debt-help programme (EVICT-DEBT-PROGRAMME)")
 
     def decide_legal_action(self, *, by: str, reason: str, on: date) -> None:
         self._check_open()

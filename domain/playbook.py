@@ -22,6 +22,7 @@ The daily run opens cases (OPEN-CASE, ``domain.rules.opening``).
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from domain.actions import Action, Decision
 from domain.arrears_case import ArrearsCase
@@ -36,13 +37,15 @@ STRATEGY = PREVENTIVE_STRATEGY
 
 
 def evaluate(
-    case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy, *, in_debt_counselling: bool = False
+    case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy, *, in_debt_counselling: bool = False,
+    household: Any = None,
 ) -> Decision:
     """The actions of the strategy the policy names (the classic process when
     ``strategy = "classic"``). ``in_debt_counselling``: the tenant is in a
     debt-counselling programme by their (sealed) intake answers; the application
     unseals them, the rule only reads the flag."""
-    return strategy_for(policy).evaluate(case, tenancy, day, policy, in_debt_counselling=in_debt_counselling)
+    return strategy_for(policy).evaluate(case, tenancy, day, policy, in_debt_counselling=in_debt_counselling,
+                                         household=household)
 
 
 __all__ = [

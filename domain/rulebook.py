@@ -107,6 +107,9 @@ class Context:
     acts: list[Action] = attrs.Factory(list)
     later: list[date] = attrs.Factory(list)
     promise_pending: bool = False  # an open promise to pay holds calls and tasks
+    # the latest household facts (unsealed by the application, only when legal action is in
+    # question): {"children", "care", "social_services"}, or "erased"
+    household: Any = None
 
     def add(self, kind: str, rule: str, action_id: str, inputs: dict[str, Any] | None = None, **params: Any) -> None:
         """Add the action unless the case already did it (``action_id``); a letter or a
@@ -185,7 +188,8 @@ class Strategy(Protocol):
     def name(self) -> str: ...
 
     def evaluate(
-        self, case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy, *, in_debt_counselling: bool = False
+        self, case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy, *, in_debt_counselling: bool = False,
+        household: Any = None,
     ) -> Decision: ...
 
     def rule_ids(self) -> list[str]: ...
@@ -208,13 +212,15 @@ class StepStrategy:
         return [r for s in self.steps() for r in s.rules]
 
     def evaluate(
-        self, case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy, *, in_debt_counselling: bool = False
+        self, case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy, *, in_debt_counselling: bool = False,
+        household: Any = None,
     ) -> Decision:
         arrears = tenancy.arrears_cents(as_of=day)
         ctx = Context(
             case, tenancy, day, policy, self.name, in_debt_counselling, self.business_days_only, arrears,
             {"arrears_cents": arrears, "days_late": (day - case.due_date).days, **self.base_inputs(case)},
         )
+        ctx.household = household
         for s in self.steps():
             decided = s.fn(ctx)
             if decided is not None:

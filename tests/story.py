@@ -114,3 +114,13 @@ def steps_of(reports: list[daily_run.DayReport]) -> dict[str, int]:
         for rule, n in r.actions.items():
             total[rule] = total.get(rule, 0) + n
     return total
+
+
+def household_known(app: Vangnet, ref: str, on: str | date, *, children: bool = False) -> None:
+    """Before legal action: a home visit attempted and the household facts recorded."""
+    from domain.values import Channel, Outcome
+
+    day = on if isinstance(on, date) else d(on)
+    cid = case_of(app, ref).id
+    app.record_contact(OFFICER, cid, channel=Channel.HOME_VISIT, outcome=Outcome.NOT_HOME, on=day)
+    app.record_household(OFFICER, cid, children=children, care=False, social_services=False, on=day)

@@ -219,6 +219,14 @@ stappen vermelden de regel die gold en de gegevens waarop die besliste.</p>
 <li>Ontbinding kan worden voorgelegd sinds: {{ d.legal_eligible_on|nl_date or "nee" }}</li>
 {% for x in d.legal_decisions %}<li>Besluit {{ x.on|nl_date }} door {{ x.by }}: {{ x.reason }}</li>{% endfor %}
 <li>Besluit door twee verschillende medewerkers: {{ "ja" if d.legal_action_approved else "nee" }}</li>
+{% for e in d.court or [] %}<li>Rechtsgang {{ e.on|nl_date }}: {{ e.kind }}{% if e.outcome %} ({{ e.outcome }}){% endif %}{% if e.scheduled_on %}; ontruiming gepland op {{ e.scheduled_on|nl_date }}{% endif %} ({{ e.by }})</li>
+{% endfor %}</ul>
+<h3>Huishouden en huisbezoek</h3>
+<ul>
+<li>Huisbezoeken: {% for v in d.home_visits or [] %}{{ v.on|nl_date }} ({{ v.outcome }}){% if not loop.last %}, {% endif %}{% else %}geen{% endfor %}</li>
+{% for h in d.household or [] %}<li>Huishouden vastgelegd op {{ h.on|nl_date }} door {{ h.by }}: {% if h.facts is mapping %}kinderen: {{ "ja" if h.facts.children else "nee" }}; zorg: {{ "ja" if h.facts.care else "nee" }}; maatschappelijke ondersteuning betrokken: {{ "ja" if h.facts.social_services else "nee" }}{% if h.facts.note %}; {{ h.facts.note }}{% endif %}{% else %}{{ h.facts }}{% endif %}</li>
+{% else %}<li>Geen huishoudgegevens vastgelegd.</li>{% endfor %}
+{% if d.programme %}<li>Schuldhulptraject: {{ d.programme.state }} sinds {{ d.programme.since|nl_date }}</li>{% endif %}
 </ul>
 
 <h2>11. Geautomatiseerde stappen (regel en gegevens)</h2>

@@ -388,6 +388,43 @@ def case_programme(rt: Runtime, case_id: str, state: str, on: date | None) -> No
                                                   " (the playbook resumes with an officer task)"))
 
 
+@case.command("household")
+@_case_id_arg
+@click.option("--children", required=True, type=YES_NO, help="children in the household")
+@click.option("--care", required=True, type=YES_NO, help="known care or health involvement")
+@click.option("--social-services", required=True, type=YES_NO, help="social services (wijkteam) involved")
+@click.option("--note", default=None, help="what else the officer saw (sealed)")
+@click.option("--date", "on", type=DATE, default=None)
+@pass_runtime
+@guarded
+def case_household(rt: Runtime, case_id: str, children: bool, care: bool, social_services: bool,
+                   note: str | None, on: date | None) -> None:
+    """Record household facts before legal action (sealed; shown in the legal review and
+    the court dossier). With children, legal action waits until social services are involved."""
+    rt.app.record_household(rt.actor, case_id, children=children, care=care, social_services=social_services,
+                            note=note, on=on)
+    click.echo("household facts recorded (sealed)")
+
+
+@case.command("court")
+@_case_id_arg
+@click.option("--event", "kind", required=True,
+              type=click.Choice(["summons", "hearing", "judgment", "eviction_scheduled", "eviction_prevented",
+                                 "evicted"]))
+@click.option("--outcome", default=None,
+              help="judgment: dissolved, conditional or refused; eviction_prevented: paid or second_chance")
+@click.option("--eviction-date", type=DATE, default=None, help="eviction_scheduled: the date set")
+@click.option("--date", "on", type=DATE, default=None)
+@pass_runtime
+@guarded
+def case_court(rt: Runtime, case_id: str, kind: str, outcome: str | None, eviction_date: date | None,
+               on: date | None) -> None:
+    """Record the road after the legal-action decision: summons, hearing, judgment,
+    the eviction date, the eviction prevented (paid, second-chance contract) or carried out."""
+    rt.app.record_court_event(rt.actor, case_id, kind=kind, on=on, outcome=outcome, scheduled_on=eviction_date)
+    click.echo(f"court event recorded: {kind}" + (f" ({outcome})" if outcome else ""))
+
+
 @case.command("arrange")
 @_case_id_arg
 @click.option("--instalments", required=True, type=click.IntRange(1, 60))

@@ -190,6 +190,7 @@ class Simulation:
         self.nudge_month: dict[str, str] = {}
         self.sms_rule: dict[tuple[UUID, str], str] = {}
         self.deciders: dict[UUID, set[str]] = {}
+        self.filed: dict[str, UUID] = {}  # ref -> the case whose legal action was filed
         self.tx = 0
         self.last_id = 0
         self.minutes_left = 0
@@ -546,6 +547,7 @@ class Simulation:
             before = len(who)
             who.add(e.by)
             if before < 2 <= len(who):  # filed: summons, then the hearing
+                self.filed[ref] = cid
                 self._schedule(e.on + timedelta(days=1), ("nudge", ref, "summons"))
                 c = self.sc.court
                 r = rng(self.seed, "hearing", ref, cid)
@@ -634,6 +636,14 @@ class Simulation:
                 if h is None:
                     continue
                 officer = self._officer(k)
+                if kind in ("record_household", "involve_social_services"):
+                    if self.minutes_left < self.policy.minutes_phone:
+                        continue
+                    self.minutes_left -= self.policy.minutes_phone
+                    children = rng(self.seed, "children", ref).random() < o.household_children
+                    self.app.record_household(officer, cid, children=children, care=False,
+                                              social_services=kind == "involve_social_services", on=d)
+                    continue
                 if kind in PHONE_TASKS or kind == "home_visit":
                     visit = kind == "home_visit"
                     cost = self.policy.minutes_home_visit if visit else self.policy.minutes_phone
@@ -751,13 +761,34 @@ class Simulation:
         c = self.sc.court
         enough = self._arrears(ref, d) >= self.policy.legal_months_of_rent * h.rent_cents
         p = c.evict_if_arrears if enough and not self.in_arrangement.get(ref) else c.evict_otherwise
-        if rng(self.seed, "judgment", ref, d).random() < p:
+        dissolved = rng(self.seed, "judgment", ref, d).random() < p
+        cid = self.filed.get(ref)
+        if cid is not None:  # the road after the decision, as case events
+            court = self._court(cid)
+            court("summons", d)
+            court("hearing", d)
+            court("judgment", d, outcome="dissolved" if dissolved else "refused")
+            if dissolved:
+                court("eviction_scheduled", d, scheduled_on=d + timedelta(days=c.eviction_days_after_judgment))
+        if dissolved:
             self._schedule(d + timedelta(days=c.eviction_days_after_judgment), ("evict", ref))
+
+    def _court(self, cid: UUID) -> Any:
+        def record(kind: str, d: date, **kw: Any) -> None:
+            try:
+                self.app.record_court_event(LEADS[0], cid, kind=kind, on=d, **kw)
+            except (CommandError, NotFound):
+                pass
+
+        return record
 
     def _evict(self, d: date, ref: str) -> None:
         h = self.households.get(ref)
         if h is None or not h.active:
             return
+        cid = self.filed.get(ref)
+        if cid is not None:
+            self._court(cid)("evicted", d)
         self.app.end_tenancy(LETTING, ref, on=d, reason="eviction_arrears")
         h.active = False
         relet = (Period.of(d + timedelta(days=self.sc.court.relet_days))).next().first_day()

@@ -54,6 +54,7 @@ TOPICS = (
     C + "MunicipalSignalSent",
     C + "BailiffHandedOver",
     C + "LegalActionDecided",
+    C + "CourtEventRecorded",
 )
 EVICTION_REASON = "eviction_arrears"
 PARTNERS = tuple(p.value for p in Partner)
@@ -71,6 +72,7 @@ FLOW_KEYS = (
     "bailiff_handovers",
     "legal_actions",
     "evictions",
+    "evictions_prevented",
     "staff_minutes",
 )
 PAGE = 2000
@@ -141,8 +143,13 @@ class Kpis:
             self._ledger(oid, event.booked_on, event.cents)
         elif name == "Tenancy.Ended":
             self.ended[oid] = _month(event.on)
-            if event.reason == EVICTION_REASON:
+            # evictions are counted from the court events (CourtEventRecorded), not assumed from
+            # the reason a tenancy ended
+        elif name == "ArrearsCase.CourtEventRecorded":
+            if event.kind == "evicted":
                 self._flow(event.on, "evictions")
+            elif event.kind == "eviction_prevented":
+                self._flow(event.on, "evictions_prevented")
         elif name == "ArrearsCase.Opened":
             self._flow(event.opened_on, "cases_opened")
         elif name == "ArrearsCase.Closed":

@@ -515,6 +515,12 @@ SECTIONS: dict[str, tuple[str, list[Param]]] = {
             ),
             _p("home_visit_reach", 0.6, "p", A + "chance a home visit finds the tenant at home"),
             _p(
+                "household_children",
+                0.35,
+                "p",
+                A + "chance a household facing legal action has children (restraint: social services first)",
+            ),
+            _p(
                 "fix_contact_success",
                 0.5,
                 "p",

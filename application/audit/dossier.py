@@ -230,6 +230,11 @@ def dossier(
         "bailiff_handed_over": _plain(c.bailiff_handed_over),
         "legal_eligible_on": _plain(c.legal_eligible_on),
         "legal_decisions": _plain([{**x, "reason": text(x["reason"])} for x in c.legal_decisions]),
+        "household": _plain([{"on": h["on"], "by": h["by"], "facts": text(h["sealed"])} for h in c.household]),
+        "home_visits": _plain([x for x in c.contacts if x["channel"] == "home_visit"]),
+        "court": _plain(c.court),
+        "programme": _plain(c.programme),
+        "programme_history": _plain(c.programmes),
         "notes": _plain([{"about": n["about"], "text": text(n["sealed"]), "on": n["on"], "by": n["by"]}
                          for n in c.notes]),
         "legal_action_approved": c.legal_action_approved,

@@ -1,21 +1,64 @@
 """Eligibility for legal action (eviction: only the district court dissolves a lease;
 covenant of December 2022): the playbook asks for the documented steps, months after
-the signal, and no debt-help programme (nor debt counselling by the intake); two staff members still decide (four eyes)."""
+the signal, and no debt-help programme (nor debt counselling by the intake); two staff
+members still decide (four eyes).
+
+Before a case is eligible the household is known (sector agreement of December 2022):
+a home visit attempted (EVICT-HOME-VISIT), household facts recorded (EVICT-HOUSEHOLD:
+children, known care, social-services involvement; sealed), and, with children in the
+household, social services involved first (EVICT-CHILDREN: restraint with children).
+No eviction while a debt-help programme runs (EVICT-DEBT-PROGRAMME)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from domain.actions import Decision
 from domain.calendar import add_months, on_or_next_business_day
 from domain.rulebook import BASIS_EVICT, Context, rule, step
-from domain.values import LetterKind, TaskKind
+from domain.values import Channel, LetterKind, TaskKind
+
+BASIS_SECTOR = "convenant woningcorporaties december 2022: terughoudendheid bij huishoudens met kinderen"
 
 EVICT_ELIGIBLE = rule("EVICT-ELIGIBLE", "legal_months_after_signal after the signal, arrears of "
-                      "legal_months_of_rent or more, every step documented, not in debt counselling",
+                      "legal_months_of_rent or more, every step documented, not in debt counselling, "
+                      "a home visit attempted and the household known",
                       inputs=("documented", "signal_on", "rent_cents", "months", "in_debt_counselling"),
                       policy_keys=("legal_months_of_rent", "legal_months_after_signal"), legal_basis=BASIS_EVICT)
+EVICT_HOME_VISIT = rule("EVICT-HOME-VISIT", "otherwise eligible, but no home visit attempted: a home-visit task first",
+                        inputs=("signal_on",), legal_basis=BASIS_SECTOR)
+EVICT_HOUSEHOLD = rule("EVICT-HOUSEHOLD", "otherwise eligible, but no household facts recorded: a task to record "
+                       "them first", inputs=("signal_on",), legal_basis=BASIS_SECTOR)
+EVICT_CHILDREN = rule("EVICT-CHILDREN", "children in the household and social services not involved: "
+                      "involve them before legal action", inputs=("household_records",), legal_basis=BASIS_SECTOR)
+EVICT_DEBT_PROGRAMME = rule("EVICT-DEBT-PROGRAMME", "no eligibility, bailiff or decision while a debt-help "
+                            "programme runs", legal_basis="convenant woningcorporaties december 2022")
 
 
-@step(EVICT_ELIGIBLE, preventive=130)
+def household_blocks(ctx: Context) -> bool:
+    """Add the household steps still missing; True while legal action must wait for them."""
+    case = ctx.case
+    assert case.signal is not None
+    waiting = False
+    if not any(c["channel"] == Channel.HOME_VISIT.value for c in case.contacts):
+        ctx.add("task", EVICT_HOME_VISIT, "task:legal:home_visit", {"signal_on": case.signal["on"]},
+                task_kind=TaskKind.HOME_VISIT.value, due_on=on_or_next_business_day(ctx.day))
+        waiting = True
+    if not case.household:
+        ctx.add("task", EVICT_HOUSEHOLD, "task:legal:household", {"signal_on": case.signal["on"]},
+                task_kind=TaskKind.RECORD_HOUSEHOLD.value, due_on=on_or_next_business_day(ctx.day))
+        return True
+    facts: Any = ctx.household
+    erased = not isinstance(facts, dict)
+    if erased or (facts.get("children") and not facts.get("social_services")):
+        n = len(case.household)
+        ctx.add("task", EVICT_CHILDREN, f"task:legal:social_services:{n}", {"household_records": n},
+                task_kind=TaskKind.INVOLVE_SOCIAL_SERVICES.value, due_on=on_or_next_business_day(ctx.day))
+        return True
+    return waiting
+
+
+@step(EVICT_HOME_VISIT, EVICT_HOUSEHOLD, EVICT_CHILDREN, EVICT_DEBT_PROGRAMME, EVICT_ELIGIBLE, preventive=130)
 def legal_action(ctx: Context) -> Decision | None:
     case, t, policy = ctx.case, ctx.tenancy, ctx.policy
     if case.legal_eligible_on is not None or case.signal is None:
@@ -30,9 +73,12 @@ def legal_action(ctx: Context) -> Decision | None:
     not_in_counselling = not case.in_programme() and not ctx.in_debt_counselling
     if enough and all(documented.values()) and not_in_counselling:
         if ctx.at(add_months(case.signal["on"], policy.legal_months_after_signal)):
+            if household_blocks(ctx):
+                return None
             ctx.add("legal_eligible", EVICT_ELIGIBLE, "legal:eligible",
                     {"documented": documented, "signal_on": case.signal["on"], "rent_cents": t.rent_cents,
-                     "months": policy.legal_months_of_rent, "in_debt_counselling": ctx.in_debt_counselling})
+                     "months": policy.legal_months_of_rent, "in_debt_counselling": ctx.in_debt_counselling,
+                     "home_visit_attempted": True, "household_recorded_on": case.household[-1]["on"]})
             ctx.add("task", EVICT_ELIGIBLE, "task:legal:review", {},
                     task_kind=TaskKind.REVIEW_LEGAL_ACTION.value, due_on=on_or_next_business_day(ctx.day))
     return None

@@ -44,6 +44,11 @@ def seed(app: Any, clock: Any) -> None:
     daily_run.run(app, date(2026, 1, 1), through=date(2026, 2, 2))
     app.record_contact(Actor(Role.OFFICER, "olaf"), "T9", channel=Channel.PHONE, outcome=Outcome.NO_ANSWER,
                        on=date(2026, 2, 2))
+    # before legal action: a home visit attempted and the household known
+    app.record_contact(Actor(Role.OFFICER, "olaf"), "T9", channel=Channel.HOME_VISIT, outcome=Outcome.NOT_HOME,
+                       on=date(2026, 2, 2))
+    app.record_household(Actor(Role.OFFICER, "olaf"), "T9", children=False, care=False, social_services=False,
+                         on=date(2026, 2, 2))
     daily_run.run(app, date(2026, 2, 3), through=TODAY)
     clock.day = TODAY
     for name, role in USERS.items():

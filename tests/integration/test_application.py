@@ -37,6 +37,7 @@ from tests.story import (
     case_of,
     charge,
     d,
+    household_known,
     pay,
     profiled_tenant,
     run,
@@ -472,6 +473,7 @@ def _legal_eligible(app: Vangnet) -> uuid.UUID:
     app.record_contact(
         OFFICER, cid, channel=Channel.PHONE, outcome=Outcome.NO_ANSWER, on=d("2026-02-10")
     )
+    household_known(app, "S1", "2026-02-10")
     run(app, "2026-02-11", "2026-05-04")
     assert case_of(app, "S1").legal_eligible_on == d("2026-05-03")
     return cid

@@ -28,6 +28,7 @@ from tests.story import (
     charge,
     d,
     fired,
+    household_known,
     pay,
     profiled_tenant,
     rules,
@@ -440,6 +441,8 @@ def long_unpaid(app: Vangnet, *, counselling: bool) -> None:
         cid = case_of(app, "S1").id
         app.refer(OFFICER, cid, partner=Partner.GKB, consent=True, on=d("2026-02-10"))
         app.accept_referral(OFFICER, cid, partner=Partner.GKB, on=d("2026-03-20"))
+    else:
+        household_known(app, "S1", "2026-02-10")
     run(app, "2026-02-11", "2026-07-31")
 
 

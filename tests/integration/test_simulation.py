@@ -164,6 +164,16 @@ def test_kpis_from_the_events_of_a_small_store() -> None:
     daily_run.run(app, date(2026, 1, 1), through=date(2026, 1, 2))  # charges; cases open on the 2nd
     app.pay(SYSTEM, "A", cents=50000, booked_on=date(2026, 1, 3), tx_id="p1")
     daily_run.run(app, date(2026, 1, 3), through=date(2026, 2, 1))
+    # B goes to court: evictions are counted from the court events, not from the end reason
+    case = app.get_case(app.get_tenancy("B").open_case_id)
+    case.mark_legal_eligible(on=date(2026, 2, 2), rule="EVICT-ELIGIBLE", inputs={}, action_id="legal:eligible")
+    case.decide_legal_action(by="team_lead:anna", reason="v1:sealed", on=date(2026, 2, 2))
+    case.decide_legal_action(by="team_lead:bert", reason="v1:sealed", on=date(2026, 2, 2))
+    for kind, kw in (("summons", {}), ("hearing", {}), ("judgment", {"outcome": "dissolved"}),
+                     ("eviction_scheduled", {"scheduled_on": date(2026, 2, 10)})):
+        case.record_court_event(kind=kind, on=date(2026, 2, 3), by="team_lead:anna", **kw)
+    case.record_court_event(kind="evicted", on=date(2026, 2, 10), by="team_lead:anna")
+    app.save_all([], [(case, date(2026, 2, 10), False)], on=date(2026, 2, 10))
     app.end_tenancy(letting, "B", on=date(2026, 2, 10), reason="eviction_arrears")
     doc = kpi.compute(app)
     jan, feb = doc["months"]
