@@ -6,15 +6,25 @@ date is not evicted (eviction prevented), in the dossier and the KPIs."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from adapters.simulation import kpi
 from application.audit.dossier import dossier
 from application.service import CommandError
 from domain.values import Channel, Outcome
-from tests.story import ADMIN, LEAD_ANNA, LEAD_BERT, OFFICER, case_of, charge, d, pay, rules, run, tenant
+from tests.story import (
+    ADMIN,
+    LEAD_ANNA,
+    LEAD_BERT,
+    OFFICER,
+    case_of,
+    charge,
+    d,
+    pay,
+    rules,
+    run,
+    tenant,
+)
 
 
 def unpaid_for_months(app) -> str:  # type: ignore[no-untyped-def]
