@@ -119,6 +119,7 @@ class Vangnet(Application):
         super().__init__(env)
         self.policy = Policy()
         self.access = Access()
+        self.seal_key: bytes | None = None  # the chain's seal key (kept outside the store), for audit verify
         self._store: Store | None = None
         self.ports: Ports | None = None
         self._refs: dict[uuid.UUID, str] = {}  # tenancy id -> ref (never changes)
