@@ -171,6 +171,19 @@ class Vangnet(Application):
         elif cache is not None:
             self.repository.cache = Cache()
 
+    def forget(self, *ids: uuid.UUID) -> None:
+        """Drop these aggregates from the cache (a refused command may have changed them
+        in memory); the rest of the cache stays, so a long single-writer run (the
+        simulation) does not reload every aggregate after each refused command."""
+        cache = getattr(self.repository, "cache", None)
+        if cache is None:
+            return
+        for i in ids:
+            try:
+                cache.get(i, evict=True)
+            except KeyError:
+                pass
+
     def today(self) -> date:
         assert self.ports is not None
         return self.ports.clock.today()
@@ -617,7 +630,7 @@ class Vangnet(Application):
         try:
             act(case, tenancy)
         except (CaseError, TenancyError, InvalidValue) as e:
-            self.forget_cache()
+            self.forget(case.id, tenancy.id)  # only these two may hold unsaved changes
             raise CommandError(str(e)) from None
         tenancies = [tenancy] if tenancy.pending_events else []
         self.save_all(tenancies, [(case, day, False)], on=day)
@@ -866,7 +879,7 @@ class Vangnet(Application):
     def worklist(self, actor: Actor, day: date) -> list[dict[str, Any]]:
         self._guard(actor, "read")
         rows = self.store.tasks(until=day)
-        balances = {r["tenancy_id"]: r["balance_cents"] for r in self.store.tenancy_rows()} if rows else {}
+        balances = self.store.balances({r["tenancy_id"] for r in rows if r.get("tenancy_id")}) if rows else {}
         out = []
         for r in rows:
             days_late = (day - date.fromisoformat(r["case_due_date"])).days

@@ -12,7 +12,7 @@ Stored format: the recorder class paths below are named in configuration
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -265,7 +265,9 @@ class SideWriter:
         )
 
     def apply(self, cursor: Any, ops: Sequence[SideOp]) -> None:
-        # group consecutive upserts of the same shape into executemany
+        # group consecutive upserts (and deletes) of the same shape into executemany,
+        # after putting the operations of one table together (batchable_order)
+        ops = batchable_order(ops)
         batch_sql: str | None = None
         batch: list[tuple[Any, ...]] = []
 
@@ -285,9 +287,12 @@ class SideWriter:
                 row = seal_row(self.cipher, op.table, op.row) if self.cipher is not None else op.row
                 batch.append(tuple(row[c] for c in cols))
             elif isinstance(op, Delete):
-                flush()
                 where = " AND ".join(f'"{k}" = {self.ph}' for k in op.where)
-                cursor.execute(f"DELETE FROM {op.table} WHERE {where}", tuple(op.where.values()))
+                sql = f"DELETE FROM {op.table} WHERE {where}"
+                if sql != batch_sql:
+                    flush()
+                    batch_sql = sql
+                batch.append(tuple(op.where.values()))
             elif isinstance(op, Claim):
                 flush()
                 self.claim(cursor, op)
@@ -298,6 +303,52 @@ class SideWriter:
             else:  # pragma: no cover
                 raise TypeError(f"unknown side operation {op!r}")
         flush()
+
+
+def batchable_order(ops: Sequence[SideOp]) -> Sequence[SideOp]:
+    """The same changes in an order that batches: a save of many cases emits, per case,
+    its rm_cases row, a delete of its rm_tasks and its task rows; run in that order,
+    each case costs three statements. Operations on different tables commute, so they
+    are grouped by table (in order of first appearance, each table's own order kept);
+    within a table, deletes move before its upserts when no earlier upsert of that
+    table writes a row the delete matches (rows are whole, so the result is the same).
+    Any other operation (claims) keeps the given order as it is."""
+    if len(ops) < 3:
+        return ops
+    tables: dict[str, list[SideOp]] = {}
+    for op in ops:
+        if isinstance(op, (Upsert, Delete)):
+            tables.setdefault(op.table, []).append(op)
+        elif isinstance(op, TouchCase):
+            tables.setdefault("rm_cases", []).append(op)
+        else:
+            return ops
+    out: list[SideOp] = []
+    for table_ops in tables.values():
+        deletes = [op for op in table_ops if isinstance(op, Delete)]
+        if not deletes or len(deletes) == len(table_ops):
+            out.extend(table_ops)
+            continue
+        shapes = {tuple(d.where) for d in deletes}  # the column sets the deletes match on
+        written: dict[tuple[str, ...], set[tuple[Any, ...]]] = {k: set() for k in shapes}
+        hoist = True
+        for op in table_ops:
+            if isinstance(op, Upsert):
+                for k, seen in written.items():
+                    seen.add(tuple(op.row.get(c) for c in k))
+            elif isinstance(op, Delete):
+                if tuple(op.where.values()) in written[tuple(op.where)]:
+                    hoist = False
+                    break
+            else:
+                hoist = False
+                break
+        if hoist:
+            out.extend(deletes)
+            out.extend(op for op in table_ops if not isinstance(op, Delete))
+        else:
+            out.extend(table_ops)
+    return out
 
 
 # ------------------------------------------------------------ hash chain
@@ -486,6 +537,19 @@ class SqlStore:
 
     def tenancy_rows(self) -> Iterator[dict[str, Any]]:
         return iter(self._rows("SELECT * FROM rm_tenancies ORDER BY ref"))
+
+    def balances(self, tenancy_ids: Iterable[str]) -> dict[str, int]:
+        """tenancy id (text) -> balance in cents, from rm_tenancies, for these tenancies only."""
+        out: dict[str, int] = {}
+        ids = list(tenancy_ids)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join(["?"] * len(chunk))
+            for r in self._rows(
+                f"SELECT tenancy_id, balance_cents FROM rm_tenancies WHERE tenancy_id IN ({marks})", chunk
+            ):
+                out[r["tenancy_id"]] = r["balance_cents"]
+        return out
 
     def active_tenancy_ids(self, on: date) -> list[UUID]:
         rows = self._rows(
