@@ -42,6 +42,8 @@ from application.projections import case_ops, tenancy_ops
 from application.store import Delete, SideOp, Store, Upsert
 from application.transcoding import DateAsISO, FastTranscoder
 from application.writepath import FastMapper, save_events
+from domain import affordability
+from domain.affordability import Budget, Verdict
 from domain.arrears_case import ArrearsCase, CaseError
 from domain.calendar import on_or_next_business_day
 from domain.policy import Policy
@@ -119,6 +121,7 @@ class Vangnet(Application):
         super().__init__(env)
         self.policy = Policy()
         self.access = Access()
+        self.seal_key: bytes | None = None  # the chain's seal key (kept outside the store), for audit verify
         self._store: Store | None = None
         self.ports: Ports | None = None
         self._refs: dict[uuid.UUID, str] = {}  # tenancy id -> ref (never changes)
@@ -390,7 +393,7 @@ class Vangnet(Application):
             raise CommandError(f"tenancy {tenancy_id}: personal data was erased; sensitive answers cannot be recorded")
         return key
 
-    def seal_text(self, tenancy_id: uuid.UUID, text: str) -> str:
+    def seal_text(self, tenancy_id: uuid.UUID, text: Any) -> str:
         """Free text that may hold personal or health data (a worry reason, a contact note,
         referral details, a decision reason), sealed with the tenancy key like the intake."""
         return sealing.seal(self._key(tenancy_id), tenancy_id, text)
@@ -715,10 +718,22 @@ class Vangnet(Application):
 
     @retrying
     def agree_arrangement(self, actor: Actor, case_id: uuid.UUID | str, *, instalments: int, first_date: date,
-                          on: date | None = None, amount_cents: int | None = None) -> ArrearsCase:
+                          on: date | None = None, amount_cents: int | None = None,
+                          budget: Budget | None = None) -> ArrearsCase:
+        return self.arrange(actor, case_id, instalments=instalments, first_date=first_date, on=on,
+                            amount_cents=amount_cents, budget=budget)[0]
+
+    @retrying
+    def arrange(self, actor: Actor, case_id: uuid.UUID | str, *, instalments: int, first_date: date,
+                on: date | None = None, amount_cents: int | None = None,
+                budget: Budget | None = None) -> tuple[ArrearsCase, Verdict | None]:
+        """Agree a payment arrangement in monthly instalments. With a ``budget`` the largest
+        instalment is checked against it (ARR-AFFORD): refused when it does not fit, agreed
+        with a warning when it is tight; the figures and the verdict's reason are sealed."""
         day = on or self.today()
         if instalments < 1 or instalments > 60:
             raise CommandError(f"instalments: {instalments} must be between 1 and 60")
+        verdicts: list[Verdict] = []
 
         def act(c: ArrearsCase, t: Tenancy) -> None:
             total = amount_cents if amount_cents is not None else t.arrears_cents(as_of=day)
@@ -728,9 +743,19 @@ class Vangnet(Application):
             from domain.calendar import add_months
 
             plan = [(add_months(first_date, i), base + (1 if i < rest else 0)) for i in range(instalments)]
+            if budget is not None:
+                v = affordability.check(budget, rent_cents=t.rent_cents, instalment_cents=max(x for _, x in plan),
+                                        policy=self.policy)
+                if v.verdict == affordability.UNAFFORDABLE:
+                    raise CaseError(f"arrangement refused (ARR-AFFORD): {v.reason}")
+                c.record_budget_check(verdict=v.verdict, sealed=self.seal_text(t.id, {
+                    "income_cents": budget.income_cents, "fixed_costs_cents": budget.fixed_costs_cents,
+                    "people": budget.people, "room_cents": v.room_cents, "reason": v.reason}), on=day, by=str(actor))
+                verdicts.append(v)
             c.agree_arrangement(instalments=plan, on=day, by=str(actor))
 
-        return self._case_command(case_id, actor, "agree_arrangement", act, day)
+        case = self._case_command(case_id, actor, "agree_arrangement", act, day)
+        return case, (verdicts[-1] if verdicts else None)
 
     @retrying
     def object_to_signal(self, actor: Actor, case_id: uuid.UUID | str, *, on: date | None = None) -> ArrearsCase:
@@ -998,6 +1023,9 @@ def case_dict(c: ArrearsCase, t: Tenancy, key: bytes | None = None) -> dict[str,
         "legal_eligible_on": c.legal_eligible_on,
         "legal_decisions": [{**x, "reason": text(x["reason"])} for x in c.legal_decisions],
         "legal_action_approved": c.legal_action_approved,
+        "budget_checks": [{"verdict": b["verdict"], "on": b["on"], "by": b["by"], "rule": b["rule"],
+                           "budget": text(b["sealed"])} for b in c.budget_checks],
+        "track_changed_on": c.track_changed_on,
         "programme": c.programme,
         "programme_history": c.programmes,
         "in_programme": c.in_programme(),
