@@ -574,3 +574,8 @@ def run_benchmark(name: str, size: str | dict[str, int]) -> list[Result]:
     for r in results:
         r.peak_rss_mb = peak
     return results
+
+
+from benchmarks.web import bench_web_pages  # noqa: E402 - the workbench pages (benchmarks/web.py)
+
+BENCHMARKS["web_pages"] = bench_web_pages
