@@ -407,6 +407,7 @@ def tenancy_state(app: Any, t: Any) -> dict[str, Any]:
         "paid": _eur(t.paid),
         "reversed": _eur(t.reversed),
         "credited": _eur(t.credited),
+        "collection_costs": _eur(t.costs_booked),
         "arrears": [
             {"period": p, "amount": _eur(c), "due_date": d.isoformat()}
             for p, c, d in t.arrears_by_period()
@@ -839,7 +840,8 @@ class VerifyReport:
         }
 
 
-_LEDGER = {"RentCharged": 0, "PaymentReceived": 1, "PaymentReversed": 2, "CreditPosted": 3}
+_LEDGER = {"RentCharged": 0, "PaymentReceived": 1, "PaymentReversed": 2, "CreditPosted": 3,
+           "CollectionCostsBooked": 4, "CollectionCostsReversed": 5}
 
 
 def _mutation_plan(cls: type) -> tuple[Callable[..., Any], tuple[str, ...], Any] | None:
@@ -987,7 +989,7 @@ class _Replay:
                 if info[2] is not None:
                     tally = ledger_of.get(key)
                     if tally is None:
-                        tally = ledger_of[key] = [0, 0, 0, 0]
+                        tally = ledger_of[key] = [0, 0, 0, 0, 0, 0]
                     tally[info[2]] += d["cents"]
                 if version != agg._version + 1:
                     from eventsourcing.domain import OriginatorVersionError
@@ -1041,7 +1043,7 @@ class _Replay:
             if ledger is not None:
                 tally = self.ledger.get(key)
                 if tally is None:
-                    tally = self.ledger[key] = [0, 0, 0, 0]
+                    tally = self.ledger[key] = [0, 0, 0, 0, 0, 0]
                 tally[ledger] += ev.cents
             if agg is None:
                 agg = self.aggs[key] = ev.mutate(None)
@@ -1165,12 +1167,13 @@ class _Replay:
         flag = self._flag
         tallies = {self.aggs[k].id: v for k, v in self.ledger.items() if k in self.aggs}
         for tid, t in tenancies.items():
-            charged, paid, reversed_, credited = tallies.get(tid, (0, 0, 0, 0))
-            expected = charged - paid + reversed_ - credited
+            charged, paid, reversed_, credited, costs, costs_back = tallies.get(tid, (0, 0, 0, 0, 0, 0))
+            expected = charged - paid + reversed_ - credited + costs - costs_back
             if t.balance_cents != expected:
                 flag(
                     f"tenancy {t.ref}: balance {t.balance_cents} is not charges {charged} - payments "
-                    f"{paid} + reversals {reversed_} - credits {credited} = {expected}",
+                    f"{paid} + reversals {reversed_} - credits {credited} + costs {costs - costs_back} "
+                    f"= {expected}",
                     None,
                     tid,
                 )
@@ -1495,7 +1498,7 @@ def _month_history(t: Any, until: date) -> list[dict[str, Any]]:
     balance = 0
     i = 0
     while p <= last:
-        charged = paid = credited = 0
+        charged = paid = credited = costs = 0
         end = p.last_day()
         while i < len(txs) and txs[i]["booked_on"] <= end:
             kind, cents = txs[i]["kind"], txs[i]["cents"]
@@ -1507,14 +1510,19 @@ def _month_history(t: Any, until: date) -> list[dict[str, Any]]:
                 paid -= cents
             elif kind == "CREDIT":
                 credited += cents
+            elif kind == "COSTS":  # WIK collection costs, a ledger line
+                costs += cents
+            elif kind == "COSTS_REVERSAL":
+                costs -= cents
             i += 1
-        balance += charged - paid - credited
+        balance += charged - paid - credited + costs
         rows.append(
             {
                 "period": str(p),
                 "charged_cents": charged,
                 "paid_cents": paid,
                 "credited_cents": credited,
+                "costs_cents": costs,
                 "balance_cents": balance,
             }
         )
@@ -1647,6 +1655,7 @@ def dossier(
                 "charged": _eur(r["charged_cents"]),
                 "paid": _eur(r["paid_cents"]),
                 "credited": _eur(r["credited_cents"]),
+                "costs": _eur(r["costs_cents"]),
                 "balance": _eur(r["balance_cents"]),
             }
             for r in _month_history(t, day)

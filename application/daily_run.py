@@ -62,6 +62,11 @@ class DayReport:
         return d
 
 
+def costs_tx_id(case: ArrearsCase) -> str:
+    """The ledger line of a case's WIK costs (one per case: costs are charged once)."""
+    return f"costs/{case.id}"
+
+
 def payment_reference(tenancy: Tenancy) -> str:
     return f"HUUR {tenancy.ref}"
 
@@ -328,6 +333,7 @@ def _perform(app: Vangnet, case: ArrearsCase, t: Tenancy, a: Action, day: date, 
         report.signals += 1
     elif a.kind == "costs":
         case.charge_costs(cents=p["cents"], on=day, rule=a.rule, inputs=inputs, action_id=a.action_id)
+        t.book_costs(cents=p["cents"], case_id=str(case.id), tx_id=costs_tx_id(case), booked_on=day, rule=a.rule)
     elif a.kind == "bailiff_eligible":
         case.mark_bailiff_eligible(on=day, rule=a.rule, inputs=inputs, action_id=a.action_id)
     elif a.kind == "legal_eligible":
@@ -352,8 +358,7 @@ def _send_letter(app: Vangnet, case: ArrearsCase, t: Tenancy, a: Action, day: da
     if posted_on != day:  # caught up: posted on the day actually run; a term runs from that day
         inputs = {**inputs, "posted_on": posted_on, "caught_up_from": day}
         if deadline is not None:
-            pol = app.policy
-            deadline = wik.payment_deadline(posted_on, receipt_days=pol.wik_receipt_days, term_days=pol.wik_term_days)
+            deadline = wik.letter_deadline(posted_on, app.policy)
             inputs["deadline"] = deadline
     letter_id = attempt_id(case.id, a.action_id)
     rows = t.arrears_by_period(as_of=day)

@@ -66,6 +66,13 @@ def policy_from_mapping(data: dict[str, Any], path: str | None = None) -> Policy
                 raise PolicyError(f"playbook.{key}: {value!r} must be text")
             if key.startswith("calling_window"):
                 _check_time(key, value)
+            if key == "wik_no_delivery_weekdays":
+                from domain.wik import parse_weekdays
+
+                try:
+                    parse_weekdays(value)
+                except ValueError as e:
+                    raise PolicyError(f"playbook.{key}: {e}") from None
         values[key] = value
     if "robocall_day" in values and not 1 <= values["robocall_day"] <= 28:
         raise PolicyError(f"playbook.robocall_day: {values['robocall_day']} must be 1-28")

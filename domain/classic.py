@@ -144,9 +144,7 @@ def evaluate(case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy) -> 
         on_or_next_business_day(D + timedelta(days=policy.wik_letter_days))
     ):
         costs = wik.collection_costs_cents(arrears, vat_rate_percent=policy.wik_vat_percent)
-        deadline = wik.payment_deadline(
-            day, receipt_days=policy.wik_receipt_days, term_days=policy.wik_term_days
-        )
+        deadline = wik.letter_deadline(day, policy)
         add(
             "letter",
             "WIK-14",

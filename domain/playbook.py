@@ -206,7 +206,7 @@ def evaluate(
     wik_letter = case.letters.get(LetterKind.FOURTEEN_DAY_LETTER.value)
     if wik_letter is None and at(on_or_next_business_day(D + timedelta(days=policy.wik_letter_days))):
         costs = wik.collection_costs_cents(arrears, vat_rate_percent=policy.wik_vat_percent)
-        deadline = wik.payment_deadline(day, receipt_days=policy.wik_receipt_days, term_days=policy.wik_term_days)
+        deadline = wik.letter_deadline(day, policy)
         add("letter", "WIK-14", "letter:wik14", {"costs_cents": costs, "deadline": deadline, "posted_on": day},
             letter_kind=LetterKind.FOURTEEN_DAY_LETTER.value, costs_cents=costs, deadline=deadline)
     if wik_letter is not None:
