@@ -394,14 +394,15 @@ def tenancy_state(app: Any, t: Any) -> dict[str, Any]:
         "start_date": t.start_date.isoformat(),
         "due_day": t.due_day,
         "proposed_due_day": t.proposed_due_day,
-        "due_day_history": _plain(t.due_day_history),
+        "due_day_history": _plain([{**h, "reason": sealing.open_text(key, t.id, h["reason"])}
+                                   for h in t.due_day_history]),
         "intake": sealing.unseal(key, t.id, t.intake_sealed),
         "intake_on": _iso(t.intake_on),
         "prevention_profile": {
             "active": t.profile_active,
             "reasons": sealing.unseal(key, t.id, t.profile_reasons_sealed),
         },
-        "worry": {"active": t.worry, "reason": t.worry_reason},
+        "worry": {"active": t.worry, "reason": sealing.open_text(key, t.id, t.worry_reason)},
         "balance": _eur(t.balance_cents),
         "charged": _eur(t.charged),
         "paid": _eur(t.paid),
@@ -468,7 +469,7 @@ def case_as_of(
         "id": str(c.id),
         "version": c.version,
         "tenancy_version": t.version,
-        "state": case_dict(c, t),
+        "state": case_dict(c, t, app.store.key(t.id)),
         "events": [_event_row(ev, topic) for ev, topic in events],
     }
 
@@ -1540,12 +1541,18 @@ def dossier(
 
     Personal data: only the tenant's name, from the contact directory (the dossier is
     for the court), or ``"erased"`` when it was erased."""
+    from application.sealing import open_text
     from application.service import _eur
 
     _check_any(app, actor, "audit", "read")
     c = app.get_case(case_id)
     t = app.get_tenancy_by_id(c.tenancy_id)
     day = generated_on or app.today()
+    key = app.store.key(t.id)
+
+    def text(v: Any) -> Any:  # sealed free text: readable with the tenancy key, else "erased"
+        return open_text(key, t.id, v)
+
     contact = app.store.contact(t.id)
     is_erased = getattr(app.store, "is_erased", None)
     if contact is not None and contact.name:
@@ -1627,7 +1634,7 @@ def dossier(
             "close_reason": c.close_reason,
             "reopens": str(c.reopens) if c.reopens else None,
             "paused_until": _plain(c.paused_until),
-            "pause_reason": c.pause_reason,
+            "pause_reason": text(c.pause_reason),
         },
         "tenancy": {
             "ref": t.ref,
@@ -1637,7 +1644,7 @@ def dossier(
             "start_date": t.start_date.isoformat(),
             "rent": _eur(t.rent_cents),
             "due_day": t.due_day,
-            "due_day_history": _plain(t.due_day_history),
+            "due_day_history": _plain([{**h, "reason": text(h["reason"])} for h in t.due_day_history]),
             "prevention_profile": t.profile_active,
             "worry": t.worry,
             "ended_on": _plain(t.ended_on),
@@ -1676,7 +1683,9 @@ def dossier(
         "bailiff_eligible_on": _plain(c.bailiff_eligible_on),
         "bailiff_handed_over": _plain(c.bailiff_handed_over),
         "legal_eligible_on": _plain(c.legal_eligible_on),
-        "legal_decisions": _plain(c.legal_decisions),
+        "legal_decisions": _plain([{**x, "reason": text(x["reason"])} for x in c.legal_decisions]),
+        "notes": _plain([{"about": n["about"], "text": text(n["sealed"]), "on": n["on"], "by": n["by"]}
+                         for n in c.notes]),
         "legal_action_approved": c.legal_action_approved,
         "steps": steps,
         "previous_cases": previous,

@@ -44,6 +44,7 @@ from domain.calendar import on_or_next_business_day
 from domain.policy import Policy
 from domain.tenancy import Tenancy, TenancyError, tenancy_id_for
 from domain.values import (
+    END_REASON_CODES,
     SYSTEM,
     Actor,
     Channel,
@@ -316,6 +317,14 @@ class Vangnet(Application):
             raise CommandError(f"tenancy {tenancy_id}: personal data was erased; sensitive answers cannot be recorded")
         return key
 
+    def seal_text(self, tenancy_id: uuid.UUID, text: str) -> str:
+        """Free text that may hold personal or health data (a worry reason, a contact note,
+        referral details, a decision reason), sealed with the tenancy key like the intake."""
+        return sealing.seal(self._key(tenancy_id), tenancy_id, text)
+
+    def open_text(self, tenancy_id: uuid.UUID, value: Any) -> Any:
+        return sealing.open_text(self.store.key(tenancy_id), tenancy_id, value)
+
     @retrying
     def record_intake(self, actor: Actor, ref: str, answers: IntakeAnswers, *, on: date | None = None) -> Tenancy:
         self._guard(actor, "record_intake")
@@ -378,7 +387,9 @@ class Vangnet(Application):
         self._guard(actor, "raise_worry")
         t = self.get_tenancy(ref)
         on = on or self.today()
-        t.raise_worry(reason=reason, on=on, by=str(actor))
+        if not reason.strip():
+            raise CommandError("reason: a worry flag needs a reason")
+        t.raise_worry(reason=self.seal_text(t.id, reason), on=on, by=str(actor))
         self.save_all([t], on=on)
 
     @retrying
@@ -387,7 +398,7 @@ class Vangnet(Application):
         t = self.get_tenancy(ref)
         on = on or self.today()
         try:
-            t.lift_worry(reason=reason, on=on, by=str(actor))
+            t.lift_worry(reason=self.seal_text(t.id, reason), on=on, by=str(actor))
         except TenancyError as e:
             raise CommandError(str(e)) from None
         self.save_all([t], on=on)
@@ -396,6 +407,8 @@ class Vangnet(Application):
     def end_tenancy(self, actor: Actor, ref: str, *, on: date, reason: str) -> None:
         self._guard(actor, "end_tenancy")
         t = self.get_tenancy(ref)
+        if reason not in END_REASON_CODES:  # free text may say why (a death, a care home): sealed
+            reason = self.seal_text(t.id, reason)
         try:
             t.end(on=on, reason=reason, by=str(actor))
         except TenancyError as e:
@@ -475,7 +488,7 @@ class Vangnet(Application):
                     t.receive_payment(cents=ln.cents, source=source, tx_id=ln.transaction_id, booked_on=ln.booking_date)
                 elif ln.kind == LedgerKind.CREDIT:
                     t.post_credit(cents=ln.cents, source=source, tx_id=ln.transaction_id,
-                                  booked_on=ln.booking_date, reason=ln.description)
+                                  booked_on=ln.booking_date, reason=self._sealed_description(t.id, ln.description))
                 else:
                     ref_tx = ln.reverses_transaction_id or ""
                     if not t.has_transaction(source, ref_tx):
@@ -517,6 +530,14 @@ class Vangnet(Application):
             self.save_all(changed.values(), extra=[*tx_rows, *extra], on=on)
         return report
 
+    def _sealed_description(self, tenancy_id: uuid.UUID, text: str) -> str:
+        """A ledger line's description (it may name a person or a reason): sealed; dropped
+        when the tenancy's personal data was erased."""
+        if not text:
+            return ""
+        key = self.store.key(tenancy_id)
+        return sealing.seal(key, tenancy_id, text) if key is not None else ""
+
     # ----------------------------------------------------------------- cases
     def _case_command(self, case_id: uuid.UUID | str, actor: Actor, permission: str,
                       act: Callable[[ArrearsCase, Tenancy], None], on: date | None) -> ArrearsCase:
@@ -536,7 +557,7 @@ class Vangnet(Application):
     @retrying
     def record_contact(self, actor: Actor, case_id: uuid.UUID | str, *, channel: Channel, outcome: Outcome,
                        on: date | None = None, promise_date: date | None = None, needs_help: bool = False,
-                       task_id: str | None = None) -> ArrearsCase:
+                       task_id: str | None = None, note: str | None = None) -> ArrearsCase:
         day = on or self.today()
         if channel not in (Channel.PHONE, Channel.HOME_VISIT):
             raise CommandError(f"channel: {channel.value!r}; officers record phone or home_visit contacts")
@@ -552,6 +573,9 @@ class Vangnet(Application):
                         break
             c.record_contact(channel=channel, outcome=outcome, on=day, by=str(actor), task_id=tid,
                              needs_help=needs_help)
+            if note and note.strip():
+                c.add_note(about=f"contact:{len(c.contacts)}", sealed=self.seal_text(t.id, note), on=day,
+                           by=str(actor))
             if promise_date is not None:
                 c.promise_to_pay(pay_by=promise_date, on=day, by=str(actor))
 
@@ -573,10 +597,16 @@ class Vangnet(Application):
 
     @retrying
     def refer(self, actor: Actor, case_id: uuid.UUID | str, *, partner: Partner, consent: bool,
-              on: date | None = None) -> ArrearsCase:
+              on: date | None = None, details: str | None = None) -> ArrearsCase:
         day = on or self.today()
-        return self._case_command(case_id, actor, "refer",
-                                  lambda c, t: c.refer(partner=partner, consent=consent, on=day, by=str(actor)), day)
+
+        def act(c: ArrearsCase, t: Tenancy) -> None:
+            c.refer(partner=partner, consent=consent, on=day, by=str(actor))
+            if details and details.strip():
+                c.add_note(about=f"referral:{partner.value}:{len(c.referrals)}",
+                           sealed=self.seal_text(t.id, details), on=day, by=str(actor))
+
+        return self._case_command(case_id, actor, "refer", act, day)
 
     @retrying
     def accept_referral(self, actor: Actor, case_id: uuid.UUID | str, *, partner: Partner,
@@ -629,15 +659,19 @@ class Vangnet(Application):
     def decide_legal_action(self, actor: Actor, case_id: uuid.UUID | str, *, reason: str,
                             on: date | None = None) -> ArrearsCase:
         day = on or self.today()
-        return self._case_command(case_id, actor, "decide_legal_action",
-                                  lambda c, t: c.decide_legal_action(by=str(actor), reason=reason, on=day), day)
+        if not reason.strip():
+            raise CommandError("reason: a legal-action decision needs a reason")
+        return self._case_command(
+            case_id, actor, "decide_legal_action",
+            lambda c, t: c.decide_legal_action(by=str(actor), reason=self.seal_text(t.id, reason), on=day), day)
 
     @retrying
     def pause_case(self, actor: Actor, case_id: uuid.UUID | str, *, until: date, reason: str,
                    on: date | None = None) -> ArrearsCase:
         day = on or self.today()
-        return self._case_command(case_id, actor, "pause_case",
-                                  lambda c, t: c.pause(until=until, reason=reason, on=day, by=str(actor)), day)
+        return self._case_command(
+            case_id, actor, "pause_case",
+            lambda c, t: c.pause(until=until, reason=self.seal_text(t.id, reason), on=day, by=str(actor)), day)
 
     # ------------------------------------------------------- telephony facts
     @retrying
@@ -728,7 +762,8 @@ class Vangnet(Application):
             "intake": intake,
             "intake_on": t.intake_on.isoformat() if t.intake_on else None,
             "prevention_profile": {"active": t.profile_active, "reasons": reasons},
-            "worry": {"active": t.worry, "reason": t.worry_reason},
+            "worry": {"active": t.worry, "reason": sealing.open_text(key, t.id, t.worry_reason)},
+            "end_reason": sealing.open_text(key, t.id, t.end_reason),
             "balance": _eur(t.balance_cents),
             "collection_costs": _eur(t.costs_booked),
             "costs_lines": [{"kind": x["kind"], "amount": _eur(x["cents"]), "booked_on": x["booked_on"].isoformat(),
@@ -745,7 +780,7 @@ class Vangnet(Application):
         self._guard(actor, "read")
         c = self.get_case(case_id)
         t = self.get_tenancy_by_id(c.tenancy_id)
-        return case_dict(c, t)
+        return case_dict(c, t, self.store.key(t.id))
 
     def list_cases(self, actor: Actor, *, open_only: bool = False) -> list[dict[str, Any]]:
         self._guard(actor, "read")
@@ -764,7 +799,7 @@ class Vangnet(Application):
 
 
 def _unseal_text(key: bytes | None, tenancy_id: uuid.UUID, value: str) -> Any:
-    return sealing.unseal(key, tenancy_id, value) if value.startswith("v1:") else value
+    return sealing.open_text(key, tenancy_id, value)
 
 
 def _project(aggregate: Any, events: Iterable[Any]) -> Any:
@@ -796,7 +831,13 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
-def case_dict(c: ArrearsCase, t: Tenancy) -> dict[str, Any]:
+def case_dict(c: ArrearsCase, t: Tenancy, key: bytes | None = None) -> dict[str, Any]:
+    """The case as shown to staff; sealed free text opens with the tenancy ``key``
+    (``"erased"`` without it)."""
+
+    def text(v: Any) -> Any:
+        return sealing.open_text(key, t.id, v)
+
     return _jsonable({
         "case_id": str(c.id),
         "version": c.version,
@@ -825,10 +866,12 @@ def case_dict(c: ArrearsCase, t: Tenancy) -> dict[str, Any]:
         "bailiff_eligible_on": c.bailiff_eligible_on,
         "bailiff_handed_over": c.bailiff_handed_over,
         "legal_eligible_on": c.legal_eligible_on,
-        "legal_decisions": c.legal_decisions,
+        "legal_decisions": [{**x, "reason": text(x["reason"])} for x in c.legal_decisions],
         "legal_action_approved": c.legal_action_approved,
         "paused_until": c.paused_until,
-        "pause_reason": c.pause_reason,
+        "pause_reason": text(c.pause_reason),
+        "notes": [{"about": n["about"], "text": text(n["sealed"]), "on": n["on"], "by": n["by"]}
+                  for n in c.notes],
         "closed_on": c.closed_on,
         "close_reason": c.close_reason,
         "steps": c.steps,

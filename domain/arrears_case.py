@@ -115,6 +115,7 @@ class ArrearsCase(Aggregate):
         self.close_reason: str | None = None
         self.facts: set[str] = set()
         self.steps: list[dict[str, Any]] = []  # every automated step: rule, inputs, on
+        self.notes: list[dict[str, Any]] = []  # free text (sealed by the application): contact notes, details
         carried = inputs.get("carried_over")
         if carried:  # the same debt re-opened (a storno): its letters, signal and costs stand
             self.letters = {k: dict(v) for k, v in carried.get("letters", {}).items()}
@@ -309,6 +310,19 @@ class ArrearsCase(Aggregate):
         for p in self.promises:
             if p["status"] == "open":
                 p["status"] = "kept" if kept else "broken"
+
+    # ------------------------------------------------------------------ notes
+    def add_note(self, *, about: str, sealed: str, on: date, by: str) -> None:
+        """Free text an officer gives (a contact note, referral details...). It can hold
+        personal or health data, so it arrives sealed with the tenancy key: erasing the
+        key makes it unreadable while the case history stays."""
+        if not sealed.startswith("v1:"):
+            raise CaseError("note: free text must be sealed before it is recorded")
+        self._note_added(about=about, sealed=sealed, on=on, by=by)
+
+    @event("NoteAdded")
+    def _note_added(self, about: str, sealed: str, on: date, by: str) -> None:
+        self.notes.append({"about": about, "sealed": sealed, "on": on, "by": by})
 
     # ----------------------------------------------------------- arrangements
     def agree_arrangement(self, *, instalments: list[tuple[date, int]], on: date, by: str) -> None:

@@ -115,6 +115,12 @@ def check_day_of_month(day: int, *, field: str = "due_day", high: int = 31) -> i
     return day
 
 
+# reasons a tenancy ends that are codes, not free text (any other reason is sealed)
+END_REASON_CODES = frozenset({
+    "eviction_arrears", "eviction_other", "notice_tenant", "notice_landlord", "moved", "exchange", "final_account",
+})
+
+
 class Track(StrEnum):
     PREVENTION = "prevention"
     WORRY = "worry"

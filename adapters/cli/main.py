@@ -259,16 +259,17 @@ def _case_id_arg(f: Any) -> Any:
 @click.option("--outcome", required=True, type=click.Choice(["reached", "no_answer", "not_home", "refused"]))
 @click.option("--promise-date", type=DATE, default=None)
 @click.option("--needs-help", is_flag=True)
+@click.option("--note", default=None, help="what was said or seen (sealed; unreadable after erasure)")
 @click.option("--date", "on", type=DATE, default=None)
 @pass_runtime
 @guarded
 def case_contact(rt: Runtime, case_id: str, channel: str, outcome: str, promise_date: date | None,
-                 needs_help: bool, on: date | None) -> None:
+                 needs_help: bool, note: str | None, on: date | None) -> None:
     """Record an officer's contact attempt (and a promise to pay)."""
     from domain.values import Channel, Outcome
 
     rt.app.record_contact(rt.actor, case_id, channel=Channel(channel), outcome=Outcome(outcome), on=on,
-                          promise_date=promise_date, needs_help=needs_help)
+                          promise_date=promise_date, needs_help=needs_help, note=note)
     click.echo(f"contact recorded on case {case_id}")
 
 
@@ -276,14 +277,16 @@ def case_contact(rt: Runtime, case_id: str, channel: str, outcome: str, promise_
 @_case_id_arg
 @click.option("--partner", required=True, type=click.Choice(["welfare", "gkb", "budget_coach", "schuldhulpmaatje"]))
 @click.option("--consent", required=True, type=YES_NO)
+@click.option("--details", default=None, help="referral details (sealed; unreadable after erasure)")
 @click.option("--date", "on", type=DATE, default=None)
 @pass_runtime
 @guarded
-def case_refer(rt: Runtime, case_id: str, partner: str, consent: bool, on: date | None) -> None:
+def case_refer(rt: Runtime, case_id: str, partner: str, consent: bool, details: str | None,
+               on: date | None) -> None:
     """Refer the tenant to a partner (needs consent)."""
     from domain.values import Partner
 
-    rt.app.refer(rt.actor, case_id, partner=Partner(partner), consent=consent, on=on)
+    rt.app.refer(rt.actor, case_id, partner=Partner(partner), consent=consent, on=on, details=details)
     click.echo(f"referral to {partner} recorded")
 
 

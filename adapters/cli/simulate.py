@@ -145,19 +145,25 @@ def simulate(
     (out_dir / "kpis.json").write_text(_dumps(doc), encoding="utf-8")
     (out_dir / "kpis.csv").write_text(render.csv_text(kpis), encoding="utf-8")
     (out_dir / "scenario.toml").write_text(scen.to_toml(sc), encoding="utf-8")
-    charts = render.write_charts(kpis, out_dir, chart_format)
     run = sc.values["run"]
     title = (
         f"Vangnet simulation: {run['tenancies']} homes, {run['months']} months from {run['start']}, "
         f"seed {run['seed']}"
     )
+    caption = (
+        f"{title}; synthetic households, behaviour from scenario.toml; amounts in EUR, "
+        "arrears as % of the annual rent roll, counts per month"
+    )
+    charts = render.write_charts(kpis, out_dir, chart_format, caption)
     notes = [
         f"Stores: {', '.join(f'{n}: {r.db}' for n, r in results.items())}.",
         "Synthetic households; every behaviour number is in the scenario below (with its source or "
         "assumption).",
     ]
     (out_dir / "report.html").write_text(
-        render.html_report(kpis, title=title, notes=notes, scenario_toml=scen.to_toml(sc)),
+        render.html_report(
+            kpis, title=title, notes=notes, scenario_toml=scen.to_toml(sc), caption=caption
+        ),
         encoding="utf-8",
     )
     if as_json:
@@ -240,7 +246,12 @@ def report(
     data = {"store": doc}
     if chart:
         Path(chart).write_bytes(
-            render.dashboard_bytes(data, Path(chart).suffix.lower().lstrip("."))
+            render.dashboard_bytes(
+                data,
+                Path(chart).suffix.lower().lstrip("."),
+                caption="Vangnet KPIs of this store; amounts in EUR, arrears as % of the annual "
+                "rent roll, counts per month",
+            )
         )
     if html_file:
         Path(html_file).write_text(render.html_report(data, title="Vangnet KPIs"), encoding="utf-8")

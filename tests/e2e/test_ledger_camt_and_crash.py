@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from adapters.cli.main import cli
 from adapters.store.sql import SideWriter
-from tests.test_camt import ntry, statement_xml, tx
+from tests.unit.test_camt import ntry, statement_xml, tx
 
 
 def invoke(*args: str) -> tuple[int, str]:
