@@ -39,6 +39,24 @@ def _check_time(key: str, value: str) -> None:
         raise PolicyError(f"playbook.{key}: {value!r} is not a time like 09:00") from None
 
 
+def _check_table(key: str, value: Any, default: dict[str, str]) -> dict[str, str]:
+    """``[playbook.return_codes]``: code = action, merged over the defaults."""
+    import re
+
+    from domain.returns import RETURN_ACTIONS
+
+    if not isinstance(value, dict):
+        raise PolicyError(f"playbook.{key}: must be a table of CODE = action")
+    out = dict(default)
+    for code, action in value.items():
+        if not re.fullmatch(r"[A-Z0-9]{4}", code):
+            raise PolicyError(f"playbook.{key}.{code}: not an ISO 20022 reason code (4 capitals or digits)")
+        if action not in RETURN_ACTIONS:
+            raise PolicyError(f"playbook.{key}.{code}: {action!r} must be one of {', '.join(RETURN_ACTIONS)}")
+        out[code] = action
+    return out
+
+
 def policy_from_mapping(data: dict[str, Any], path: str | None = None) -> PolicyFile:
     unknown = set(data) - {"playbook", "permissions", *ADAPTER_SECTIONS}
     if unknown:
@@ -53,6 +71,9 @@ def policy_from_mapping(data: dict[str, Any], path: str | None = None) -> Policy
         if key not in fields:
             raise PolicyError(f"playbook.{key}: unknown key")
         default = getattr(Policy(), key)
+        if isinstance(default, dict):
+            values[key] = _check_table(key, value, default)
+            continue
         if isinstance(default, bool):
             if not isinstance(value, bool):
                 raise PolicyError(f"playbook.{key}: {value!r} must be true or false")

@@ -11,7 +11,7 @@ ARR-BROKEN, ARR-COMPLETE, PROMISE-CHECK, PREV-PHONE-D1, PREV-PHONE-RETRY,
 PREV-VISIT, WORRY-CONTACT-D3, WORRY-PHONE-RETRY, WORRY-VISIT, STD-ROBOCALL-12,
 STD-ROBOCALL-RETRY, STD-SMS-CHOSEN, STD-SMS-FALLBACK, STD-SMS-NO-RESULT, STD-FIX-CONTACT,
 REMINDER-D14, BGS-CONTACT-FIRST, BGS-2, WIK-14, WIK-COSTS, BAILIFF-ELIGIBLE,
-EVICT-ELIGIBLE, OPEN-CASE.
+EVICT-ELIGIBLE, OPEN-CASE, RET-DECEASED, RET-BANK-DETAILS (domain.returns).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from domain.calendar import (
     on_or_previous_business_day,
 )
 from domain.policy import Policy
+from domain.returns import return_code_rules
 from domain.tenancy import Tenancy
 from domain.values import Channel, LetterKind, Outcome, TaskKind, Track
 
@@ -140,6 +141,10 @@ def evaluate(
                     kept=True)
         add("close", "CLOSE-PAID", "close:CLOSE-PAID", {"tolerance_cents": policy.tolerance_cents}, reason="paid")
         return Decision(acts, None)
+
+    # --- bank return reason codes (MD07 stops all contact; AC04/AC06 new bank details) ---
+    if return_code_rules(case, tenancy, day, policy.return_codes, add):
+        return _decision(acts, later, day, policy)
 
     # --- pauses ------------------------------------------------------------
     if case.paused_until is not None:

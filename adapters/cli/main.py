@@ -439,9 +439,16 @@ def policy_show(rt: Runtime, as_json: bool) -> None:
         return
     for section, values in data.items():
         click.echo(f"[{section}]")
+        tables = {k: v for k, v in (values or {}).items() if isinstance(v, dict)}
         for k, v in (values or {}).items():
-            click.echo(f"{k} = {v!r}".replace("'", '"').replace("True", "true").replace("False", "false"))
+            if k not in tables:
+                click.echo(f"{k} = {v!r}".replace("'", '"').replace("True", "true").replace("False", "false"))
         click.echo()
+        for k, table in tables.items():
+            click.echo(f"[{section}.{k}]")
+            for code, value in table.items():
+                click.echo(f'{code} = "{value}"')
+            click.echo()
 
 
 # ---------------------------------------------------- plug-in command groups
