@@ -40,6 +40,13 @@ class Settings:
     # more than replaying a tenancy's events; long single-writer runs (the simulation)
     # turn it on without copies.
     cache_size: int = 0
+    # Single-writer bulk work (the simulation) only; production keeps the defaults.
+    # sqlite_synchronous: PRAGMA synchronous of SQLite file stores (None: the library's
+    # FULL); set, the store also offers ``datastore.batch()`` (adapters.store.batching).
+    sqlite_synchronous: str | None = None
+    # cache_fastforward False: a cached aggregate is trusted without asking the store
+    # for newer events (only right when this process is the store's only writer).
+    cache_fastforward: bool = True
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -90,11 +97,16 @@ def store_env(settings: Settings) -> dict[str, str]:
             "SQLITE_LOCK_TIMEOUT": "30",
             "APPLICATION_RECORDER_TOPIC": "adapters.store.sql:VangnetSQLiteRecorder",
         })
+        if settings.sqlite_synchronous:
+            env["PERSISTENCE_MODULE"] = "adapters.store.batching:VangnetSQLiteFactory"
+            env["SQLITE_SYNCHRONOUS"] = settings.sqlite_synchronous
     if settings.cipher_key:
         env["CIPHER_TOPIC"] = "eventsourcing.cipher:AESCipher"
         env["CIPHER_KEY"] = settings.cipher_key
     if settings.cache_size:
         env["AGGREGATE_CACHE_MAXSIZE"] = str(settings.cache_size)
+        if not settings.cache_fastforward:
+            env["AGGREGATE_CACHE_FASTFORWARD"] = "n"
     return env
 
 

@@ -154,7 +154,8 @@ def simulate(
         f"{title}; synthetic households, behaviour from scenario.toml; amounts in EUR, "
         "arrears as % of the annual rent roll, counts per month"
     )
-    charts = render.write_charts(kpis, out_dir, chart_format, caption)
+    drawn: dict[str, bytes] = {}
+    charts = render.write_charts(kpis, out_dir, chart_format, caption, rendered=drawn)
     notes = [
         f"Stores: {', '.join(f'{n}: {r.db}' for n, r in results.items())}.",
         "Synthetic households; every behaviour number is in the scenario below (with its source or "
@@ -162,7 +163,12 @@ def simulate(
     ]
     (out_dir / "report.html").write_text(
         render.html_report(
-            kpis, title=title, notes=notes, scenario_toml=scen.to_toml(sc), caption=caption
+            kpis,
+            title=title,
+            notes=notes,
+            scenario_toml=scen.to_toml(sc),
+            caption=caption,
+            png=drawn if chart_format == "png" else None,
         ),
         encoding="utf-8",
     )

@@ -325,12 +325,21 @@ def _metadata(fmt: str) -> dict[str, Any]:
 
 
 def write_charts(
-    kpis: Kpis, folder: Path, fmt: str = "png", caption: str | None = None
+    kpis: Kpis,
+    folder: Path,
+    fmt: str = "png",
+    caption: str | None = None,
+    rendered: dict[str, bytes] | None = None,
 ) -> dict[str, Path]:
+    """Write the four charts; ``rendered`` (chart -> bytes in ``fmt``) collects them
+    for the HTML report, so each chart is drawn once."""
     out = {}
     for chart in CHARTS:
         p = folder / f"{chart}.{fmt}"
-        p.write_bytes(chart_bytes(kpis, chart, fmt, caption))
+        data = chart_bytes(kpis, chart, fmt, caption)
+        if rendered is not None:
+            rendered[chart] = data
+        p.write_bytes(data)
         out[chart] = p
     return out
 
@@ -363,7 +372,9 @@ def html_report(
     notes: list[str] | None = None,
     scenario_toml: str | None = None,
     caption: str | None = None,
+    png: dict[str, bytes] | None = None,
 ) -> str:
+    """``png``: charts already drawn as PNG (by ``write_charts``), reused as they are."""
     parts = [
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
         f"<style>{_STYLE}</style></head><body><h1>{html.escape(title)}</h1>"
@@ -376,7 +387,8 @@ def html_report(
             _html_table(["", *kpis], [[label, *vals] for label, vals in comparison_rows(kpis)])
         )
     for chart in CHARTS:
-        data = base64.b64encode(chart_bytes(kpis, chart, "png", caption)).decode()
+        drawn = (png or {}).get(chart)
+        data = base64.b64encode(drawn or chart_bytes(kpis, chart, "png", caption)).decode()
         parts.append(f"<img alt='{chart}' src='data:image/png;base64,{data}'>")
     for name, doc in kpis.items():
         parts.append(f"<h2>{html.escape(name)}: per month</h2>")

@@ -60,6 +60,20 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("item_id", "TEXT PRIMARY KEY"), ("statement_id", "TEXT"), ("booked_on", "TEXT"), ("cents", "BIGINT"),
         ("credit_debit", "TEXT"), ("reason", "TEXT"), ("refs", "TEXT"), ("status", "TEXT"),
         ("assigned_ref", "TEXT"), ("assigned_by", "TEXT"),
+    ],  # legacy (before bank_items): no longer written
+    # one row per bank item (application.bank): its identity, where it came from, its fate
+    "bank_items": [
+        ("item_id", "TEXT PRIMARY KEY"), ("source", "TEXT"), ("account", "TEXT"), ("account_label", "TEXT"),
+        ("natural_id", "TEXT"), ("statement_id", "TEXT"), ("entry_index", "INTEGER"), ("detail_index", "INTEGER"),
+        ("booked_on", "TEXT"), ("cents", "BIGINT"), ("credit_debit", "TEXT"), ("counterparty", "TEXT"),
+        ("refs", "TEXT"), ("end_to_end_id", "TEXT"), ("status", "TEXT"), ("reason", "TEXT"), ("tenancy", "TEXT"),
+        ("decision", "TEXT"), ("decided_by", "TEXT"), ("decided_on", "TEXT"),
+    ],
+    # one row per imported statement per account, in import order (continuity)
+    "bank_statements": [
+        ("account", "TEXT"), ("statement_id", "TEXT"), ("account_label", "TEXT"), ("sequence", "INTEGER"),
+        ("opening_cents", "BIGINT"), ("closing_cents", "BIGINT"), ("position", "INTEGER"),
+        ("imported_on", "TEXT"),
     ],
 }
 EXTRA_DDL = [
@@ -69,6 +83,10 @@ EXTRA_DDL = [
     "CREATE INDEX IF NOT EXISTS rm_tasks_case ON rm_tasks (case_id)",
     "CREATE INDEX IF NOT EXISTS rm_ten_unpaid ON rm_tenancies (unpaid_since) WHERE open_case_id IS NULL",
     "CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (sent_on)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS bank_items_natural ON bank_items (account, natural_id)",
+    "CREATE INDEX IF NOT EXISTS bank_items_status ON bank_items (status, booked_on)",
+    "CREATE INDEX IF NOT EXISTS bank_items_e2e ON bank_items (end_to_end_id)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS bank_statements_pk ON bank_statements (account, statement_id)",
 ]
 
 
@@ -341,6 +359,40 @@ class SqlStore:
     def get_meta(self, key: str) -> str | None:
         rows = self._rows("SELECT value FROM meta WHERE key = ?", (key,))
         return rows[0]["value"] if rows else None
+
+    # ---------------------------------------------------------- bank items
+    def bank_items(self, status: str | None = None) -> list[dict[str, Any]]:
+        if status is None:
+            return self._rows("SELECT * FROM bank_items ORDER BY booked_on, item_id")
+        return self._rows("SELECT * FROM bank_items WHERE status = ? ORDER BY booked_on, item_id", (status,))
+
+    def bank_item(self, item_id: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM bank_items WHERE item_id = ?", (item_id,))
+        return rows[0] if rows else None
+
+    def bank_items_of_account(self, account: str, natural_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        ids = list(dict.fromkeys(natural_ids))
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join(["?"] * len(chunk))
+            for r in self._rows(f"SELECT * FROM bank_items WHERE account = ? AND natural_id IN ({marks})",
+                                [account, *chunk]):
+                out[r["natural_id"]] = r
+        return out
+
+    def bank_payment_by_end_to_end_id(self, e2e: str) -> dict[str, Any] | None:
+        rows = self._rows(
+            "SELECT * FROM bank_items WHERE end_to_end_id = ? AND status IN ('booked', 'assigned') "
+            "ORDER BY booked_on DESC, item_id", (e2e,))
+        return rows[0] if rows else None
+
+    def bank_statements(self, account: str) -> list[dict[str, Any]]:
+        return self._rows("SELECT * FROM bank_statements WHERE account = ? ORDER BY position", (account,))
+
+    def bank_statement_position(self) -> int:
+        rows = self._rows("SELECT MAX(position) AS p FROM bank_statements")
+        return int(rows[0]["p"] or 0)
 
     # ------------------------------------------------- contacts and keys
     def contact(self, tenancy_id: UUID) -> Contact | None:
