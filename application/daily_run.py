@@ -28,12 +28,14 @@ from application.ports import (
     LetterRequest,
     PeriodAmount,
     SignalRequest,
+    SignalUpdate,
     SmsRequest,
 )
 from application.service import ConcurrencyConflict, Vangnet, attempt_id
 from application.store import SideOp, Upsert
 from domain import wik
 from domain.arrears_case import ArrearsCase, CaseError, carried_over
+from domain.calendar import on_or_next_business_day
 from domain.playbook import Action, case_opening_day, choose_track, evaluate
 from domain.tenancy import Tenancy, TenancyError
 from domain.values import SYSTEM, LetterKind, Period
@@ -62,9 +64,45 @@ class DayReport:
         return d
 
 
-def costs_tx_id(case: ArrearsCase) -> str:
-    """The ledger line of a case's WIK costs (one per case: costs are charged once)."""
-    return f"costs/{case.id}"
+def costs_tx_id(case: ArrearsCase, action_id: str = "costs:wik") -> str:
+    """The ledger line of a case's WIK costs (charged once per 14-day letter)."""
+    return f"costs/{case.id}" if action_id == "costs:wik" else f"costs/{case.id}/{action_id}"
+
+
+COMPENSATING = frozenset({"letter_withdrawn", "costs_reversed", "signal_withdrawn", "signal_resolved",
+                          "eligibility_withdrawn"})
+
+
+def _compensate(case: ArrearsCase, t: Tenancy, a: Action, day: date, inputs: dict[str, Any],
+                outbox: list[SideOp]) -> None:
+    """Compensating steps (PLAYBOOK 5): a late fact shows a step should not have been taken."""
+    from domain.values import TaskKind
+
+    p = a.params
+    if a.kind == "letter_withdrawn":
+        case.withdraw_letter(kind=p["letter_kind"], on=day, rule=a.rule, inputs=inputs, action_id=a.action_id)
+        case.create_task(task_id=f"task:apologise:{p['letter_id']}", kind=TaskKind.APOLOGISE_LETTER.value,
+                         due_on=on_or_next_business_day(day), rule=a.rule, inputs=inputs, on=day)
+    elif a.kind == "costs_reversed":
+        booked = [s["action_id"] for s in case.steps if s["rule"] == "WIK-COSTS"]
+        line = costs_tx_id(case, booked[-1] if booked else "costs:wik")
+        case.reverse_costs(on=day, rule=a.rule, inputs=inputs, action_id=a.action_id)
+        t.reverse_costs(cents=p["cents"], case_id=str(case.id), tx_id=f"{line}/reversal", reverses=line,
+                        booked_on=day, rule=a.rule, reason="a payment booked in time arrived late")
+    elif a.kind in ("signal_withdrawn", "signal_resolved"):
+        status = "withdrawn" if a.kind == "signal_withdrawn" else "resolved"
+        if status == "withdrawn":
+            case.withdraw_signal(on=day, rule=a.rule, inputs=inputs, action_id=a.action_id)
+        else:
+            case.resolve_signal(on=day, rule=a.rule, inputs=inputs, action_id=a.action_id)
+        uid = attempt_id(case.id, a.action_id)
+        outbox.append(_outbox("signal_update", uid, day, {
+            "update_id": uid, "signal_id": p["signal_id"], "status": status, "case_id": str(case.id),
+            "tenancy_id": str(t.id), "ref": t.ref, "on": day, "rule": a.rule,
+            "amount_cents": t.arrears_cents(as_of=day),
+        }))
+    elif a.kind == "eligibility_withdrawn":
+        case.withdraw_eligibility(which=p["which"], on=day, rule=a.rule, inputs=inputs, action_id=a.action_id)
 
 
 def payment_reference(tenancy: Tenancy) -> str:
@@ -297,13 +335,18 @@ def _perform(app: Vangnet, case: ArrearsCase, t: Tenancy, a: Action, day: date, 
     p = a.params
     inputs = _plain(a.inputs)
     if a.kind == "close":
-        case.close(on=day, reason=p["reason"], rule=a.rule, inputs=inputs)
-        t.unlink_case(case.id, on=day)
+        closed_on = p.get("closed_on") or day  # a case cleared in time closes with the booking date
+        case.close(on=closed_on, reason=p["reason"], rule=a.rule, inputs=inputs)
+        t.unlink_case(case.id, on=closed_on)
     elif a.kind == "resume":
         case.resume(on=day, reason=p["reason"], rule=a.rule, action_id=a.action_id)
     elif a.kind == "task":
         case.create_task(task_id=a.action_id, kind=p["task_kind"], due_on=p["due_on"], rule=a.rule,
                          inputs=inputs, on=day)
+        if p.get("proposed_due_day"):
+            t.propose_due_day(day=p["proposed_due_day"], on=day, rule=a.rule, inputs=inputs)
+    elif a.kind in COMPENSATING:
+        _compensate(case, t, a, day, inputs, outbox)
     elif a.kind == "robocall":
         case.request_robocall(attempt_id=a.action_id, on=day, rule=a.rule, inputs=inputs)
         gid = attempt_id(case.id, a.action_id)
@@ -321,7 +364,7 @@ def _perform(app: Vangnet, case: ArrearsCase, t: Tenancy, a: Action, day: date, 
         _send_letter(app, case, t, a, day, inputs, post_on or day)
         report.letters += 1
     elif a.kind == "signal":
-        sid = attempt_id(case.id, "signal")
+        sid = attempt_id(case.id, a.action_id)
         amount = t.arrears_cents(as_of=day)
         case.send_signal(signal_id=sid, on=day, amount_cents=amount, rule=a.rule, inputs=inputs)
         outbox.append(_outbox("signal", sid, day, {
@@ -333,7 +376,8 @@ def _perform(app: Vangnet, case: ArrearsCase, t: Tenancy, a: Action, day: date, 
         report.signals += 1
     elif a.kind == "costs":
         case.charge_costs(cents=p["cents"], on=day, rule=a.rule, inputs=inputs, action_id=a.action_id)
-        t.book_costs(cents=p["cents"], case_id=str(case.id), tx_id=costs_tx_id(case), booked_on=day, rule=a.rule)
+        t.book_costs(cents=p["cents"], case_id=str(case.id), tx_id=costs_tx_id(case, a.action_id), booked_on=day,
+                     rule=a.rule)
     elif a.kind == "bailiff_eligible":
         case.mark_bailiff_eligible(on=day, rule=a.rule, inputs=inputs, action_id=a.action_id)
     elif a.kind == "legal_eligible":
@@ -368,6 +412,9 @@ def _send_letter(app: Vangnet, case: ArrearsCase, t: Tenancy, a: Action, day: da
         posted_on=posted_on, arrears=tuple(PeriodAmount(p, c) for p, c, _ in rows), total_cents=total,
         payment_reference=payment_reference(t), costs_cents=a.params.get("costs_cents"),
         deadline=deadline, offers_signal=kind == LetterKind.REMINDER,
+        reminder_posted_on=(case.letters[LetterKind.REMINDER.value]["posted_on"]
+                            if kind == LetterKind.FOURTEEN_DAY_LETTER and LetterKind.REMINDER.value in case.letters
+                            else None),
     )
     assert app.ports is not None
     if app.ports.letters is None:
@@ -425,6 +472,11 @@ def dispatch_outbox(app: Vangnet, day: date, report: DayReport | None = None) ->
                 signal_date=date.fromisoformat(payload["signal_date"]),
                 contact_attempts=tuple(ContactAttemptSummary(a["channel"], a["reached"], date.fromisoformat(a["on"]))
                                        for a in payload["attempts"])))
+        elif kind == "signal_update" and app.ports.signals is not None and hasattr(app.ports.signals, "update"):
+            app.ports.signals.update(SignalUpdate(
+                update_id=item["item_id"], signal_id=payload["signal_id"], case_id=uuid.UUID(payload["case_id"]),
+                tenancy_id=uuid.UUID(payload["tenancy_id"]), tenancy_ref=payload["ref"], status=payload["status"],
+                on=on, rule=payload["rule"], amount_cents=payload["amount_cents"]))
         else:
             continue  # no adapter for it: stays pending
         done.append(Upsert("outbox", ("item_id",), {**item, "sent_on": day.isoformat()}))

@@ -21,7 +21,7 @@ from typing import Any
 
 import attrs
 
-from domain import wik
+from domain import late_facts, wik
 from domain.arrears_case import ArrearsCase
 from domain.calendar import (
     add_business_days,
@@ -130,7 +130,11 @@ def evaluate(
     if tenancy.ended_on is not None and tenancy.ended_on <= day:
         add("close", "CLOSE-ENDED", "close:CLOSE-ENDED", {"ended_on": tenancy.ended_on}, reason="tenancy_ended")
         return Decision(acts, None)
-    if arrears <= policy.tolerance_cents:
+    # --- facts as booked (PLAYBOOK 5): compensate steps that should not have been taken ---
+    cleared = late_facts.cleared_on(case, tenancy, day, policy)
+    for comp in late_facts.compensations(case, tenancy, day, policy, cleared):
+        add(comp.kind, comp.rule, comp.action_id, comp.inputs, **comp.params)
+    if cleared is not None:
         if case.arrangement_active():  # paid off: the arrangement is completed, not left active on a closed case
             assert case.arrangement is not None
             add("arrangement_completed", "ARR-COMPLETE", f"arr{case.arrangement['index']}:completed",
@@ -139,7 +143,12 @@ def evaluate(
             if p["status"] == "open":
                 add("promise_check", "PROMISE-CHECK", f"promise:{p_index}:checked", {"pay_by": p["pay_by"]},
                     kept=True)
-        add("close", "CLOSE-PAID", "close:CLOSE-PAID", {"tolerance_cents": policy.tolerance_cents}, reason="paid")
+        sig = case.signal
+        if sig is not None and sig.get("withdrawn_on") is None and sig.get("resolved_on") is None and sig["on"] < cleared:
+            add("signal_resolved", "BGS-RESOLVED", f"signal:resolved:{sig['signal_id']}",
+                {"signal_on": sig["on"], "cleared_on": cleared}, signal_id=sig["signal_id"])
+        add("close", "CLOSE-PAID", "close:CLOSE-PAID", {"tolerance_cents": policy.tolerance_cents,
+                                                        "cleared_on": cleared}, reason="paid", closed_on=cleared)
         return Decision(acts, None)
 
     # --- bank return reason codes (MD07 stops all contact; AC04/AC06 new bank details) ---
@@ -181,18 +190,28 @@ def evaluate(
     if promise_pending:
         pass  # the tenant promised: no calls or tasks until the promise is checked
     elif track in (Track.PREVENTION, Track.WORRY):
-        _personal_track(case, track, day, policy, add, at)
+        _personal_track(case, tenancy, track, day, policy, add, at)
     else:
         _standard_track(case, day, policy, add, at)
+    if not promise_pending:
+        _monthly_rhythm(case, tenancy, day, policy, add, at)
 
     # --- formal steps -------------------------------------------------------------
     reminder_on = on_or_previous_business_day(D + timedelta(days=policy.reminder_days))
     reminder_on = max(reminder_on, case.opened_on)
-    if LetterKind.REMINDER.value not in case.letters and at(reminder_on):
-        add("letter", "REMINDER-D14", "letter:reminder", {"reminder_due": reminder_on},
-            letter_kind=LetterKind.REMINDER.value)
+    reminder = _live_letter(case, LetterKind.REMINDER.value)
+    if reminder is None and at(reminder_on):
+        ok, why = late_facts.threshold("reminder", tenancy, day, policy)
+        if ok:
+            add("letter", "REMINDER-D14", _letter_action(case, LetterKind.REMINDER.value), {"reminder_due": reminder_on, **why},
+                letter_kind=LetterKind.REMINDER.value)
+        else:
+            later.append(day + timedelta(days=1))
 
-    if case.signal is None and case.objected_on is None and at(D + timedelta(days=policy.signal_days)):
+    signal_ok, signal_why = late_facts.threshold("signal", tenancy, day, policy)
+    no_signal = case.signal is None or case.signal.get("withdrawn_on") is not None
+    if no_signal and case.objected_on is None and not promise_pending and signal_ok \
+            and at(D + timedelta(days=policy.signal_days)):
         conditions = case.signal_conditions()
         officer_task_open = any(
             t["kind"] in (TaskKind.PHONE.value, TaskKind.HOME_VISIT.value) for t in case.open_tasks()
@@ -204,39 +223,49 @@ def evaluate(
             offered = case.letters[LetterKind.REMINDER.value]["posted_on"]
             # the tenant has had the objection period since the reminder offered the signal
             if at(offered + timedelta(days=policy.signal_objection_days)):
-                add("signal", "BGS-2", "signal", {"conditions": conditions, "origin_date": D,
-                                                  "offered_on": offered,
-                                                  "objection_days": policy.signal_objection_days})
+                sid = "signal" if not case.withdrawn_signals else f"signal:{len(case.withdrawn_signals) + 1}"
+                add("signal", "BGS-2", sid, {"conditions": conditions, "origin_date": D,
+                                             "offered_on": offered,
+                                             "objection_days": policy.signal_objection_days, **signal_why})
 
-    wik_letter = case.letters.get(LetterKind.FOURTEEN_DAY_LETTER.value)
+    wik_letter = _live_letter(case, LetterKind.FOURTEEN_DAY_LETTER.value)
     if wik_letter is None and at(on_or_next_business_day(D + timedelta(days=policy.wik_letter_days))):
-        costs = wik.collection_costs_cents(arrears, vat_rate_percent=policy.wik_vat_percent)
-        deadline = wik.letter_deadline(day, policy)
-        add("letter", "WIK-14", "letter:wik14", {"costs_cents": costs, "deadline": deadline, "posted_on": day},
-            letter_kind=LetterKind.FOURTEEN_DAY_LETTER.value, costs_cents=costs, deadline=deadline)
+        ok, why = late_facts.threshold("wik14", tenancy, day, policy)
+        # never two escalation letters on one day, and "after our reminder" must be true
+        reminder_before = reminder is not None and reminder["posted_on"] < day
+        if ok and reminder_before:
+            costs = wik.collection_costs_cents(arrears, vat_rate_percent=policy.wik_vat_percent)
+            deadline = wik.letter_deadline(day, policy)
+            add("letter", "WIK-14", _letter_action(case, LetterKind.FOURTEEN_DAY_LETTER.value),
+                {"costs_cents": costs, "deadline": deadline, "posted_on": day, **why,
+                 "reminder_posted_on": reminder["posted_on"] if reminder else None},
+                letter_kind=LetterKind.FOURTEEN_DAY_LETTER.value, costs_cents=costs, deadline=deadline)
+        else:
+            later.append(next_business_day(day))
     if wik_letter is not None:
         deadline = wik_letter["deadline"]
-        paid_in_term = tenancy.payments_between(wik_letter["posted_on"], deadline)
+        unpaid = late_facts.stated_debt_unpaid(tenancy, wik_letter)
         if (
-            case.costs_charged_on is None
-            and paid_in_term < wik_letter["amount_cents"]  # costs only when the letter's amount stayed unpaid
+            (case.costs_charged_on is None or case.costs_reversed)
+            and unpaid > policy.tolerance_cents  # costs only when the stated debt stayed unpaid (as booked)
             and at(deadline + timedelta(days=1))
         ):
-            add("costs", "WIK-COSTS", "costs:wik",
+            n = len(case.withdrawn_letters) if case.costs_reversed else 0
+            add("costs", "WIK-COSTS", "costs:wik" if not case.costs_reversed else f"costs:wik:{n + 1}",
                 {"deadline": deadline, "letter_id": wik_letter["letter_id"],
-                 "letter_amount_cents": wik_letter["amount_cents"], "paid_in_term_cents": paid_in_term},
+                 "letter_amount_cents": wik_letter["amount_cents"], "unpaid_at_deadline_cents": unpaid},
                 cents=wik_letter["costs_cents"])
         if (
             case.bailiff_eligible_on is None
             and arrears >= policy.bailiff_months_of_rent * tenancy.rent_cents
             and at(deadline + timedelta(days=1))
         ):
-            add("bailiff_eligible", "BAILIFF-ELIGIBLE", "bailiff:eligible",
+            add("bailiff_eligible", "BAILIFF-ELIGIBLE", _again(case, "bailiff", "bailiff:eligible"),
                 {"deadline": deadline, "rent_cents": tenancy.rent_cents, "months": policy.bailiff_months_of_rent})
             add("task", "BAILIFF-ELIGIBLE", "task:bailiff:approve", {},
                 task_kind=TaskKind.APPROVE_BAILIFF.value, due_on=on_or_next_business_day(day))
 
-    if case.legal_eligible_on is None and case.signal is not None:
+    if case.legal_eligible_on is None and case.signal is not None and case.signal.get("withdrawn_on") is None:
         documented = {
             "reminder": LetterKind.REMINDER.value in case.letters,
             "fourteen_day_letter": wik_letter is not None,
@@ -247,13 +276,34 @@ def evaluate(
         not_in_counselling = not case.debt_counselling_accepted() and not in_debt_counselling
         if enough and all(documented.values()) and not_in_counselling:
             if at(add_months(case.signal["on"], policy.legal_months_after_signal)):
-                add("legal_eligible", "EVICT-ELIGIBLE", "legal:eligible",
+                add("legal_eligible", "EVICT-ELIGIBLE", _again(case, "legal", "legal:eligible"),
                     {"documented": documented, "signal_on": case.signal["on"], "rent_cents": tenancy.rent_cents,
                      "months": policy.legal_months_of_rent, "in_debt_counselling": in_debt_counselling})
                 add("task", "EVICT-ELIGIBLE", "task:legal:review", {},
                     task_kind=TaskKind.REVIEW_LEGAL_ACTION.value, due_on=on_or_next_business_day(day))
 
+    if not promise_pending:
+        _cadence(case, day, policy, acts, add, at)
     return _decision(acts, later, day, policy)
+
+
+def _live_letter(case: ArrearsCase, kind: str) -> dict[str, Any] | None:
+    """The case's letter of ``kind`` unless it was withdrawn (sent in error)."""
+    letter = case.letters.get(kind)
+    return None if letter is None or letter.get("withdrawn_on") is not None else letter
+
+
+def _letter_action(case: ArrearsCase, kind: str) -> str:
+    from domain.arrears_case import LETTER_ACTIONS
+
+    base = LETTER_ACTIONS[kind]
+    n = sum(1 for w in case.withdrawn_letters if w["kind"] == kind)
+    return base if n == 0 else f"{base}:{n + 1}"
+
+
+def _again(case: ArrearsCase, which: str, base: str) -> str:
+    n = sum(1 for w in case.eligibility_withdrawals if w["which"] == which)
+    return base if n == 0 else f"{base}:{n + 1}"
 
 
 def arrangement_rule(case, tenancy, day, policy, add, at, *, follow_up_tasks: bool) -> str | None:  # type: ignore[no-untyped-def]
@@ -329,8 +379,18 @@ def _officer_phone_days(case: ArrearsCase) -> tuple[bool, list[date]]:
     return reached, sorted(days)
 
 
-def _personal_track(case, track, day, policy, add, at) -> None:  # type: ignore[no-untyped-def]
+def _personal_track(case, tenancy, track, day, policy, add, at) -> None:  # type: ignore[no-untyped-def]
     D = case.due_date
+    pattern = late_facts.late_pattern(tenancy, D, policy)
+    if pattern is not None and not case.contacts:
+        # pays late by the same few days every month: one task proposing a due day,
+        # instead of a phone task every month; contact follows only past the usual day
+        if not tenancy.due_day_proposed():
+            add("task", "LATE-PATTERN-DUE-DAY", "task:propose_due_day", pattern,
+                task_kind=TaskKind.PROPOSE_DUE_DAY.value, due_on=on_or_next_business_day(day),
+                proposed_due_day=pattern["proposed_due_day"])
+        if not at(D + timedelta(days=max(pattern["days_late"]) + 1)):
+            return
     prefix = "PREV" if track == Track.PREVENTION else "WORRY"
     if track == Track.PREVENTION:
         first_due = add_business_days(D, policy.prevention_first_contact_business_days)
@@ -354,12 +414,56 @@ def _personal_track(case, track, day, policy, add, at) -> None:  # type: ignore[
             task_kind=TaskKind.HOME_VISIT.value, due_on=visit_due)
 
 
+def _monthly_rhythm(case, tenancy, day, policy, add, at) -> None:  # type: ignore[no-untyped-def]
+    """Every month (PLAYBOOK 2, rules RHYTHM-*): a tenant still unpaid on a later month's
+    robocall day gets that month's robocall once, whatever the stage of the case; that
+    new missed month gives an officer task (it escalates again); and an open case with
+    nothing scheduled gets an officer task every ``contact_cadence_days``."""
+    later_months = [(tenancy.charge_due[p], p) for p in tenancy.charges
+                    if case.due_date < tenancy.charge_due[p] <= day]
+    if policy.monthly_robocall and later_months:
+        due, period = max(later_months)
+        when = robocall_day(due, policy)
+        if at(when):
+            unpaid = {p for p, _, _ in tenancy.arrears_by_period(as_of=when)}
+            if period in unpaid:
+                add("robocall", "RHYTHM-ROBOCALL", f"robocall:m:{period}",
+                    {"robocall_day": when, "period": period, "month_unpaid": True}, attempt=1)
+                add("task", "RHYTHM-NEW-MONTH", f"task:month:{period}", {"period": period, "due_date": due},
+                    task_kind=TaskKind.PHONE.value, due_on=on_or_next_business_day(day))
+    for attempt_id, attempt in case.robocalls.items():
+        if attempt_id.startswith("robocall:m:") and attempt["outcome"] == Outcome.CHOSE_SMS.value:
+            add("sms", "RHYTHM-ROBOCALL", f"sms:{attempt_id}", {"robocall": attempt_id})
+
+
+def _cadence(case, day, policy, acts, add, at) -> None:  # type: ignore[no-untyped-def]
+    """No open case goes silent (RHYTHM-CONTACT): nothing else due today, no open officer
+    task and no step for ``contact_cadence_days``: an officer task."""
+    if acts or case.open_tasks():
+        return
+    last = last_activity(case)
+    if at(last + timedelta(days=policy.contact_cadence_days)):
+        add("task", "RHYTHM-CONTACT", f"task:cadence:{last}", {"last_activity": last,
+                                                              "cadence_days": policy.contact_cadence_days},
+            task_kind=TaskKind.PHONE.value, due_on=on_or_next_business_day(day))
+
+
+def last_activity(case: ArrearsCase) -> date:
+    """The last automated step, contact or closed officer task of a case."""
+    days = [case.opened_on]
+    days += [s["on"] for s in case.steps]
+    days += [c["on"] for c in case.contacts]
+    days += [t["closed_on"] for t in case.tasks.values() if t.get("closed_on")]
+    return max(days)
+
+
 def _standard_track(case, day, policy, add, at) -> None:  # type: ignore[no-untyped-def]
     when = robocall_day(case.due_date, policy)
     if not at(when):
         return
     add("robocall", "STD-ROBOCALL-12", "robocall:1", {"robocall_day": when}, attempt=1)
-    attempts = sorted(case.robocalls.items(), key=lambda kv: kv[0])
+    attempts = sorted(((k, v) for k, v in case.robocalls.items() if not k.startswith("robocall:m:")),
+                      key=lambda kv: kv[0])
     if not attempts:
         return
     last_id, last = attempts[-1]

@@ -72,6 +72,7 @@ class Tenancy(Aggregate):
         self.reversed = 0
         self.credited = 0
         self.costs_booked = 0  # WIK collection costs as ledger lines (net of reversals)
+        self.due_day_proposals: list[dict[str, Any]] = []  # from a stable late-payment pattern
         # cases
         self.open_case_id: uuid.UUID | None = None
         self.case_ids: list[uuid.UUID] = []
@@ -237,6 +238,22 @@ class Tenancy(Aggregate):
         self.due_day_history.append({"from": self.due_day, "to": day, "reason": reason, "on": on, "by": by})
         self.due_day = day
         self.proposed_due_day = None
+
+    def propose_due_day(self, *, day: int, on: date, rule: str, inputs: dict[str, Any]) -> None:
+        """A stable late-payment pattern proposes a due day to the officer (not agreed:
+        agreeing it stays a recorded agreement with the tenant)."""
+        if any(p["from"] == self.due_day and p["day"] == day for p in self.due_day_proposals):
+            return
+        self._due_day_proposed(day=day, on=on, rule=rule, inputs=inputs)
+
+    @event("DueDayProposed")
+    def _due_day_proposed(self, day: int, on: date, rule: str, inputs: dict[str, Any]) -> None:
+        self.due_day_proposals.append({"from": self.due_day, "day": day, "on": on, "rule": rule})
+        self.proposed_due_day = day
+
+    def due_day_proposed(self) -> bool:
+        """A pattern proposal is open for the current due day."""
+        return any(p["from"] == self.due_day for p in self.due_day_proposals)
 
     # ----------------------------------------------------------------- ledger
     def charge_rent(self, *, period: Period, cents: int, source: str, tx_id: str, booked_on: date) -> None:

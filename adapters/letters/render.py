@@ -84,6 +84,8 @@ def context(letter: LetterRequest, config: LetterConfig, contact: Contact) -> di
             deadline=dutch_date(letter.deadline),
             deadline_weekday=dutch_date(letter.deadline, weekday=True),
             receipt_date=dutch_date(receipt),
+            reminder_date=(dutch_date(letter.reminder_posted_on)
+                           if letter.reminder_posted_on and letter.reminder_posted_on < letter.posted_on else None),
             term_days=config.term_days,
             vat_percent=config.wik_vat_percent,
         )
