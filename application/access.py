@@ -12,7 +12,7 @@ from domain.values import Actor, Role
 OFFICER = {
     "record_contact", "promise_to_pay", "refer", "accept_referral", "decline_referral",
     "agree_arrangement", "object_to_signal", "raise_worry", "lift_worry", "close_task",
-    "read", "pause_case", "update_contact", "assign_suspense",
+    "read", "pause_case", "update_contact", "assign_suspense", "record_programme",
 }
 PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.OFFICER: frozenset(OFFICER),

@@ -33,10 +33,11 @@ from datetime import date
 from typing import Any, Protocol
 
 import attrs
+from eventsourcing.persistence import IntegrityError
 
 from application.ledger_types import ImportRefused, LedgerLine
-from application.service import CommandError, NotFound, Vangnet
-from application.store import SideOp, Upsert
+from application.service import CommandError, ConcurrencyConflict, NotFound, Vangnet
+from application.store import Claim, Delete, SideOp
 from domain.values import Actor, LedgerKind, format_cents
 
 OPEN = "open"
@@ -197,6 +198,43 @@ class BankBook:
 
     def __init__(self, app: Vangnet):
         self.app = app
+        self._migrated = False
+
+    def _migrate_legacy(self) -> None:
+        """Suspense items of stores from before ``bank_items`` (one account, ids like
+        ``S1/2/1``) become bank items with the identity a re-import gives them, keeping
+        their state, so a re-import of an old statement never books them again."""
+        if self._migrated:
+            return
+        self._migrated = True
+        rows = self.app.store.legacy_suspense()
+        if not rows:
+            return
+        ops: list[SideOp] = []
+        for r in rows:
+            statement_id, entry, detail = (r["item_id"].rsplit("/", 2) + ["0", "0"])[:3]
+            refs = json.loads(r["refs"] or "{}")
+            natural = safe_id(refs["acct_svcr_ref"]) if refs.get("acct_svcr_ref") else safe_id(
+                f"camt/{statement_id}/{entry}/{detail}")
+            assigned = r["status"] != OPEN
+            row = {
+                "item_id": safe_id(f"legacy/{r['item_id']}"), "source": "bank", "account": "legacy",
+                "account_label": "(before multi-account import)", "natural_id": natural,
+                "statement_id": r["statement_id"], "entry_index": int(entry) if entry.isdigit() else 0,
+                "detail_index": int(detail) if detail.isdigit() else 0, "booked_on": r["booked_on"],
+                "cents": r["cents"], "credit_debit": r["credit_debit"], "counterparty": None,
+                "refs": json.dumps({k: v for k, v in sorted(refs.items()) if v}),
+                "end_to_end_id": refs.get("end_to_end_id") if r["credit_debit"] == "CRDT" else None,
+                "status": ASSIGNED if assigned else OPEN, "reason": r["reason"],
+                "tenancy": r["assigned_ref"] if assigned else None, "decision": "assigned" if assigned else None,
+                "decided_by": r["assigned_by"] if assigned else None, "decided_on": None,
+            }
+            ops.append(Claim("bank_items", ("item_id",), row))
+            ops.append(Delete("suspense", {"item_id": r["item_id"]}))
+        try:
+            self.app.store.apply(ops)
+        except IntegrityError:  # another process migrated them first
+            pass
 
     # ---------------------------------------------------------------- import
     def import_statements(
@@ -205,6 +243,7 @@ class BankBook:
         """Check, match and book the statements of one file, all in one transaction."""
         app = self.app
         app._guard(actor, "import_ledger")
+        self._migrate_legacy()
         today = app.today()
         headers = [reader.header(s) for s in statements]
         known_statements = self._check_continuity(headers)
@@ -236,14 +275,14 @@ class BankBook:
                 if line is None and reason is None:  # booked before this table existed
                     report.already_booked += 1
                     legacy = app.store.transaction_tenancy(source, item_id)
-                    ops.append(Upsert("bank_items", ("item_id",), {
+                    ops.append(Claim("bank_items", ("item_id",), {
                         **base, "status": BOOKED, "reason": None, "decision": "earlier import",
                         "tenancy": app.get_tenancy_by_id(legacy).ref if legacy else None,
                         "decided_by": None, "decided_on": None}))
                     continue
                 if line is None:
                     report.suspense += 1
-                    ops.append(Upsert("bank_items", ("item_id",), {
+                    ops.append(Claim("bank_items", ("item_id",), {
                         **base, "status": OPEN, "reason": reason, "tenancy": None, "decision": None,
                         "decided_by": None, "decided_on": None}))
                     continue
@@ -252,7 +291,7 @@ class BankBook:
                 where[n] = item.where
                 if line.kind is LedgerKind.PAYMENT and item.refs.get("end_to_end_id"):
                     lookup.pending[item.refs["end_to_end_id"]] = (line.tenancy_ref, item_id)
-                ops.append(Upsert("bank_items", ("item_id",), {
+                ops.append(Claim("bank_items", ("item_id",), {
                     **base, "status": BOOKED, "reason": None, "tenancy": line.tenancy_ref,
                     "decision": item.matched_by, "decided_by": str(actor), "decided_on": today.isoformat()}))
         position = app.store.bank_statement_position()
@@ -261,7 +300,7 @@ class BankBook:
                 report.statements_known += 1
                 continue
             position += 1
-            ops.append(Upsert("bank_statements", ("account", "statement_id"), {
+            ops.append(Claim("bank_statements", ("account", "statement_id"), {
                 "account": h.account, "statement_id": h.id, "account_label": h.account_label,
                 "sequence": h.sequence, "opening_cents": h.opening_cents, "closing_cents": h.closing_cents,
                 "position": position, "imported_on": today.isoformat()}))
@@ -353,6 +392,7 @@ class BankBook:
         """Open bank items (or every item, with ``all_items``), oldest first, each with the
         tenancy that would match it now, if one does (a suggestion only)."""
         self.app._guard(actor, "read")
+        self._migrate_legacy()
         rows = self.app.store.bank_items(None if all_items else OPEN)
         lookup = StoreLookup(self.app, "bank")
         return [self._view(r, lookup) for r in rows]
@@ -390,6 +430,7 @@ class BankBook:
         return {"tenancy": found[0][1], "by": found[0][0]}
 
     def _open_item(self, item_id: str, *, credit_only: bool = True) -> dict[str, Any]:
+        self._migrate_legacy()
         r = self.app.store.bank_item(item_id)
         if r is None:
             raise NotFound(f"item: {item_id!r} is not a bank item in suspense")
@@ -447,9 +488,12 @@ class BankBook:
         row = {**r, "status": ASSIGNED if one else SPLIT, "tenancy": ",".join(refs), "decision": decision,
                "decided_by": str(actor), "decided_on": app.today().isoformat()}
         try:
-            app.import_ledger(actor, lines, source=r["source"], extra=[Upsert("bank_items", ("item_id",), row)],
+            app.import_ledger(actor, lines, source=r["source"], extra=[Claim("bank_items", ("item_id",), row, {"status": OPEN})],
                               _permission=ASSIGN_PERMISSION)
         except ImportRefused as e:
+            if any("already imported" in err.reason for err in e.errors):
+                raise ConcurrencyConflict(f"item: {item_id!r} was booked by someone else meanwhile; "
+                                          "nothing was saved") from None
             raise _command_error(f"item: {item_id!r}: " + "; ".join(
                 f"{err.column} {err.value!r}: {err.reason}" for err in e.errors)) from None
 
@@ -460,9 +504,13 @@ class BankBook:
         if kind not in NOT_RENT_KINDS:
             raise _command_error(f"kind: {kind!r} must be one of {', '.join(NOT_RENT_KINDS)}")
         r = self._open_item(item_id, credit_only=False)
-        app.store.apply([Upsert("bank_items", ("item_id",), {
-            **r, "status": NOT_RENT, "decision": kind, "decided_by": str(actor),
-            "decided_on": app.today().isoformat()})])
+        try:
+            app.store.apply([Claim("bank_items", ("item_id",), {
+                **r, "status": NOT_RENT, "decision": kind, "decided_by": str(actor),
+                "decided_on": app.today().isoformat()}, {"status": OPEN})])
+        except IntegrityError:
+            raise ConcurrencyConflict(f"item: {item_id!r} was decided by someone else meanwhile; "
+                                      "nothing was saved") from None
 
 
 def _row(item_id: str, source: str, header: StatementHeader, item: BankItem) -> dict[str, Any]:

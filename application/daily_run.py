@@ -389,6 +389,8 @@ def _perform(app: Vangnet, case: ArrearsCase, t: Tenancy, a: Action, day: date, 
     elif a.kind == "arrangement_broken":
         case.break_arrangement(on=day, rule=a.rule, inputs=inputs, action_id=a.action_id)
         t.raise_worry(reason=p["worry_reason"], on=day, by="system", rule=a.rule)  # escalation resumes on worry
+    elif a.kind == "programme":
+        case.change_programme(state=p["state"], on=day, by="system", rule=a.rule, action_id=a.action_id)
     elif a.kind == "arrangement_completed":
         case.complete_arrangement(on=day, rule=a.rule, inputs=inputs, action_id=a.action_id)
     else:  # pragma: no cover - a new action kind must be handled here

@@ -7,12 +7,14 @@ both in one transaction, together with the read-model rows computed from them.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import random
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from copy import deepcopy
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -20,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 from eventsourcing.application import AggregateNotFoundError, Application, Cache, LRUCache
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, UUIDAsHex
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, UUIDAsHex
 
 from application import sealing
 from application.access import Access, AccessDenied
@@ -39,6 +41,7 @@ from application.ports import (
 from application.projections import case_ops, tenancy_ops
 from application.store import Delete, SideOp, Store, Upsert
 from application.transcoding import DateAsISO, FastTranscoder
+from application.writepath import FastMapper, save_events
 from domain.arrears_case import ArrearsCase, CaseError
 from domain.calendar import on_or_next_business_day
 from domain.policy import Policy
@@ -130,6 +133,17 @@ class Vangnet(Application):
     @property
     def contacts(self) -> ContactDirectory:
         return self.store  # type: ignore[return-value]
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """The library's save; aggregates alone take the lean path (application.writepath)."""
+        if all(isinstance(o, (Tenancy, ArrearsCase)) for o in objs):
+            save_events(self, objs, kwargs.get("side_ops") or ())
+            return []
+        return super().save(*objs, **kwargs)
+
+    def construct_mapper(self) -> Mapper[uuid.UUID]:
+        # the library's mapper with cached topics and no state copy (application.writepath)
+        return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=FastMapper)
 
     def construct_transcoder(self) -> JSONTranscoder:
         t = FastTranscoder()
@@ -260,10 +274,12 @@ class Vangnet(Application):
         return tenancy_id_for(ref) in self.repository
 
     def get_case(self, case_id: uuid.UUID | str) -> ArrearsCase:
+        """A case by its id, by a unique prefix of its id, or by its tenancy's reference
+        (the open case, else the latest)."""
         try:
             cid = case_id if isinstance(case_id, uuid.UUID) else uuid.UUID(str(case_id))
         except ValueError:
-            raise NotFound(f"case: {case_id!r} is not a case id") from None
+            cid = self.resolve_case_id(str(case_id))
         try:
             agg = self._get(cid)
         except AggregateNotFoundError:
@@ -271,6 +287,24 @@ class Vangnet(Application):
         if not isinstance(agg, ArrearsCase):
             raise NotFound(f"case: {case_id} is not a case")
         return agg
+
+    def resolve_case_id(self, text: str) -> uuid.UUID:
+        """A tenancy reference or a unique case-id prefix (at least 4 characters) -> case id."""
+        text = text.strip()
+        if text and self.tenancy_exists(text):
+            rows = self.store.case_rows_of(tenancy_id_for(text))
+            if not rows:
+                raise NotFound(f"case: tenancy {text!r} has no case")
+            open_rows = [r for r in rows if r["status"] == "open"]
+            return uuid.UUID((open_rows or rows)[-1]["case_id"])
+        prefix = text.lower()
+        if len(prefix) >= 4 and re.fullmatch(r"[0-9a-f-]+", prefix):
+            found = self.store.case_ids_by_prefix(prefix, limit=2)
+            if len(found) == 1:
+                return uuid.UUID(found[0])
+            if len(found) > 1:
+                raise NotFound(f"case: {text!r} matches more than one case; give more characters")
+        raise NotFound(f"case: {text!r} is neither a case id, a unique case-id prefix nor a tenancy reference")
 
     def _guard(self, actor: Actor | None, permission: str) -> Actor:
         return self.access.check(actor, permission)
@@ -306,10 +340,26 @@ class Vangnet(Application):
             "iban": c.iban, "municipality": c.municipality,
         })
 
-    def update_contact(self, actor: Actor, ref: str, contact: Contact) -> None:
+    def update_contact(self, actor: Actor, ref: str, contact: Contact, *, on: date | None = None) -> None:
+        """Replace the contact details of ``ref`` (fields left None keep their value);
+        every change is kept in the contact history (personal data: erased with the rest)."""
         self._guard(actor, "update_contact")
         t = self.get_tenancy(ref)
-        self.store.apply([self._contact_upsert(t.id, attrs.evolve(contact, tenancy_id=t.id))])
+        if self.store.key(t.id) is None:
+            raise CommandError(f"tenancy {ref}: personal data was erased; contact details cannot be recorded")
+        old = self.store.contact(t.id)
+        fields = ("name", "phone", "address", "iban", "municipality")
+        merged = {f: (getattr(contact, f) if getattr(contact, f) is not None else getattr(old, f, None)) for f in fields}
+        merged = {f: (v.strip() or None) if isinstance(v, str) else v for f, v in merged.items()}
+        if old is not None and all(getattr(old, f) == merged[f] for f in fields):
+            return
+        day = on or self.today()
+        self.store.apply([
+            self._contact_upsert(t.id, Contact(tenancy_id=t.id, **merged)),
+            Upsert("contact_history", ("change_id",), {
+                "change_id": uuid.uuid4().hex, "tenancy_id": str(t.id), "changed_on": day.isoformat(),
+                "by": str(actor), **merged}),
+        ])
 
     def _key(self, tenancy_id: uuid.UUID) -> bytes:
         key = self.store.key(tenancy_id)
@@ -543,6 +593,7 @@ class Vangnet(Application):
                       act: Callable[[ArrearsCase, Tenancy], None], on: date | None) -> ArrearsCase:
         self._guard(actor, permission)
         case = self.get_case(case_id)
+        check_expected_version(case)
         tenancy = self.get_tenancy_by_id(case.tenancy_id)
         day = on or self.today()
         try:
@@ -616,6 +667,14 @@ class Vangnet(Application):
             case_id, actor, "accept_referral",
             lambda c, t: c.accept_referral(partner=partner, on=day, by=str(actor),
                                            pause_days=self.policy.debt_counselling_pause_days), day)
+
+    @retrying
+    def change_programme(self, actor: Actor, case_id: uuid.UUID | str, *, state: str,
+                         on: date | None = None) -> ArrearsCase:
+        """Record the debt-help programme's new state (as the counsellor reports it)."""
+        day = on or self.today()
+        return self._case_command(case_id, actor, "record_programme",
+                                  lambda c, t: c.change_programme(state=state, on=day, by=str(actor)), day)
 
     @retrying
     def decline_referral(self, actor: Actor, case_id: uuid.UUID | str, *, partner: Partner,
@@ -736,6 +795,7 @@ class Vangnet(Application):
         self._guard(actor, "erase_personal_data")
         t = self.get_tenancy(ref)
         self.store.apply([Delete("contact_directory", {"tenancy_id": str(t.id)}),
+                          Delete("contact_history", {"tenancy_id": str(t.id)}),
                           Delete("tenancy_keys", {"tenancy_id": str(t.id)}),
                           Upsert("erasures", ("tenancy_id",), {"tenancy_id": str(t.id), "erased_on": self.today().isoformat(),
                                                                "by": str(actor)})])
@@ -796,6 +856,34 @@ class Vangnet(Application):
             out.append({**r, "days_late": days_late, "amount": _eur(balances.get(r.get("tenancy_id", ""), 0) or 0)})
         out.sort(key=lambda r: (r["priority"], -r["days_late"], r["due_on"], r["task_id"]))
         return out
+
+
+# ------------------------------------------------- optimistic concurrency (forms)
+
+_EXPECTED: contextvars.ContextVar[int | None] = contextvars.ContextVar("vangnet_expected_version", default=None)
+
+
+class StaleVersion(CommandError):
+    """The case changed since the user loaded it: nothing was saved, reload and decide again."""
+
+
+@contextlib.contextmanager
+def expecting_version(version: int | None) -> Iterator[None]:
+    """Case commands inside refuse (``StaleVersion``) unless the case is still at
+    ``version``: a form sends the version it was rendered from, so the second of two
+    people saving the same case at once is told instead of silently overriding."""
+    token = _EXPECTED.set(version)
+    try:
+        yield
+    finally:
+        _EXPECTED.reset(token)
+
+
+def check_expected_version(case: ArrearsCase) -> None:
+    expected = _EXPECTED.get()
+    if expected is not None and case.version != expected:
+        raise StaleVersion(f"version: case {case.id} was changed by someone else (version {case.version}, "
+                           f"you saw {expected}); reload and try again")
 
 
 def _unseal_text(key: bytes | None, tenancy_id: uuid.UUID, value: str) -> Any:
@@ -868,6 +956,9 @@ def case_dict(c: ArrearsCase, t: Tenancy, key: bytes | None = None) -> dict[str,
         "legal_eligible_on": c.legal_eligible_on,
         "legal_decisions": [{**x, "reason": text(x["reason"])} for x in c.legal_decisions],
         "legal_action_approved": c.legal_action_approved,
+        "programme": c.programme,
+        "programme_history": c.programmes,
+        "in_programme": c.in_programme(),
         "paused_until": c.paused_until,
         "pause_reason": text(c.pause_reason),
         "notes": [{"about": n["about"], "text": text(n["sealed"]), "on": n["on"], "by": n["by"]}

@@ -49,6 +49,21 @@ def _staff(actor: str) -> str:
 # officer tasks that outlive the case: an apology for a letter sent in error
 AFTER_CLOSE_TASKS = frozenset({"apologise_letter", "propose_due_day"})
 
+PROGRAMME_STATES = ("intake", "stabilisation", "minnelijk", "wsnp", "moratorium")
+PROGRAMME_END_STATES = ("ended", "failed", "lapsed")
+_NEXT = {"stabilisation", "minnelijk", "wsnp", "moratorium", "ended", "failed"}
+PROGRAMME_TRANSITIONS: dict[str | None, set[str]] = {
+    None: {"intake"},
+    "intake": _NEXT | {"lapsed"},
+    "stabilisation": (_NEXT - {"stabilisation"}) | {"lapsed"},
+    "moratorium": (_NEXT - {"moratorium"}) | {"lapsed"},
+    "minnelijk": {"wsnp", "ended", "failed"},
+    "wsnp": {"ended", "failed"},
+    "ended": {"intake"},
+    "failed": {"intake"},
+    "lapsed": {"intake"},
+}
+
 LETTER_ACTIONS = {LetterKind.REMINDER.value: "letter:reminder", LetterKind.FOURTEEN_DAY_LETTER.value: "letter:wik14"}
 
 
@@ -126,6 +141,8 @@ class ArrearsCase(Aggregate):
         self.withdrawn_signals: list[dict[str, Any]] = []
         self.eligibility_withdrawals: list[dict[str, Any]] = []
         self.notes: list[dict[str, Any]] = []  # free text (sealed by the application): contact notes, details
+        self.programme: dict[str, Any] | None = None  # the debt-help programme: state, since, started_on
+        self.programmes: list[dict[str, Any]] = []  # every state it went through
         carried = inputs.get("carried_over")
         # the same debt re-opened: money booked before the previous case closed was that case's
         self.reopened_after: date | None = carried.get("closed_on") if carried else None
@@ -194,6 +211,14 @@ class ArrearsCase(Aggregate):
 
     def debt_counselling_accepted(self) -> bool:
         return any(r["partner"] == Partner.GKB.value and r["status"] == "accepted" for r in self.referrals)
+
+    def in_programme(self) -> bool:
+        """The tenant is in a debt-help programme that still runs (intake, stabilisation,
+        minnelijk traject, Wsnp or moratorium). A case stored before programmes were
+        recorded counts an accepted debt-counselling referral as a running programme."""
+        if self.programme is not None:
+            return self.programme["state"] in PROGRAMME_STATES
+        return self.debt_counselling_accepted()
 
     def pointed_to_debt_help(self) -> bool:
         return bool(self.referrals) or LetterKind.REMINDER.value in self.letters
@@ -323,6 +348,43 @@ class ArrearsCase(Aggregate):
             if p["status"] == "open":
                 p["status"] = "kept" if kept else "broken"
 
+    # ------------------------------------------------------------- programmes
+    def change_programme(self, *, state: str, on: date, by: str, rule: str = "STAFF",
+                         action_id: str | None = None) -> None:
+        """Move the debt-help programme to ``state`` (DEBT-* rules; NVVK code of conduct):
+        referral with consent -> intake -> stabilisation -> minnelijk traject, Wsnp or
+        moratorium; ended or failed (or lapsed: a state held longer than the policy
+        allows) resumes the playbook."""
+        self._check_open()
+        if action_id is not None and self.has_done(action_id):
+            return
+        current = self.programme["state"] if self.programme is not None else None
+        if current is None and self.debt_counselling_accepted() and state != "intake":
+            current = "intake"  # a referral accepted before programmes were recorded
+        allowed = PROGRAMME_TRANSITIONS.get(current, PROGRAMME_TRANSITIONS[None])
+        if state not in allowed:
+            now = current or "no programme"
+            raise CaseError(f"state: {state!r} cannot follow {now!r} (allowed: {', '.join(sorted(allowed))})")
+        if state == "intake" and not self.debt_counselling_accepted():
+            raise CaseError("state: a programme starts with an accepted debt-counselling referral (with consent)")
+        if self.programme is not None and on < self.programme["since"]:
+            raise CaseError(f"date: {on} is before the current state began ({self.programme['since']})")
+        self._programme_changed(state=state, on=on, by=by, rule=rule, action_id=action_id)
+
+    @event("ProgrammeChanged")
+    def _programme_changed(self, state: str, on: date, by: str, rule: str, action_id: str | None) -> None:
+        if action_id is not None:
+            self._record_step(action_id, rule, {"state": state}, on)
+        running = self.programme is not None and self.programme["state"] in PROGRAMME_STATES
+        started = self.programme["started_on"] if running and self.programme is not None else on
+        self.programmes.append({"state": state, "on": on, "by": by, "rule": rule})
+        number = max(1, sum(1 for p in self.programmes if p["state"] == "intake"))
+        self.programme = {"state": state, "since": on, "started_on": started, "number": number}
+        if state in PROGRAMME_STATES:  # no bailiff or legal step while it runs: such tasks are void
+            for t in self.tasks.values():
+                if t["status"] == "open" and t["kind"] in ("approve_bailiff", "review_legal_action"):
+                    t["status"] = "cancelled"
+
     # ------------------------------------------------------------------ notes
     def add_note(self, *, about: str, sealed: str, on: date, by: str) -> None:
         """Free text an officer gives (a contact note, referral details...). It can hold
@@ -423,6 +485,9 @@ class ArrearsCase(Aggregate):
             if until < on:
                 until = None
         self._referral_accepted(partner=partner.value, on=on, by=by, pause_until=until)
+        if partner == Partner.GKB and (self.programme is None or self.programme["state"] not in PROGRAMME_STATES):
+            # debt help accepted with the tenant's consent: the programme's intake begins
+            self._programme_changed(state="intake", on=on, by=by, rule="DEBT-INTAKE", action_id=None)
 
     @event("ReferralAccepted")
     def _referral_accepted(self, partner: str, on: date, by: str, pause_until: date | None) -> None:
@@ -639,8 +704,8 @@ class ArrearsCase(Aggregate):
             raise CaseError(f"{step}: refused while a payment arrangement is active")
         if self.is_paused(on):
             raise CaseError(f"{step}: refused while collection is paused until {self.paused_until}")
-        if self.debt_counselling_accepted():
-            raise CaseError(f"{step}: refused: the tenant accepted debt counselling")
+        if self.in_programme():
+            raise CaseError(f"{step}: refused: the tenant is in a debt-help programme")
 
     def decide_legal_action(self, *, by: str, reason: str, on: date) -> None:
         self._check_open()

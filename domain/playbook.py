@@ -11,7 +11,8 @@ ARR-BROKEN, ARR-COMPLETE, PROMISE-CHECK, PREV-PHONE-D1, PREV-PHONE-RETRY,
 PREV-VISIT, WORRY-CONTACT-D3, WORRY-PHONE-RETRY, WORRY-VISIT, STD-ROBOCALL-12,
 STD-ROBOCALL-RETRY, STD-SMS-CHOSEN, STD-SMS-FALLBACK, STD-SMS-NO-RESULT, STD-FIX-CONTACT,
 REMINDER-D14, BGS-CONTACT-FIRST, BGS-2, WIK-14, WIK-COSTS, BAILIFF-ELIGIBLE,
-EVICT-ELIGIBLE, OPEN-CASE, RET-DECEASED, RET-BANK-DETAILS (domain.returns).
+EVICT-ELIGIBLE, OPEN-CASE, RET-DECEASED, RET-BANK-DETAILS (domain.returns),
+DEBT-CURRENT-RENT, DEBT-LAPSED, DEBT-RESUME (domain.programmes).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from domain.calendar import (
     on_or_previous_business_day,
 )
 from domain.policy import Policy
+from domain.programmes import programme_rules
 from domain.returns import return_code_rules
 from domain.tenancy import Tenancy
 from domain.values import Channel, LetterKind, Outcome, TaskKind, Track
@@ -163,6 +165,10 @@ def evaluate(
         else:
             return Decision(acts, case.paused_until + timedelta(days=1))
 
+    # --- debt-help programme: holds collection, watches current rent ---------------
+    if programme_rules(case, tenancy, day, policy, add, at):
+        return _decision(acts, later, day, policy)
+
     # --- arrangement ---------------------------------------------------------
     state = arrangement_rule(case, tenancy, day, policy, add, at, follow_up_tasks=True)
     if state == "completed":
@@ -273,7 +279,7 @@ def evaluate(
             "personal_contact": bool(case.personal_attempts()),
         }
         enough = arrears >= policy.legal_months_of_rent * tenancy.rent_cents
-        not_in_counselling = not case.debt_counselling_accepted() and not in_debt_counselling
+        not_in_counselling = not case.in_programme() and not in_debt_counselling
         if enough and all(documented.values()) and not_in_counselling:
             if at(add_months(case.signal["on"], policy.legal_months_after_signal)):
                 add("legal_eligible", "EVICT-ELIGIBLE", _again(case, "legal", "legal:eligible"),

@@ -191,6 +191,8 @@ class TaskKind(StrEnum):
     PROPOSE_DUE_DAY = "propose_due_day"  # a stable late-payment pattern
     ESTATE = "estate"  # the tenant died (bank return MD07): contact the estate, nothing else
     NEW_BANK_DETAILS = "new_bank_details"  # account closed or blocked (AC04, AC06)
+    PROGRAMME_CURRENT_RENT = "programme_current_rent"  # in a debt-help programme, current rent unpaid
+    PROGRAMME_ENDED = "programme_ended"  # the programme ended, failed or lapsed: contact, then resume
 
 
 class Role(StrEnum):

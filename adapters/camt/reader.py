@@ -4,8 +4,11 @@ headers for continuity per account, and every booked item matched or not."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
+
+import attrs
 
 from adapters.camt.matching import match_items
 from adapters.camt.parser import Statement, mask_iban
@@ -14,10 +17,13 @@ from application.bank import BankItem, BankLookup, MatchedStatement, StatementHe
 
 class CamtReader:
     """Reads parsed camt.053 statements; ``pattern`` finds a tenancy ref in the free
-    remittance text (named group ``ref``) when no reference matched."""
+    remittance text (named group ``ref``) when no reference matched. With ``accounts``
+    (the landlord's rent accounts), the items of a statement of any other account go to
+    suspense ("unknown account"), never booked."""
 
-    def __init__(self, pattern: str | re.Pattern[str] | None = None):
+    def __init__(self, pattern: str | re.Pattern[str] | None = None, accounts: Sequence[str] | None = None):
         self.pattern = re.compile(pattern) if isinstance(pattern, str) else pattern
+        self.accounts = {a.replace(" ", "").upper() for a in accounts} if accounts else None
 
     def header(self, statement: Statement) -> StatementHeader:
         return StatementHeader(
@@ -53,6 +59,11 @@ class CamtReader:
                            acct_svcr_ref=s.acct_svcr_ref, return_reason=s.return_reason, pattern_ref=s.pattern_ref),
                 reason=s.reason)))
         items.sort(key=lambda pair: pair[0])
+        iban = (statement.account_iban or "").replace(" ", "").upper()
+        if self.accounts is not None and iban not in self.accounts:
+            why = (f"unknown account {mask_iban(statement.account_iban)} {statement.currency}: "
+                   "not one of the rent accounts ([ledger] camt_accounts)")
+            items = [(k, attrs.evolve(i, line=None, matched_by=None, reason=why)) for k, i in items]
         return MatchedStatement(header=self.header(statement), items=[i for _, i in items],
                                 ignored=result.ignored, not_booked=result.not_booked)
 

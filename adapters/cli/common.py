@@ -41,6 +41,14 @@ class Runtime:
         except InvalidValue as e:
             raise click.UsageError(str(e)) from None
 
+    def use_store_day(self) -> None:
+        """Case work without --date acts on the store's day (the last daily run), not the
+        wall clock: the dates a worklist shows are the dates its commands accept."""
+        from adapters.clocks import StoreClock
+
+        if self._app is None and "clock" not in self.overrides:
+            self.overrides["clock"] = StoreClock()
+
     def settings(self) -> Any:
         from adapters.bootstrap import Settings
 
@@ -50,10 +58,14 @@ class Runtime:
     def app(self) -> Any:
         if self._app is None:
             from adapters.bootstrap import ConfigError, build
+            from adapters.clocks import StoreClock
             from application.policy import PolicyError
 
             try:
                 self._app = build(self.settings(), **self.overrides)
+                clock = self.overrides.get("clock")
+                if isinstance(clock, StoreClock):
+                    clock.store = self._app.store
             except (ConfigError, PolicyError) as e:
                 fail(str(e))
         return self._app
@@ -88,6 +100,8 @@ def guarded(fn: F) -> F:
             fail(str(e).strip("'\""))
         except AccessDenied as e:
             fail(f"access denied: {e}", 3)
+        except BrokenPipeError:
+            raise  # the reader went away (`| head`): click ends quietly
         except OSError as e:  # an output or input path that cannot be used
             where = f" {e.filename!r}" if getattr(e, "filename", None) else ""
             fail(f"file{where}: {e.strerror or e}")

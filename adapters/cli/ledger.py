@@ -136,9 +136,13 @@ def ledger_import_camt(rt: Runtime, file: str, source: str, pattern: str | None,
         data = Path(file).read_bytes()
     except OSError as e:
         _camt_refused(file, f"file: {e.strerror}", as_json)
-    pattern = pattern or (app_sections(rt).get("ledger", {}).get("camt_pattern"))
+    settings = app_sections(rt).get("ledger", {})
+    pattern = pattern or settings.get("camt_pattern")
+    accounts = settings.get("camt_accounts")
+    if accounts is not None and (not isinstance(accounts, list) or not all(isinstance(a, str) for a in accounts)):
+        _camt_refused(file, "policy: [ledger] camt_accounts must be a list of IBANs", as_json)
     try:
-        reader = CamtReader(pattern)
+        reader = CamtReader(pattern, accounts)
     except re.error as e:
         _camt_refused(file, f"pattern: {pattern!r} is not a regular expression ({e})", as_json)
     try:

@@ -177,6 +177,30 @@ def tenancy_show(rt: Runtime, ref: str, as_json: bool) -> None:
         click.echo(f"open case {view['open_case_id']}")
 
 
+@tenancy.command("update-contact")
+@click.argument("ref")
+@click.option("--name", default=None)
+@click.option("--phone", default=None)
+@click.option("--address", default=None)
+@click.option("--iban", default=None)
+@click.option("--municipality", default=None)
+@click.option("--date", "on", type=DATE, default=None, help="day of the change (default: the store's day)")
+@pass_runtime
+@guarded
+def tenancy_update_contact(rt: Runtime, ref: str, name: str | None, phone: str | None, address: str | None,
+                           iban: str | None, municipality: str | None, on: date | None) -> None:
+    """Change the contact details of REF (options left out keep their value); every change is
+    kept in the contact history, and the worklist's fix-contact task can then be completed."""
+    from adapters.cli.humans import clean_contact
+
+    if not any((name, phone, address, iban, municipality)):
+        fail("contact: give at least one of --name, --phone, --address, --iban, --municipality")
+    contact = clean_contact(name, phone, address, iban, municipality)
+    rt.use_store_day()
+    rt.app.update_contact(rt.actor, ref, contact, on=on)
+    click.echo(f"contact details of {ref} updated")
+
+
 def _simple_tenancy_command(name: str, method: str, doc: str) -> None:
     @tenancy.command(name, help=doc)
     @click.argument("ref")
@@ -211,8 +235,12 @@ def tenancy_end(rt: Runtime, ref: str, on: date, reason: str) -> None:
 
 
 @cli.group()
-def case() -> None:
-    """Arrears cases: show, list, record contacts and agreements."""
+@click.pass_obj
+def case(rt: Runtime) -> None:
+    """Arrears cases: show, list, record contacts and agreements. CASE is a case id, a
+    unique case-id prefix or a tenancy reference; without --date a command acts on the
+    store's day (its last daily run)."""
+    rt.use_store_day()
 
 
 @case.command("show")
@@ -226,12 +254,9 @@ def case_show(rt: Runtime, case_id: str, as_json: bool) -> None:
     if as_json:
         echo_json(view)
         return
-    click.echo(f"case {view['case_id']}  tenancy {view['tenancy_ref']}  track {view['track']}  {view['status']}")
-    click.echo(f"opened {view['opened_on']} (due {view['due_date']})  arrears {view['arrears']}")
-    for s in view["steps"]:
-        click.echo(f"  {s['on']}  {s['rule']:<20} {s['action_id']}")
-    for c in view["contacts"]:
-        click.echo(f"  {c['on']}  contact {c['channel']}: {c['outcome']} ({c['by']})")
+    from adapters.cli.humans import print_case
+
+    print_case(view)
 
 
 @case.command("list")
@@ -245,8 +270,9 @@ def case_list(rt: Runtime, open_only: bool, as_json: bool) -> None:
     if as_json:
         echo_json(rows)
         return
-    for r in rows:
-        click.echo(f"{r['case_id']}  {r['ref']:<10} {r['track']:<10} {r['status']:<6} opened {r['opened_on']}")
+    from adapters.cli.humans import print_case_list
+
+    print_case_list(rt.app, rt.actor, rows)
 
 
 def _case_id_arg(f: Any) -> Any:
@@ -304,6 +330,21 @@ def case_referral_result(rt: Runtime, case_id: str, partner: str, accepted: bool
     method = rt.app.accept_referral if accepted else rt.app.decline_referral
     method(rt.actor, case_id, partner=Partner(partner), on=on)
     click.echo(f"referral to {partner} {'accepted' if accepted else 'declined'}")
+
+
+@case.command("programme")
+@_case_id_arg
+@click.option("--state", required=True,
+              type=click.Choice(["intake", "stabilisation", "minnelijk", "wsnp", "moratorium", "ended", "failed"]))
+@click.option("--date", "on", type=DATE, default=None)
+@pass_runtime
+@guarded
+def case_programme(rt: Runtime, case_id: str, state: str, on: date | None) -> None:
+    """Record the debt-help programme's state (starts with an accepted GKB referral);
+    while it runs no costs, bailiff or legal step; ended or failed resumes the playbook."""
+    c = rt.app.change_programme(rt.actor, case_id, state=state, on=on)
+    click.echo(f"debt-help programme: {state}" + (" (collection held)" if c.in_programme() else
+                                                  " (the playbook resumes with an officer task)"))
 
 
 @case.command("arrange")
@@ -402,17 +443,15 @@ def day_run(rt: Runtime, on: date, through: date | None, as_json: bool) -> None:
 @pass_runtime
 @guarded
 def worklist(rt: Runtime, on: date | None, as_json: bool) -> None:
-    """Officer tasks due, by priority (track, days late, amount), with reason and case."""
+    """Officer tasks due (default: on the store's day), by priority (track, days late, amount)."""
+    rt.use_store_day()
     day_ = on or rt.app.today()
-    rows = rt.app.worklist(rt.actor, day_)
     if as_json:
-        echo_json(rows)
+        echo_json(rt.app.worklist(rt.actor, day_))
         return
-    if not rows:
-        click.echo("no tasks due")
-    for r in rows:
-        click.echo(f"{r['due_on']}  {r['track']:<10} {r['ref']:<10} {r['kind']:<20} {r['rule']:<18} "
-                   f"{r['days_late']:>3}d late  case {r['case_id']}")
+    from adapters.cli.humans import print_worklist
+
+    print_worklist(rt.app, rt.actor, day_)
 
 
 @cli.group()
@@ -460,6 +499,7 @@ for _module in (
     "adapters.cli.letters",
     "adapters.cli.audit",
     "adapters.cli.simulate",
+    "adapters.cli.web",
 ):
     try:
         _mod = importlib.import_module(_module)
@@ -471,5 +511,14 @@ for _module in (
         cli.add_command(_cmd)
 
 
-def main() -> None:  # pragma: no cover
-    cli()
+def main() -> None:
+    """The ``vangnet`` command: a closed pipe (``vangnet case list | head``) ends quietly."""
+    import os
+    import sys
+
+    try:
+        cli()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # nothing more to flush at exit
+        sys.exit(141)

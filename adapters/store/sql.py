@@ -20,7 +20,7 @@ from uuid import UUID
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from application.ports import Contact
-from application.store import Delete, SideOp, TouchCase, Upsert
+from application.store import Claim, Delete, SideOp, TouchCase, Upsert
 
 TABLES: dict[str, list[tuple[str, str]]] = {
     "rm_tenancies": [
@@ -75,6 +75,18 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("opening_cents", "BIGINT"), ("closing_cents", "BIGINT"), ("position", "INTEGER"),
         ("imported_on", "TEXT"),
     ],
+    # personal data: every change of the contact details, newest last (deleted on erasure)
+    "contact_history": [
+        ("change_id", "TEXT PRIMARY KEY"), ("tenancy_id", "TEXT"), ("changed_on", "TEXT"), ("by", "TEXT"),
+        ("name", "TEXT"), ("phone", "TEXT"), ("address", "TEXT"), ("iban", "TEXT"), ("municipality", "TEXT"),
+    ],
+    # workbench accounts (adapters/web): password hashes (argon2), never passwords
+    "users": [
+        ("name", "TEXT PRIMARY KEY"), ("role", "TEXT"), ("password_hash", "TEXT"), ("created_on", "TEXT"),
+        ("active", "INTEGER"),
+    ],
+    # who works a case (the worklist's officer filter)
+    "case_officers": [("case_id", "TEXT PRIMARY KEY"), ("officer", "TEXT"), ("since", "TEXT")],
 }
 EXTRA_DDL = [
     "CREATE UNIQUE INDEX IF NOT EXISTS ledger_tx_pk ON ledger_tx (source, tx_id)",
@@ -83,6 +95,10 @@ EXTRA_DDL = [
     "CREATE INDEX IF NOT EXISTS rm_tasks_case ON rm_tasks (case_id)",
     "CREATE INDEX IF NOT EXISTS rm_ten_unpaid ON rm_tenancies (unpaid_since) WHERE open_case_id IS NULL",
     "CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (sent_on)",
+    "CREATE INDEX IF NOT EXISTS contact_history_t ON contact_history (tenancy_id, changed_on)",
+    "CREATE INDEX IF NOT EXISTS rm_tasks_prio ON rm_tasks (status, priority, case_due_date)",
+    "CREATE INDEX IF NOT EXISTS rm_cases_ref ON rm_cases (ref)",
+    "CREATE INDEX IF NOT EXISTS rm_tenancies_ref ON rm_tenancies (ref)",
     "CREATE UNIQUE INDEX IF NOT EXISTS bank_items_natural ON bank_items (account, natural_id)",
     "CREATE INDEX IF NOT EXISTS bank_items_status ON bank_items (status, booked_on)",
     "CREATE INDEX IF NOT EXISTS bank_items_e2e ON bank_items (end_to_end_id)",
@@ -124,6 +140,27 @@ class SideWriter:
             self._sql_cache[ck] = sql
         return sql
 
+    def claim(self, cursor: Any, op: Claim) -> None:
+        """Insert a new row, or update one still holding the expected values; any other
+        outcome means another writer was first: IntegrityError, the transaction is undone."""
+        from eventsourcing.persistence import IntegrityError
+
+        cols = tuple(op.row)
+        if op.expect is None:
+            names = ", ".join(f'"{c}"' for c in cols)
+            marks = ", ".join([self.ph] * len(cols))
+            cursor.execute(f"INSERT INTO {op.table} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING "
+                           f'RETURNING "{op.key[0]}"', tuple(op.row[c] for c in cols))
+        else:
+            sets = [c for c in cols if c not in op.key]
+            where = {**{k: op.row[k] for k in op.key}, **op.expect}
+            sql = (f"UPDATE {op.table} SET " + ", ".join(f'"{c}" = {self.ph}' for c in sets)
+                   + " WHERE " + " AND ".join(f'"{k}" = {self.ph}' for k in where) + f' RETURNING "{op.key[0]}"')
+            cursor.execute(sql, (*(op.row[c] for c in sets), *where.values()))
+        if len(cursor.fetchall()) != 1:  # (rowcount is not reliable in psycopg's pipeline mode)
+            keys = ", ".join(f"{k}={op.row[k]!r}" for k in op.key)
+            raise IntegrityError(f"{op.table} ({keys}) was changed by another writer")
+
     def touch_sql(self) -> str:
         p = self.ph
         return (
@@ -154,6 +191,9 @@ class SideWriter:
                 flush()
                 where = " AND ".join(f'"{k}" = {self.ph}' for k in op.where)
                 cursor.execute(f"DELETE FROM {op.table} WHERE {where}", tuple(op.where.values()))
+            elif isinstance(op, Claim):
+                flush()
+                self.claim(cursor, op)
             elif isinstance(op, TouchCase):
                 flush()
                 d = op.on.isoformat()
@@ -307,7 +347,7 @@ class SqlStore:
     def list_cases(self, *, open_only: bool = False) -> list[dict[str, Any]]:
         where = "WHERE c.status = 'open' " if open_only else ""
         return self._rows(
-            "SELECT c.case_id, c.ref, c.period, c.track, c.status, c.due_date, c.opened_on, c.closed_on, "
+            "SELECT c.case_id, c.tenancy_id, c.ref, c.period, c.track, c.status, c.due_date, c.opened_on, c.closed_on, "
             "c.next_check_on, t.balance_cents FROM rm_cases c LEFT JOIN rm_tenancies t ON t.tenancy_id = c.tenancy_id "
             f"{where}ORDER BY c.opened_on, c.ref"
         )
@@ -360,6 +400,62 @@ class SqlStore:
         rows = self._rows("SELECT value FROM meta WHERE key = ?", (key,))
         return rows[0]["value"] if rows else None
 
+    # ------------------------------------------------------- workbench
+    def worklist_rows(self, *, until: date, track: str | None = None, kind: str | None = None,
+                      officer: str | None = None, with_names: bool = False, limit: int = 200,
+                      offset: int = 0) -> list[dict[str, Any]]:
+        """Open tasks due by ``until``, by priority, with the tenancy's balance (and the
+        tenant's name when asked): index lookups per task, no scan of the tenancies."""
+        where = ["k.status = 'open'", "k.due_on <= ?"]
+        params: list[Any] = [until.isoformat()]
+        if track:
+            where.append("k.track = ?")
+            params.append(track)
+        if kind:
+            where.append("k.kind = ?")
+            params.append(kind)
+        if officer:
+            where.append("o.officer = ?")
+            params.append(officer)
+        name = "d.name" if with_names else "NULL"
+        params.extend([int(limit), int(offset)])
+        return self._rows(
+            f"SELECT k.*, t.balance_cents, {name} AS name, o.officer FROM rm_tasks k "
+            "LEFT JOIN rm_tenancies t ON t.tenancy_id = k.tenancy_id "
+            "LEFT JOIN contact_directory d ON d.tenancy_id = k.tenancy_id "
+            "LEFT JOIN case_officers o ON o.case_id = k.case_id "
+            f"WHERE {' AND '.join(where)} ORDER BY k.priority, k.case_due_date, k.due_on, k.task_id LIMIT ? OFFSET ?",
+            params,
+        )
+
+    def tenancy_row_by_ref(self, ref: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM rm_tenancies WHERE ref = ?", (ref,))
+        return rows[0] if rows else None
+
+    def case_rows_of(self, tenancy_id: UUID) -> list[dict[str, Any]]:
+        return self._rows("SELECT * FROM rm_cases WHERE tenancy_id = ? ORDER BY opened_on", (str(tenancy_id),))
+
+    def case_ids_by_prefix(self, prefix: str, limit: int = 3) -> list[str]:
+        hi = prefix + "\uffff"
+        rows = self._rows("SELECT case_id FROM rm_cases WHERE case_id >= ? AND case_id < ? ORDER BY case_id LIMIT ?",
+                          (prefix, hi, limit))
+        return [r["case_id"] for r in rows]
+
+    def contact_history(self, tenancy_id: UUID) -> list[dict[str, Any]]:
+        return self._rows("SELECT * FROM contact_history WHERE tenancy_id = ? ORDER BY changed_on, change_id",
+                          (str(tenancy_id),))
+
+    def case_officer(self, case_id: UUID) -> str | None:
+        rows = self._rows("SELECT officer FROM case_officers WHERE case_id = ?", (str(case_id),))
+        return rows[0]["officer"] if rows else None
+
+    def user(self, name: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM users WHERE name = ?", (name,))
+        return rows[0] if rows else None
+
+    def users(self) -> list[dict[str, Any]]:
+        return self._rows("SELECT name, role, created_on, active FROM users ORDER BY name")
+
     # ---------------------------------------------------------- bank items
     def bank_items(self, status: str | None = None) -> list[dict[str, Any]]:
         if status is None:
@@ -376,9 +472,10 @@ class SqlStore:
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
             marks = ",".join(["?"] * len(chunk))
-            for r in self._rows(f"SELECT * FROM bank_items WHERE account = ? AND natural_id IN ({marks})",
-                                [account, *chunk]):
-                out[r["natural_id"]] = r
+            # rows migrated from the single-account suspense table (account 'legacy') count too
+            for r in self._rows(f"SELECT * FROM bank_items WHERE account IN (?, 'legacy') AND natural_id IN ({marks}) "
+                                "ORDER BY account", [account, *chunk]):
+                out.setdefault(r["natural_id"], r)
         return out
 
     def bank_payment_by_end_to_end_id(self, e2e: str) -> dict[str, Any] | None:
@@ -389,6 +486,10 @@ class SqlStore:
 
     def bank_statements(self, account: str) -> list[dict[str, Any]]:
         return self._rows("SELECT * FROM bank_statements WHERE account = ? ORDER BY position", (account,))
+
+    def legacy_suspense(self) -> list[dict[str, Any]]:
+        """Rows of the suspense table of before ``bank_items`` (migrated, then deleted)."""
+        return self._rows("SELECT * FROM suspense ORDER BY item_id")
 
     def bank_statement_position(self) -> int:
         rows = self._rows("SELECT MAX(position) AS p FROM bank_statements")

@@ -17,7 +17,7 @@ from adapters.camt.reader import CamtReader
 from adapters.memory import FixedClock
 from application.bank import BankBook
 from domain.values import Actor, Role
-from tests.bank_files import ACCOUNT_A, ACCOUNT_B, Item, camt_file, chain
+from tests.bank_files import ACCOUNT_A, ACCOUNT_B, Item, Stmt, camt_file, chain
 
 ADMIN = Actor(Role.ADMIN, "test")
 OFFICER = Actor(Role.OFFICER, "anna")
@@ -106,3 +106,88 @@ def test_import_assign_and_reimport_on_every_store(app: Any) -> None:
     assert (again.imported, again.suspense, again.already_booked, again.statements_known) == ({}, 0, 3, 4)
     assert app.get_tenancy("T2").balance_cents == -2_000
     assert app.get_tenancy("T1").balance_cents == -(1_000 + 700)
+
+
+def test_two_officers_assigning_the_same_item_at_once_book_it_once(backend: Any) -> None:
+    """The second officer read the item while it was still open: the store refuses the
+    second booking as a concurrent change, and the money stays booked once."""
+    from application.service import ConcurrencyConflict
+
+    first, second = backend.build(), backend.build()
+    for ref in REFS:
+        first.start_tenancy(ADMIN, ref, rent_cents=50_000, start_date=date(2024, 1, 1), due_day=1)
+    book1, book2 = BankBook(first), BankBook(second)
+    book1.import_statements(ADMIN, parse_camt053_statements(FILES["a12"]), CamtReader())
+    [item] = book1.suspense(OFFICER)  # the 40.00 credit with reference ZZ
+    stale = second.store.bank_item(item["item_id"])
+    book1.assign(OFFICER, item["item_id"], "T2")
+    second.store.bank_item = lambda item_id: stale  # type: ignore[method-assign]
+    for decide in (lambda: book2.assign(OFFICER, item["item_id"], "T1"),
+                   lambda: book2.split(OFFICER, item["item_id"], [("T1", 2_000), ("T3", 2_000)]),
+                   lambda: book2.mark_not_rent(OFFICER, item["item_id"], "refund")):
+        try:
+            decide()
+            raise AssertionError("a second decision on the item must be refused")
+        except ConcurrencyConflict:
+            pass
+    assert first.get_tenancy("T1").balance_cents == -1_000  # its own payment only
+    assert first.get_tenancy("T3").balance_cents == -3_000
+    assert first.get_tenancy("T2").balance_cents == -(2_000 + 4_000)
+    [kept] = [i for i in book1.suspense(OFFICER, all_items=True) if i["item_id"] == item["item_id"]]
+    assert (kept["status"], kept["tenancy"]) == ("assigned", "T2")
+
+
+def test_two_imports_of_the_same_new_file_at_once_book_it_once(backend: Any) -> None:
+    from application.service import ConcurrencyConflict
+
+    first, second = backend.build(), backend.build()
+    for ref in REFS:
+        first.start_tenancy(ADMIN, ref, rent_cents=50_000, start_date=date(2024, 1, 1), due_day=1)
+    book1, book2 = BankBook(first), BankBook(second)
+    second.store.bank_items_of_account = lambda account, ids: {}  # type: ignore[method-assign]
+    second.store.bank_statements = lambda account: []  # type: ignore[method-assign]
+    book1.import_statements(ADMIN, parse_camt053_statements(FILES["a1"]), CamtReader())
+    try:
+        book2.import_statements(ADMIN, parse_camt053_statements(FILES["a1"]), CamtReader())
+        raise AssertionError("the second import must be refused")
+    except ConcurrencyConflict:
+        pass
+    assert first.get_tenancy("T1").balance_cents == -1_000
+    assert first.get_tenancy("T2").balance_cents == -2_000
+
+
+def test_suspense_items_of_an_older_store_keep_their_state_and_are_not_booked_again(fast: Any) -> None:
+    """A store written before bank items existed: one suspense item was assigned (and
+    booked under the old 'suspense' source), one is still open. Re-importing the
+    statement books neither again; the open one stays on the worklist."""
+    import json as _json
+
+    from application.ledger_types import LedgerLine
+    from application.store import Upsert
+    from domain.values import LedgerKind
+
+    app = fast
+    for ref in ("T1", "T2"):
+        app.start_tenancy(ADMIN, ref, rent_cents=50_000, start_date=date(2024, 1, 1), due_day=1)
+    data = camt_file(Stmt("OLD-1", [Item(1_500, ref="X", bank_ref="R-1"), Item(2_500, ref="Y")], seq=1))
+
+    def legacy(item_id: str, cents: int, refs: dict[str, str], status: str, ref: str | None) -> Upsert:
+        return Upsert("suspense", ("item_id",), {
+            "item_id": item_id, "statement_id": "OLD-1", "booked_on": "2024-05-13", "cents": cents,
+            "credit_debit": "CRDT", "reason": "no match", "refs": _json.dumps(refs), "status": status,
+            "assigned_ref": ref, "assigned_by": "officer:old" if ref else None})
+
+    app.store.apply([legacy("OLD-1/1/1", 1_500, {"acct_svcr_ref": "R-1", "structured_ref": "X"}, "assigned", "T1"),
+                     legacy("OLD-1/2/1", 2_500, {"structured_ref": "Y"}, "open", None)])
+    app.import_ledger(ADMIN, [LedgerLine(line=1, transaction_id="suspense/OLD-1/1/1", tenancy_ref="T1",
+                                         booking_date=date(2024, 5, 13), kind=LedgerKind.PAYMENT, cents=1_500)],
+                      source="suspense")
+    book = BankBook(app)
+    report = book.import_statements(ADMIN, parse_camt053_statements(data), CamtReader())
+    assert (report.imported, report.suspense, report.already_booked, report.already_in_suspense) == ({}, 0, 1, 1)
+    [still_open] = book.suspense(OFFICER)
+    assert (still_open["cents"], still_open["status"]) == (2_500, "open")
+    book.assign(OFFICER, still_open["item_id"], "T2")
+    book.import_statements(ADMIN, parse_camt053_statements(data), CamtReader())
+    assert (app.get_tenancy("T1").balance_cents, app.get_tenancy("T2").balance_cents) == (-1_500, -2_500)
+    assert app.store.legacy_suspense() == []

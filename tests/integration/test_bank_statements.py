@@ -226,3 +226,18 @@ def test_a_suspense_item_is_split_over_tenancies_or_marked_not_rent(store: Path)
     assert (balance("T1"), balance("T2")) == ("-60.00", "-40.00")
     code, _, err = run("ledger", "suspense", "--assign", second["item_id"], "T1")
     assert code == 2 and "not rent" in err
+
+
+def test_a_statement_of_an_account_that_is_not_a_rent_account_goes_to_suspense(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    policy = store / "policy.toml"
+    policy.write_text(f'[ledger]\ncamt_accounts = ["{ACCOUNT_A}"]\n')
+    monkeypatch.setenv("VANGNET_POLICY", str(policy))
+    f = write(store, "both.xml", camt_file(Stmt("A-1", [Item(100, ref="T1")], account=ACCOUNT_A),
+                                           Stmt("B-1", [Item(200, ref="T1")], account=ACCOUNT_B)))
+    report = import_json(f)
+    assert report["imported"] == {"PAYMENT": 1} and report["suspense"] == 1
+    [item] = suspense()
+    assert item["amount"] == "2.00" and "unknown account NL20...4567 EUR" in item["reason"]
+    assert item["suggestion"] == {"tenancy": "T1", "by": "structured_ref"}  # the officer decides
