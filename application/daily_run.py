@@ -206,14 +206,14 @@ def _save_charges(app: Vangnet, batch: list[Tenancy], tx_id: str, day: date) -> 
 
 def _open_cases(app: Vangnet, day: date, report: DayReport, fresh: dict[Any, Any]) -> None:
     pending: list[tuple[Tenancy, ArrearsCase]] = []
-    due = [tid for tid, unpaid_since in app.store.unpaid_without_case(day) if case_opening_day(unpaid_since) <= day]
+    due = [tid for tid, unpaid_since in app.store.unpaid_without_case(day) if case_opening_day(unpaid_since, app.policy.grace_days) <= day]
     loaded = app.load_many(due)
     for tid in due:
         t = loaded.get(tid) or app.get_tenancy_by_id(tid)
         if t.open_case_id is not None or (t.ended_on is not None and t.ended_on <= day):
             continue
         since = t.unpaid_since(app.policy.tolerance_cents, as_of=day)
-        if since is None or case_opening_day(since) > day:
+        if since is None or case_opening_day(since, app.policy.grace_days) > day:
             continue
         arrears = t.arrears_cents(as_of=day)
         period = t.arrears_by_period(as_of=day)[0][0]

@@ -81,9 +81,10 @@ def choose_track(tenancy: Tenancy, day: date, policy: Policy) -> tuple[Track, di
     return Track.STANDARD, inputs
 
 
-def case_opening_day(unpaid_since: date) -> date:
-    """A case opens on the first business day after the due date."""
-    return next_business_day(unpaid_since)
+def case_opening_day(unpaid_since: date, grace_days: int = 0) -> date:
+    """A case opens on the first business day after the due date and its grace days
+    (policy ``grace_days``, default 0)."""
+    return next_business_day(unpaid_since + timedelta(days=grace_days))
 
 
 def robocall_day(due: date, policy: Policy) -> date:
@@ -435,8 +436,11 @@ def _monthly_rhythm(case, tenancy, day, policy, add, at) -> None:  # type: ignor
             if period in unpaid:
                 add("robocall", "RHYTHM-ROBOCALL", f"robocall:m:{period}",
                     {"robocall_day": when, "period": period, "month_unpaid": True}, attempt=1)
-                add("task", "RHYTHM-NEW-MONTH", f"task:month:{period}", {"period": period, "due_date": due},
-                    task_kind=TaskKind.PHONE.value, due_on=on_or_next_business_day(day))
+                officer_task_open = any(t["kind"] in (TaskKind.PHONE.value, TaskKind.HOME_VISIT.value)
+                                        for t in case.open_tasks())
+                if not officer_task_open:  # an open contact task already covers the new month
+                    add("task", "RHYTHM-NEW-MONTH", f"task:month:{period}", {"period": period, "due_date": due},
+                        task_kind=TaskKind.PHONE.value, due_on=on_or_next_business_day(day))
     for attempt_id, attempt in case.robocalls.items():
         if attempt_id.startswith("robocall:m:") and attempt["outcome"] == Outcome.CHOSE_SMS.value:
             add("sms", "RHYTHM-ROBOCALL", f"sms:{attempt_id}", {"robocall": attempt_id})
