@@ -578,14 +578,25 @@ class ArrearsCase(Aggregate):
         self._check_open()
         if (self.costs_charged_on is not None and not self.costs_reversed) or self.has_done(action_id):
             return
+        problems = self.costs_problems(cents=cents, on=on)
+        if problems:
+            raise CaseError(f"collection costs: {problems[0]}")
+        self._costs_charged(cents=cents, on=on, rule=rule, inputs=inputs, action_id=action_id)
+
+    def costs_problems(self, *, cents: int, on: date) -> list[str]:
+        """Why collection costs of ``cents`` charged on ``on`` would break the WIK (empty:
+        they may be charged): a 14-day letter first, its deadline passed, its amount.
+        The case refuses such costs; audit reports recorded costs that had problems."""
         letter = self.letters.get(LetterKind.FOURTEEN_DAY_LETTER.value)
         if letter is None:
-            raise CaseError("collection costs need a 14-day letter first (WIK)")
-        if on <= letter["deadline"]:
-            raise CaseError(f"collection costs: the 14-day deadline {letter['deadline']} has not passed")
+            return ["they need a 14-day letter first (WIK)"]
+        problems = []
+        if letter["deadline"] is None or on <= letter["deadline"]:
+            problems.append(f"charged on {on}: the 14-day deadline {letter['deadline']} has not passed (WIK)")
         if cents != letter["costs_cents"]:
-            raise CaseError("collection costs must be the amount stated in the 14-day letter")
-        self._costs_charged(cents=cents, on=on, rule=rule, inputs=inputs, action_id=action_id)
+            problems.append(f"{cents} cents, the 14-day letter stated {letter['costs_cents']}: costs must be "
+                            "the amount stated in the letter (WIK)")
+        return problems
 
     @event("CollectionCostsCharged")
     def _costs_charged(self, cents: int, on: date, rule: str, inputs: dict[str, Any], action_id: str) -> None:
@@ -714,9 +725,14 @@ class ArrearsCase(Aggregate):
         if not reason.strip():
             raise CaseError("reason: a legal-action decision needs a reason")
         self._check_still_eligible("legal action", on)
-        if any(_staff(d["by"]) == _staff(by) for d in self.legal_decisions):
+        if self.decided_legal_action(by):
             raise FourEyesRequired(f"legal action: {by} already decided; a second, different person must decide")
         self._legal_decided(by=by, reason=reason, on=on)
+
+    def decided_legal_action(self, by: str) -> bool:
+        """Whether the person behind ``by`` already decided on legal action (four eyes:
+        one person in two roles is still one pair of eyes)."""
+        return any(_staff(d["by"]) == _staff(by) for d in self.legal_decisions)
 
     @event("LegalActionDecided")
     def _legal_decided(self, by: str, reason: str, on: date) -> None:

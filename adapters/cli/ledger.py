@@ -128,7 +128,9 @@ def ledger_import_camt(rt: Runtime, file: str, source: str, pattern: str | None,
     transaction; what matches no tenancy goes to suspense. Re-importing is a no-op."""
     from adapters.camt.parser import CamtError, parse_camt053_statements
     from adapters.camt.reader import CamtReader
+    from application.access import AccessDenied
     from application.bank import BankBook, BankRefused
+    from application.service import ConcurrencyConflict
 
     if not SOURCE.match(source):
         _camt_refused(file, f"source: {source!r} must be 1-32 letters, digits, '.', '_' or '-'", as_json)
@@ -148,8 +150,13 @@ def ledger_import_camt(rt: Runtime, file: str, source: str, pattern: str | None,
     try:
         statements = parse_camt053_statements(data)
         report = BankBook(rt.app).import_statements(rt.actor, statements, reader, source=source)
-    except (CamtError, BankRefused) as e:
+    except (CamtError, BankRefused, ConcurrencyConflict) as e:
         _camt_refused(file, str(e), as_json)
+    except AccessDenied as e:
+        if not as_json:
+            raise
+        echo_json({"refused": True, "file": file, "error": f"access denied: {e}", "imported_total": 0})
+        sys.exit(3)
     if as_json:
         echo_json(report.as_dict())
         return
@@ -219,7 +226,7 @@ def ledger_suspense(rt: Runtime, assign: tuple[str, str] | None, split: tuple[st
     for i in items:
         hint = f"  suggestion: {i['suggestion']['tenancy']} ({i['suggestion']['by']})" if i["suggestion"] else ""
         fate = f"  {i['status']}" + (f" {i['tenancy']}" if i["tenancy"] else "") if all_items else ""
-        click.echo(f"{i['item_id']}  {i['booked_on']}  {i['amount']:>10} {i['credit_debit']}  "
+        click.echo(f"{i['item_id']}  {i['booked_on']}  {i['amount']:>10} {i['credit_debit']}  {i['account']}  "
                    f"{i['counterparty'] or '-'}  {i['reason'] or ''}{fate}{hint}")
 
 

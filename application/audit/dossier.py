@@ -3,28 +3,38 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any
 
 from application.audit.common import _check_any
 from application.audit.decoding import _plain
-
-LEGAL_BASIS = {
-    "BGS": "Besluit gemeentelijke schuldhulpverlening art. 2 (vroegsignalering)",
-    "REMINDER": "Besluit gemeentelijke schuldhulpverlening art. 2 (herinnering met aanbod)",
-    "WIK": "art. 6:96 lid 6 BW; Besluit vergoeding buitengerechtelijke incassokosten",
-    "EVICT": "ontbinding alleen door de kantonrechter; convenant december 2022",
-    "BAILIFF": "beleid: overdracht aan de deurwaarder na goedkeuring",
-}
+from domain.rulebook import RULES, legal_basis, load_rules
 
 
 def _basis(rule: str | None) -> str | None:
-    if not rule:
-        return None
-    for prefix, text in LEGAL_BASIS.items():
-        if rule.startswith(prefix):
-            return text
-    return None
+    """The legal basis of a rule id: the domain keeps it beside the rule."""
+    return legal_basis(rule)
+
+
+class _LegalBasis(Mapping[str, str]):
+    """Rule id -> legal basis, read from the domain's rules (``domain.rulebook.RULES``)."""
+
+    def _items(self) -> dict[str, str]:
+        load_rules()
+        return {k: r.legal_basis for k, r in RULES.items() if r.legal_basis}
+
+    def __getitem__(self, key: str) -> str:
+        return self._items()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items())
+
+    def __len__(self) -> int:
+        return len(self._items())
+
+
+LEGAL_BASIS: Mapping[str, str] = _LegalBasis()
 
 
 def _month_history(t: Any, until: date) -> list[dict[str, Any]]:

@@ -32,26 +32,8 @@ class Invariants:
             self._flag(f"second municipal signal of case {case.id}", pos, case.id)
 
     def _costs(self, case: Any, ev: Any, pos: int) -> None:
-        letter = case.letters.get("fourteen_day_letter")
-        if letter is None:
-            self._flag(
-                f"collection costs on case {case.id} without a 14-day letter (WIK)", pos, case.id
-            )
-            return
-        if letter["deadline"] is None or not ev.on > letter["deadline"]:
-            self._flag(
-                f"collection costs on case {case.id} charged on {ev.on}, before the 14-day deadline "
-                f"{letter['deadline']} had passed (WIK)",
-                pos,
-                case.id,
-            )
-        if ev.cents != letter["costs_cents"]:
-            self._flag(
-                f"collection costs on case {case.id}: {ev.cents} cents, the 14-day letter stated "
-                f"{letter['costs_cents']} (WIK)",
-                pos,
-                case.id,
-            )
+        for problem in case.costs_problems(cents=ev.cents, on=ev.on):  # the domain's WIK rule
+            self._flag(f"collection costs on case {case.id}: {problem}", pos, case.id)
         if case.costs_charged_on is not None:
             self._flag(f"collection costs on case {case.id} charged twice (WIK)", pos, case.id)
 
@@ -62,7 +44,7 @@ class Invariants:
                 pos,
                 case.id,
             )
-        if any(d["by"] == ev.by for d in case.legal_decisions):
+        if case.decided_legal_action(ev.by):  # the domain's four-eyes rule
             self._flag(
                 f"legal action on case {case.id} decided twice by {ev.by}: approval needs two "
                 "different people",

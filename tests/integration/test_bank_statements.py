@@ -138,6 +138,12 @@ def test_a_refused_file_says_why_in_camt_terms_and_as_json(store: Path) -> None:
     assert error["refused"] is True and "S1" in error["error"] and "CLBD" in error["error"]
     code, out, err = run("ledger", "import-camt", f)
     assert code == 2 and "S1" in err and "Traceback" not in err
+    fine = write(store, "fine.xml", camt_file(Stmt("S1", [Item(5_000, ref="T1")])))
+    code, out, _ = run("--as", "letting:lars", "ledger", "import-camt", fine, "--json")
+    assert code == 3 and "import_ledger" in json.loads(out)["error"]
+    notice = write(store, "notice.xml", camt_file(Stmt("N1"), version="08", kind="camt.054"))
+    code, out, _ = run("ledger", "import-camt", notice, "--json")
+    assert code == 2 and "camt.054 debit/credit notification" in json.loads(out)["error"]
 
 
 # --------------------------------------------------------- 4. several accounts

@@ -48,7 +48,9 @@ def test_a_tenant_who_pays_600_of_650_every_month_is_called_every_month_and_neve
     assert robocall_months == months("2026-02", "2026-09")  # every month, whatever the stage
     monthly = [k for k in case.robocalls if k.startswith("robocall:m:")]
     assert len(monthly) == len(set(monthly)) == 7  # once a month after the first
-    assert "RHYTHM-NEW-MONTH" in rules(app, "S1")  # a new missed month escalates again
+    # personal contact goes on: an officer phone task is open (one at a time, not one a month)
+    assert {"RHYTHM-CONTACT", "RHYTHM-NEW-MONTH"} & set(rules(app, "S1"))
+    assert [x["kind"] for x in case.open_tasks()] == ["phone"]
     assert late_facts.silent_stretches(case, d("2026-09-30"), 21) == []
     assert audit.verify(app, AUDITOR).ok
 

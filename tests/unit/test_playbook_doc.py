@@ -13,7 +13,10 @@ AUDIT_ONLY = {"SILENT-CASE"}  # checked by `audit verify`, never recorded as a s
 
 
 def rule_ids_in_code() -> set[str]:
-    ids = set(BUILT) | AUDIT_ONLY
+    from domain.rulebook import RULES, load_rules
+
+    load_rules()
+    ids = set(BUILT) | AUDIT_ONLY | set(RULES)  # every registered rule, and ids recorded elsewhere
     for folder in ("domain", "application"):
         for path in (ROOT / folder).rglob("*.py"):
             ids.update(RULE.findall(path.read_text(encoding="utf-8")))
@@ -22,7 +25,7 @@ def rule_ids_in_code() -> set[str]:
 
 def documented() -> set[str]:
     text = (ROOT / "docs" / "playbook.md").read_text(encoding="utf-8")
-    return set(re.findall(r"^\| ([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+) \|", text, flags=re.M))
+    return set(re.findall(r"^\| ([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*) \|", text, flags=re.M)) - {"D"}
 
 
 def test_every_rule_the_code_records_has_an_entry_in_docs_playbook():
