@@ -19,9 +19,8 @@ from adapters.memory import (
     RecordingTelephony,
     SystemClock,
 )
-from adapters.store.sql import SqlStore
-from application.access import Access
-from application.policy import PolicyFile, load_policy
+from adapters.store.sql import FieldCipher, SqlStore
+from application.policy import PolicyFile, identity, load_policy
 from application.ports import Clock, Letters, MunicipalSignal, Sms, Telephony
 from application.service import Ports, Vangnet
 
@@ -35,6 +34,9 @@ class Settings:
     db: str = "./vangnet.db"  # path, ":memory:", or postgresql://user@host:port/db
     policy_path: str | None = None
     cipher_key: str | None = None  # base64 AES key: encrypt events at rest
+    # keyed seal of the hash chain (HMAC key kept outside the store): the key itself, or a file holding it
+    seal_key: str | None = None
+    seal_key_file: str | None = None
     out_dir: str = "./vangnet-out"
     # Aggregate cache (0: off). Off by default: a cached copy costs a deepcopy per load,
     # more than replaying a tenancy's events; long single-writer runs (the simulation)
@@ -54,6 +56,8 @@ class Settings:
             "db": os.environ.get("VANGNET_DB", "./vangnet.db"),
             "policy_path": os.environ.get("VANGNET_POLICY") or None,
             "cipher_key": os.environ.get("VANGNET_CIPHER_KEY") or None,
+            "seal_key": os.environ.get("VANGNET_SEAL_KEY") or None,
+            "seal_key_file": os.environ.get("VANGNET_SEAL_KEY_FILE") or None,
             "out_dir": os.environ.get("VANGNET_OUT", "./vangnet-out"),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
@@ -150,6 +154,43 @@ def check_cipher(store: SqlStore, key: str | None) -> None:
         raise ConfigError("cipher_key: VANGNET_CIPHER_KEY is not the key this store was encrypted with")
 
 
+SEAL_MIN_BYTES = 16
+
+
+def load_seal_key(settings: Settings) -> bytes | None:
+    """The seal key from VANGNET_SEAL_KEY, or the first line of VANGNET_SEAL_KEY_FILE;
+    at least 16 bytes. It is never written to the store (only a check value is)."""
+    text = settings.seal_key
+    if text is None and settings.seal_key_file:
+        try:
+            text = Path(settings.seal_key_file).read_text("utf-8").strip()
+        except (OSError, UnicodeDecodeError) as e:
+            raise ConfigError(f"seal_key_file: {settings.seal_key_file!r} cannot be read ({e})") from None
+    if text is None:
+        return None
+    key = text.strip().encode("utf-8")
+    if len(key) < SEAL_MIN_BYTES:
+        raise ConfigError(f"seal_key: the seal key must be at least {SEAL_MIN_BYTES} bytes "
+                          "(e.g. `openssl rand -base64 32`)")
+    return key
+
+
+def check_seal(store: SqlStore, key: bytes | None) -> None:
+    """A sealed store needs its key: never a silent unsealed write, nor one with another key."""
+    from application.audit.chain import seal_key_check
+    from application.store import Upsert
+
+    recorded = store.get_meta("seal")
+    if key is None:
+        if recorded is not None:
+            raise ConfigError("seal_key: this store is sealed; VANGNET_SEAL_KEY (or VANGNET_SEAL_KEY_FILE) is missing")
+        return
+    if recorded is None:
+        store.apply([Upsert("meta", ("key",), {"key": "seal", "value": seal_key_check(key)})])
+    elif recorded != seal_key_check(key):
+        raise ConfigError("seal_key: VANGNET_SEAL_KEY is not the key this store was sealed with")
+
+
 def _postgres_reason(env: dict[str, str]) -> str | None:
     """The server's own reason (no such database, login refused), without the password."""
     try:
@@ -171,6 +212,21 @@ def redact_url(url: str) -> str:
     return url
 
 
+def check_adapter_sections(pf: PolicyFile) -> None:
+    """Errors in an adapter section of the policy stop every command at load, as one
+    clear error (not as a warning per letter later): a present ``[letters]`` table must
+    be complete and valid."""
+    cfg = pf.sections.get("letters") or {}
+    if cfg:
+        from adapters.letters import LetterConfig
+        from application.ports import LetterRefused
+
+        try:
+            LetterConfig.from_mapping(cfg)
+        except (LetterRefused, ValueError) as e:
+            raise ConfigError(" ".join(str(e).split())) from None
+
+
 def build(
     settings: Settings | None = None,
     *,
@@ -183,6 +239,8 @@ def build(
 ) -> Vangnet:
     settings = settings or Settings()
     pf = policy or load_policy(settings.policy_path)
+    if policy is None:
+        check_adapter_sections(pf)
     if settings.cipher_key is not None:
         check_key_format(settings.cipher_key)
     env = store_env(settings)
@@ -201,8 +259,14 @@ def build(
     finally:
         os.environ.update(saved)
     dialect = "postgres" if settings.db.startswith(("postgresql://", "postgres://")) else "sqlite"
-    store = SqlStore(app.recorder, dialect)
-    check_cipher(store, settings.cipher_key)
+    check_cipher(SqlStore(app.recorder, dialect), settings.cipher_key)
+    # personal data in the side tables (contact directory, sealing keys) is encrypted
+    # with a key derived from the same VANGNET_CIPHER_KEY as the events
+    store = SqlStore(app.recorder, dialect, FieldCipher(settings.cipher_key) if settings.cipher_key else None)
+    seal_key = load_seal_key(settings)
+    check_seal(store, seal_key)
+    setattr(app.recorder, "seal_key", seal_key)  # noqa: B010 - every write transaction seals its chain head
+    app.seal_key = seal_key  # audit verify checks the seals
     out = Path(settings.out_dir)
     app.attach(
         store=store,
@@ -214,7 +278,7 @@ def build(
             signals=signals if signals is not None else _default_signals(pf, out, store),
         ),
         policy=pf.policy,
-        access=Access(pf.permissions),
+        access=identity(pf).access(pf.permissions),
     )
     if telephony is None or sms is None:
         tel, sms_port = telephony_adapters(pf, out, app)

@@ -39,7 +39,7 @@ from domain.arrears_case import ArrearsCase, CaseError, carried_over
 from domain.calendar import on_or_next_business_day
 from domain.playbook import case_opening_day, choose_track, evaluate
 from domain.tenancy import Tenancy, TenancyError
-from domain.values import SYSTEM, LetterKind, Period
+from domain.values import SYSTEM, Actor, LetterKind, Period
 
 ROBOCALL_SCRIPT = "robocall-nl-v1"
 BATCH = 500
@@ -57,6 +57,7 @@ class DayReport:
     letters: int = 0
     signals: int = 0
     errors: list[str] = attrs.Factory(list)
+    actor: str = str(SYSTEM)  # who ran the day (recorded in the store's run record)
 
     def as_dict(self) -> dict[str, Any]:
         d = attrs.asdict(self)
@@ -111,8 +112,10 @@ def payment_reference(tenancy: Tenancy) -> str:
 
 
 def run(app: Vangnet, day: date, *, through: date | None = None,
-        progress: Callable[[date], None] | None = None) -> list[DayReport]:
-    app.access.check(SYSTEM, "run_day")
+        progress: Callable[[date], None] | None = None, actor: Actor = SYSTEM) -> list[DayReport]:
+    """Run the days up to ``day`` as ``actor`` (``run_day`` permission: the system's
+    scheduler, a team lead, or the single-user administrator)."""
+    app.access.check(actor, "run_day")
     last = app.store.get_meta("last_run_day")
     start = day
     if last is not None:
@@ -125,24 +128,30 @@ def run(app: Vangnet, day: date, *, through: date | None = None,
     while d <= end:
         # a day caught up after a gap posts its letters on the day actually run (``day``),
         # so a stated deadline is never shorter than the tenant really gets
-        reports.append(run_one_day(app, d, post_on=max(d, day)))
+        reports.append(run_one_day(app, d, post_on=max(d, day), actor=actor))
         if progress:
             progress(d)
         d += timedelta(days=1)
     return reports
 
 
-def run_one_day(app: Vangnet, day: date, *, post_on: date | None = None) -> DayReport:
-    """Run the policies for ``day``. Letters are posted on ``post_on`` (default ``day``)."""
-    report = DayReport(day)
+def run_one_day(app: Vangnet, day: date, *, post_on: date | None = None, actor: Actor = SYSTEM) -> DayReport:
+    """Run the policies for ``day``. Letters are posted on ``post_on`` (default ``day``).
+
+    The run's record (``meta`` row ``run:DAY``) names the actor who ran it."""
+    app.access.check(actor, "run_day")
+    report = DayReport(day, actor=str(actor))
     if app.policy.post_rent_charges:
         _retry_conflicts(app, lambda: _post_rent(app, day, report))
     fresh: dict[Any, Any] = {}  # cases opened today and their tenancies, as saved: not reloaded
     _retry_conflicts(app, lambda: _open_cases(app, day, report, fresh))
     _retry_conflicts(app, lambda: _evaluate_cases(app, day, report, post_on or day, fresh))
     last = app.store.get_meta("last_run_day")
+    record = Upsert("meta", ("key",), {"key": f"run:{day.isoformat()}", "value": str(actor)})
     if last is None or date.fromisoformat(last) < day:
-        app.store.apply([Upsert("meta", ("key",), {"key": "last_run_day", "value": day.isoformat()})])
+        app.store.apply([Upsert("meta", ("key",), {"key": "last_run_day", "value": day.isoformat()}), record])
+    else:
+        app.store.apply([record])
     dispatch_outbox(app, day, report)
     return report
 
@@ -432,6 +441,10 @@ def _arrangement_completed(x: Performance, a: actions.CompleteArrangement) -> No
     x.case.complete_arrangement(on=x.day, rule=a.rule, inputs=x.inputs, action_id=a.action_id)
 
 
+def _track(x: Performance, a: actions.ChangeTrack) -> None:
+    x.case.change_track(track=a.track, on=x.day, rule=a.rule, inputs=x.inputs, action_id=a.action_id)
+
+
 def _programme(x: Performance, a: actions.ChangeProgramme) -> None:
     x.case.change_programme(state=a.state, on=x.day, by="system", rule=a.rule, action_id=a.action_id)
 
@@ -458,6 +471,7 @@ HANDLERS: dict[type[Action], Callable[[Performance, Any], None]] = {
     actions.WithdrawSignal: lambda x, a: _compensate(x.case, x.tenancy, a, x.day, x.inputs, x.outbox),
     actions.ResolveSignal: lambda x, a: _compensate(x.case, x.tenancy, a, x.day, x.inputs, x.outbox),
     actions.WithdrawEligibility: lambda x, a: _compensate(x.case, x.tenancy, a, x.day, x.inputs, x.outbox),
+    actions.ChangeTrack: _track,
 }
 
 
@@ -485,7 +499,7 @@ def _send_letter(app: Vangnet, case: ArrearsCase, t: Tenancy, a: actions.SendLet
         letter_id=letter_id, kind=kind.value, case_id=case.id, tenancy_id=t.id, tenancy_ref=t.ref,
         posted_on=posted_on, arrears=tuple(PeriodAmount(p, c) for p, c, _ in rows), total_cents=total,
         payment_reference=payment_reference(t), costs_cents=a.costs_cents,
-        deadline=deadline, offers_signal=kind == LetterKind.REMINDER,
+        deadline=deadline, offers_signal=kind == LetterKind.REMINDER, instalments=tuple(a.instalments),
         reminder_posted_on=(case.letters[LetterKind.REMINDER.value]["posted_on"]
                             if kind == LetterKind.FOURTEEN_DAY_LETTER and LetterKind.REMINDER.value in case.letters
                             else None),

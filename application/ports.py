@@ -140,6 +140,7 @@ class LetterRequest:
     deadline: date | None = None  # WIK letter: 14 days after the day after presumed receipt
     offers_signal: bool = False  # reminder: offer to pass details to the municipality
     reminder_posted_on: date | None = None  # WIK letter: the reminder it follows (posted earlier)
+    instalments: tuple[tuple[date, int], ...] = ()  # arrangement letters: the plan (due date, cents)
 
 
 @attrs.frozen

@@ -42,10 +42,18 @@ from application.projections import case_ops, tenancy_ops
 from application.store import Delete, SideOp, Store, Upsert
 from application.transcoding import DateAsISO, FastTranscoder
 from application.writepath import FastMapper, save_events
+from domain import affordability
+from domain.affordability import Budget, Verdict
 from domain.arrears_case import ArrearsCase, CaseError
 from domain.calendar import on_or_next_business_day
 from domain.policy import Policy
 from domain.tenancy import Tenancy, TenancyError, tenancy_id_for
+from domain.validation import (
+    REASON_MAX,
+    check_date,
+    check_optional_text,
+    check_text,
+)
 from domain.values import (
     END_REASON_CODES,
     SYSTEM,
@@ -113,6 +121,7 @@ class Vangnet(Application):
         super().__init__(env)
         self.policy = Policy()
         self.access = Access()
+        self.seal_key: bytes | None = None  # the chain's seal key (kept outside the store), for audit verify
         self._store: Store | None = None
         self.ports: Ports | None = None
         self._refs: dict[uuid.UUID, str] = {}  # tenancy id -> ref (never changes)
@@ -163,6 +172,19 @@ class Vangnet(Application):
             self.repository.cache = LRUCache(maxsize=cache.maxsize)
         elif cache is not None:
             self.repository.cache = Cache()
+
+    def forget(self, *ids: uuid.UUID) -> None:
+        """Drop these aggregates from the cache (a refused command may have changed them
+        in memory); the rest of the cache stays, so a long single-writer run (the
+        simulation) does not reload every aggregate after each refused command."""
+        cache = getattr(self.repository, "cache", None)
+        if cache is None:
+            return
+        for i in ids:
+            try:
+                cache.get(i, evict=True)
+            except KeyError:
+                pass
 
     def today(self) -> date:
         assert self.ports is not None
@@ -322,6 +344,9 @@ class Vangnet(Application):
         contact: Contact | None = None,
     ) -> uuid.UUID:
         self._guard(actor, "start_tenancy")
+        check_date(start_date, "start")
+        if contact is not None:
+            contact = clean_contact(contact)
         if self.tenancy_exists(ref):
             raise CommandError(f"tenancy: {ref!r} already exists")
         try:
@@ -344,6 +369,7 @@ class Vangnet(Application):
         """Replace the contact details of ``ref`` (fields left None keep their value);
         every change is kept in the contact history (personal data: erased with the rest)."""
         self._guard(actor, "update_contact")
+        contact = clean_contact(contact)
         t = self.get_tenancy(ref)
         if self.store.key(t.id) is None:
             raise CommandError(f"tenancy {ref}: personal data was erased; contact details cannot be recorded")
@@ -367,7 +393,7 @@ class Vangnet(Application):
             raise CommandError(f"tenancy {tenancy_id}: personal data was erased; sensitive answers cannot be recorded")
         return key
 
-    def seal_text(self, tenancy_id: uuid.UUID, text: str) -> str:
+    def seal_text(self, tenancy_id: uuid.UUID, text: Any) -> str:
         """Free text that may hold personal or health data (a worry reason, a contact note,
         referral details, a decision reason), sealed with the tenancy key like the intake."""
         return sealing.seal(self._key(tenancy_id), tenancy_id, text)
@@ -398,6 +424,7 @@ class Vangnet(Application):
 
     @retrying
     def assign_profile(self, actor: Actor, ref: str, *, reason: str, on: date | None = None) -> None:
+        reason = check_text(reason, "reason", max_len=REASON_MAX)
         self._guard(actor, "assign_profile")
         t = self.get_tenancy(ref)
         on = on or self.today()
@@ -409,6 +436,7 @@ class Vangnet(Application):
 
     @retrying
     def lift_profile(self, actor: Actor, ref: str, *, reason: str, on: date | None = None) -> None:
+        reason = check_text(reason, "reason", max_len=REASON_MAX)
         self._guard(actor, "lift_profile")
         t = self.get_tenancy(ref)
         on = on or self.today()
@@ -420,6 +448,7 @@ class Vangnet(Application):
 
     @retrying
     def agree_due_day(self, actor: Actor, ref: str, *, day: int, reason: str, on: date | None = None) -> None:
+        reason = check_text(reason, "reason", max_len=REASON_MAX)
         self._guard(actor, "agree_due_day")
         t = self.get_tenancy(ref)
         on = on or self.today()
@@ -434,6 +463,7 @@ class Vangnet(Application):
 
     @retrying
     def raise_worry(self, actor: Actor, ref: str, *, reason: str, on: date | None = None) -> None:
+        reason = check_text(reason, "reason", max_len=REASON_MAX)
         self._guard(actor, "raise_worry")
         t = self.get_tenancy(ref)
         on = on or self.today()
@@ -444,6 +474,7 @@ class Vangnet(Application):
 
     @retrying
     def lift_worry(self, actor: Actor, ref: str, *, reason: str, on: date | None = None) -> None:
+        reason = check_text(reason, "reason", max_len=REASON_MAX)
         self._guard(actor, "lift_worry")
         t = self.get_tenancy(ref)
         on = on or self.today()
@@ -455,6 +486,7 @@ class Vangnet(Application):
 
     @retrying
     def end_tenancy(self, actor: Actor, ref: str, *, on: date, reason: str) -> None:
+        reason = check_text(reason, "reason", max_len=REASON_MAX)
         self._guard(actor, "end_tenancy")
         t = self.get_tenancy(ref)
         if reason not in END_REASON_CODES:  # free text may say why (a death, a care home): sealed
@@ -478,6 +510,7 @@ class Vangnet(Application):
     def pay(self, actor: Actor, ref: str, *, cents: int, booked_on: date, tx_id: str, source: str = "manual") -> ImportReport:
         if not TX_ID.fullmatch(tx_id or ""):
             raise CommandError(f"tx: {tx_id!r} must be 1-64 letters, digits, '.', '_', '/' or '-'")
+        check_date(booked_on, "date")
         line = LedgerLine(line=1, transaction_id=tx_id, tenancy_ref=ref, booking_date=booked_on,
                           kind=LedgerKind.PAYMENT, cents=cents)
         return self.import_ledger(actor, [line], source=source, _permission="post_ledger")
@@ -599,7 +632,7 @@ class Vangnet(Application):
         try:
             act(case, tenancy)
         except (CaseError, TenancyError, InvalidValue) as e:
-            self.forget_cache()
+            self.forget(case.id, tenancy.id)  # only these two may hold unsaved changes
             raise CommandError(str(e)) from None
         tenancies = [tenancy] if tenancy.pending_events else []
         self.save_all(tenancies, [(case, day, False)], on=day)
@@ -685,10 +718,22 @@ class Vangnet(Application):
 
     @retrying
     def agree_arrangement(self, actor: Actor, case_id: uuid.UUID | str, *, instalments: int, first_date: date,
-                          on: date | None = None, amount_cents: int | None = None) -> ArrearsCase:
+                          on: date | None = None, amount_cents: int | None = None,
+                          budget: Budget | None = None) -> ArrearsCase:
+        return self.arrange(actor, case_id, instalments=instalments, first_date=first_date, on=on,
+                            amount_cents=amount_cents, budget=budget)[0]
+
+    @retrying
+    def arrange(self, actor: Actor, case_id: uuid.UUID | str, *, instalments: int, first_date: date,
+                on: date | None = None, amount_cents: int | None = None,
+                budget: Budget | None = None) -> tuple[ArrearsCase, Verdict | None]:
+        """Agree a payment arrangement in monthly instalments. With a ``budget`` the largest
+        instalment is checked against it (ARR-AFFORD): refused when it does not fit, agreed
+        with a warning when it is tight; the figures and the verdict's reason are sealed."""
         day = on or self.today()
         if instalments < 1 or instalments > 60:
             raise CommandError(f"instalments: {instalments} must be between 1 and 60")
+        verdicts: list[Verdict] = []
 
         def act(c: ArrearsCase, t: Tenancy) -> None:
             total = amount_cents if amount_cents is not None else t.arrears_cents(as_of=day)
@@ -698,9 +743,19 @@ class Vangnet(Application):
             from domain.calendar import add_months
 
             plan = [(add_months(first_date, i), base + (1 if i < rest else 0)) for i in range(instalments)]
+            if budget is not None:
+                v = affordability.check(budget, rent_cents=t.rent_cents, instalment_cents=max(x for _, x in plan),
+                                        policy=self.policy)
+                if v.verdict == affordability.UNAFFORDABLE:
+                    raise CaseError(f"arrangement refused (ARR-AFFORD): {v.reason}")
+                c.record_budget_check(verdict=v.verdict, sealed=self.seal_text(t.id, {
+                    "income_cents": budget.income_cents, "fixed_costs_cents": budget.fixed_costs_cents,
+                    "people": budget.people, "room_cents": v.room_cents, "reason": v.reason}), on=day, by=str(actor))
+                verdicts.append(v)
             c.agree_arrangement(instalments=plan, on=day, by=str(actor))
 
-        return self._case_command(case_id, actor, "agree_arrangement", act, day)
+        case = self._case_command(case_id, actor, "agree_arrangement", act, day)
+        return case, (verdicts[-1] if verdicts else None)
 
     @retrying
     def object_to_signal(self, actor: Actor, case_id: uuid.UUID | str, *, on: date | None = None) -> ArrearsCase:
@@ -717,6 +772,7 @@ class Vangnet(Application):
     @retrying
     def decide_legal_action(self, actor: Actor, case_id: uuid.UUID | str, *, reason: str,
                             on: date | None = None) -> ArrearsCase:
+        reason = check_text(reason, "reason", max_len=REASON_MAX)
         day = on or self.today()
         if not reason.strip():
             raise CommandError("reason: a legal-action decision needs a reason")
@@ -727,6 +783,7 @@ class Vangnet(Application):
     @retrying
     def pause_case(self, actor: Actor, case_id: uuid.UUID | str, *, until: date, reason: str,
                    on: date | None = None) -> ArrearsCase:
+        reason = check_text(reason, "reason", max_len=REASON_MAX)
         day = on or self.today()
         return self._case_command(
             case_id, actor, "pause_case",
@@ -849,13 +906,26 @@ class Vangnet(Application):
     def worklist(self, actor: Actor, day: date) -> list[dict[str, Any]]:
         self._guard(actor, "read")
         rows = self.store.tasks(until=day)
-        balances = {r["tenancy_id"]: r["balance_cents"] for r in self.store.tenancy_rows()} if rows else {}
+        balances = self.store.balances({r["tenancy_id"] for r in rows if r.get("tenancy_id")}) if rows else {}
         out = []
         for r in rows:
             days_late = (day - date.fromisoformat(r["case_due_date"])).days
             out.append({**r, "days_late": days_late, "amount": _eur(balances.get(r.get("tenancy_id", ""), 0) or 0)})
         out.sort(key=lambda r: (r["priority"], -r["days_late"], r["due_on"], r["task_id"]))
         return out
+
+
+def clean_contact(c: Contact) -> Contact:
+    """Contact details as every entry point must give them: bounded text without
+    control characters (an address may have line breaks)."""
+    return attrs.evolve(
+        c,
+        name=check_optional_text(c.name, "name"),
+        phone=check_optional_text(c.phone, "phone", max_len=40),
+        address=check_optional_text(c.address, "address", max_len=300, multiline=True),
+        iban=check_optional_text(c.iban, "iban", max_len=40),
+        municipality=check_optional_text(c.municipality, "municipality", max_len=100),
+    )
 
 
 # ------------------------------------------------- optimistic concurrency (forms)
@@ -956,6 +1026,9 @@ def case_dict(c: ArrearsCase, t: Tenancy, key: bytes | None = None) -> dict[str,
         "legal_eligible_on": c.legal_eligible_on,
         "legal_decisions": [{**x, "reason": text(x["reason"])} for x in c.legal_decisions],
         "legal_action_approved": c.legal_action_approved,
+        "budget_checks": [{"verdict": b["verdict"], "on": b["on"], "by": b["by"], "rule": b["rule"],
+                           "budget": text(b["sealed"])} for b in c.budget_checks],
+        "track_changed_on": c.track_changed_on,
         "programme": c.programme,
         "programme_history": c.programmes,
         "in_programme": c.in_programme(),
