@@ -142,3 +142,17 @@ def test_cleared_arrears_send_one_resolved_message_in_the_same_format(landlord: 
     assert (row["signaal_id"], row["status"], row["statusdatum"]) == (
         first["signalen"][0]["signaal_id"], "opgelost", "2026-03-10")
     assert set(row) >= {"referentie", "gemeente", "ontstaansdatum", "signaaldatum", "client"}
+
+
+def test_the_letter_states_and_checks_the_deadline_with_the_policys_delivery_days(
+    landlord: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    policy = landlord / "policy.toml"
+    policy.write_text('[playbook]\nwik_no_delivery_weekdays = "sun"\n' + POLICY)  # post on Mondays too
+    invoke("tenancy", "charge", "X1", "--period", "2026-05", "--amount", "585.00")
+    invoke("day", "run", "--date", "2026-05-02", "--through", "2026-06-06")
+    letters = json.loads(invoke("letters", "outbox", "--json", "--verify"))
+    wik14 = [x for x in letters if x["kind"] == "fourteen_day_letter"]
+    # posted Friday 5 June 2026 (D + 35): Saturday 6 and Monday 8 June are delivery days under
+    # this policy, so receipt is the 8th and the deadline 9 + 14 = Tuesday 23 June (not the 24th)
+    assert [(x["date"], x["deadline"]) for x in wik14] == [("2026-06-05", "2026-06-23")]
