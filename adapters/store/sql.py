@@ -745,6 +745,38 @@ class SqlStore:
                                for r in c.fetchall())
         return out
 
+    def latest_snapshots(self, ids: Sequence[UUID], table: str) -> dict[UUID, Any]:
+        """The newest stored snapshot of each of these aggregates that has one (snapshots
+        live in the library's snapshot table ``table``), in one query per 500 ids."""
+        from eventsourcing.persistence import StoredEvent
+
+        out: dict[UUID, Any] = {}
+        ids = list(ids)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            with self.datastore.transaction(commit=False) as c:
+                if self.dialect == "sqlite":
+                    marks = ",".join("?" * len(chunk))
+                    c.execute(
+                        f"SELECT originator_id, originator_version, topic, state FROM {table} "
+                        f"WHERE originator_id IN ({marks}) ORDER BY originator_id, originator_version DESC",
+                        [u.hex for u in chunk],
+                    )
+                    rows = [(UUID(r["originator_id"]), r["originator_version"], r["topic"], r["state"])
+                            for r in c.fetchall()]
+                else:
+                    c.execute(
+                        f"SELECT originator_id, originator_version, topic, state FROM {table} "
+                        "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version DESC",
+                        (chunk,),
+                    )
+                    rows = [(r["originator_id"], r["originator_version"], r["topic"], bytes(r["state"]))
+                            for r in c.fetchall()]
+            for oid, version, topic, state in rows:
+                if oid not in out:
+                    out[oid] = StoredEvent(oid, version, topic, state)
+        return out
+
     def count_events(self) -> int:
         rows = self._rows(f"SELECT COUNT(*) AS n FROM {self.recorder.events_table_name}")
         return int(rows[0]["n"])
