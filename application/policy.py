@@ -52,6 +52,7 @@ RANGES: dict[str, tuple[int, int]] = {
     "minutes_home_visit": (0, 600),
     "minutes_robocall": (0, 600),
     "retention_months_after_end": (0, 240),
+    "risk_min_months": (3, 120),
     "max_days_between_checks": (1, 365),
 }
 CHOICES: dict[str, tuple[str, ...]] = {"strategy": ("preventive", "classic")}

@@ -74,6 +74,9 @@ class Policy:
     minutes_phone: int = 10
     minutes_home_visit: int = 60
     minutes_robocall: int = 0
+    # risk score (application.risk): off until the store has this many labelled months
+    risk_enabled: bool = False
+    risk_min_months: int = 6
     # privacy
     retention_months_after_end: int = 24
     # recheck a waiting case at least this often
