@@ -549,6 +549,7 @@ def policy_show(rt: Runtime, as_json: bool) -> None:
         check_adapter_sections(pf)
     except (PolicyError, ConfigError) as e:
         fail(str(e))
+    rt.require("read")
     data = policy_as_dict(pf)
     if as_json:
         echo_json(data)
