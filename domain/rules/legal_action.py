@@ -61,7 +61,7 @@ def household_blocks(ctx: Context) -> bool:
 @step(EVICT_HOME_VISIT, EVICT_HOUSEHOLD, EVICT_CHILDREN, EVICT_DEBT_PROGRAMME, EVICT_ELIGIBLE, preventive=130)
 def legal_action(ctx: Context) -> Decision | None:
     case, t, policy = ctx.case, ctx.tenancy, ctx.policy
-    if case.legal_eligible_on is not None or case.signal is None:
+    if case.legal_eligible_on is not None or case.signal is None or case.signal.get("withdrawn_on") is not None:
         return None
     documented = {
         "reminder": LetterKind.REMINDER.value in case.letters,
@@ -75,7 +75,8 @@ def legal_action(ctx: Context) -> Decision | None:
         if ctx.at(add_months(case.signal["on"], policy.legal_months_after_signal)):
             if household_blocks(ctx):
                 return None
-            ctx.add("legal_eligible", EVICT_ELIGIBLE, "legal:eligible",
+            withdrawn = sum(1 for w in case.eligibility_withdrawals if w["which"] == "legal")
+            ctx.add("legal_eligible", EVICT_ELIGIBLE, "legal:eligible" if not withdrawn else f"legal:eligible:{withdrawn + 1}",
                     {"documented": documented, "signal_on": case.signal["on"], "rent_cents": t.rent_cents,
                      "months": policy.legal_months_of_rent, "in_debt_counselling": ctx.in_debt_counselling,
                      "home_visit_attempted": True, "household_recorded_on": case.household[-1]["on"]})
