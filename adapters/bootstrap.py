@@ -15,8 +15,6 @@ from urllib.parse import unquote, urlparse
 import attrs
 
 from adapters.memory import (
-    RecordingSms,
-    RecordingTelephony,
     SystemClock,
 )
 from adapters.store.sql import SqlStore
@@ -40,6 +38,11 @@ class Settings:
     # more than replaying a tenancy's events; long single-writer runs (the simulation)
     # turn it on without copies.
     cache_size: int = 0
+    # seconds a command waits for another writer (an import, a daily run) before it
+    # gives up with "the store is busy" (CLI exit code 75); on every store connection
+    busy_timeout: int = 10
+    # seconds before an outbox item claimed by a process that died is offered again
+    outbox_lease_s: float = 900.0
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -49,6 +52,14 @@ class Settings:
             "cipher_key": os.environ.get("VANGNET_CIPHER_KEY") or None,
             "out_dir": os.environ.get("VANGNET_OUT", "./vangnet-out"),
         }
+        for name, key, conv in (("VANGNET_BUSY_TIMEOUT", "busy_timeout", int),
+                                ("VANGNET_OUTBOX_LEASE", "outbox_lease_s", float)):
+            raw = os.environ.get(name)
+            if raw:
+                try:
+                    values[key] = conv(raw)
+                except ValueError:
+                    raise ConfigError(f"{name}: {raw!r} is not a number of seconds") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
@@ -72,6 +83,10 @@ def store_env(settings: Settings) -> dict[str, str]:
             "POSTGRES_USER": unquote(u.username or os.environ.get("USER", "postgres")),
             "POSTGRES_PASSWORD": unquote(u.password or ""),
             "POSTGRES_CONNECT_TIMEOUT": "5",
+            # bounded waits: a lock wait ends after the busy timeout; a session that sits
+            # idle inside a transaction (a client that hung) is ended by the server
+            "POSTGRES_LOCK_TIMEOUT": str(max(1, int(settings.busy_timeout))),
+            "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "60",
             "APPLICATION_RECORDER_TOPIC": "adapters.store.postgres:VangnetPostgresRecorder",
         })
     elif db.startswith("postgresql") or "://" in db:
@@ -87,7 +102,7 @@ def store_env(settings: Settings) -> dict[str, str]:
         env.update({
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": name,
-            "SQLITE_LOCK_TIMEOUT": "30",
+            "SQLITE_LOCK_TIMEOUT": str(max(1, int(settings.busy_timeout))),
             "APPLICATION_RECORDER_TOPIC": "adapters.store.sql:VangnetSQLiteRecorder",
         })
     if settings.cipher_key:
@@ -183,6 +198,10 @@ def build(
             msg = str(e)
             if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
                 msg = _postgres_reason(env) or msg
+            from application.store import StoreBusy, is_busy
+
+            if is_busy(e):
+                raise StoreBusy(msg) from None
             if "CIPHER" in msg or "cipher" in msg.lower():
                 raise ConfigError(f"cipher_key: {msg}") from None
             raise ConfigError(f"db: cannot open store {redact_url(settings.db)!r}: {msg}") from None
@@ -190,6 +209,7 @@ def build(
         os.environ.update(saved)
     dialect = "postgres" if settings.db.startswith(("postgresql://", "postgres://")) else "sqlite"
     store = SqlStore(app.recorder, dialect)
+    app.outbox_lease_s = settings.outbox_lease_s  # type: ignore[attr-defined]
     check_cipher(store, settings.cipher_key)
     out = Path(settings.out_dir)
     app.attach(
@@ -216,8 +236,11 @@ def telephony_adapters(pf: PolicyFile, out: Path, app: Vangnet) -> tuple[Telepho
     cfg = dict(pf.sections.get("telephony") or {})
     mode = cfg.pop("mode", "record")
     store = app.store
-    if mode == "record":
-        return RecordingTelephony(), RecordingSms()
+    if mode == "record":  # written to files: an item is marked sent only when an adapter took it
+        from adapters.telephony.files_out import RecordedFiles
+
+        rec = RecordedFiles(Path(cfg.get("record_dir", out / "telephony" / "recorded")))
+        return rec, rec
     if mode == "simulated":
         from adapters.telephony.simulated import DialerRates, SimulatedDialer
 
@@ -230,7 +253,14 @@ def telephony_adapters(pf: PolicyFile, out: Path, app: Vangnet) -> tuple[Telepho
 
         outbox = Path(cfg.get("outbox", out / "calls" / "outbox"))
         outbox.mkdir(parents=True, exist_ok=True)
-        return VendorTelephony(outbox, store, app, clock=app.ports.clock if app.ports else None), RecordingSms()  # type: ignore[arg-type]
+        from adapters.telephony.files_out import VendorSms
+
+        clock = app.ports.clock if app.ports else None
+        letters = pf.sections.get("letters") or {}
+        vendor_sms = VendorSms(outbox, store, app, clock=clock,  # type: ignore[arg-type]
+                               landlord_name=cfg.get("landlord_name") or letters.get("landlord_name"),
+                               landlord_iban=cfg.get("landlord_iban") or letters.get("landlord_iban"))
+        return VendorTelephony(outbox, store, app, clock=clock), vendor_sms  # type: ignore[arg-type]
     if mode == "twilio":
         from twilio.rest import Client
 

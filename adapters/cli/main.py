@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from adapters.cli.busy import VangnetGroup
 from adapters.cli.common import (
     DATE,
     MONEY,
@@ -30,7 +31,7 @@ the local administrator admin:<login name>, with every right.
 """
 
 
-@click.group(help=HELP)
+@click.group(cls=VangnetGroup, help=HELP)
 @click.option("--db", metavar="TARGET", help="SQLite path or postgresql:// URL [env VANGNET_DB]")
 @click.option("--policy", metavar="FILE", help="TOML policy file [env VANGNET_POLICY]")
 @click.option("--as", "actor", metavar="ROLE:ID", help="who runs the command [env VANGNET_ACTOR]")
@@ -450,6 +451,7 @@ for _module in (
     "adapters.cli.letters",
     "adapters.cli.audit",
     "adapters.cli.simulate",
+    "adapters.cli.store",
 ):
     try:
         _mod = importlib.import_module(_module)

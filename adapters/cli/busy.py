@@ -1,0 +1,29 @@
+"""The CLI's top-level group: a busy store is one line and its own exit code.
+
+A command that waited the busy timeout (``VANGNET_BUSY_TIMEOUT``, default 10 s) for
+another writer (an import, a daily run) stops with "the store is busy: another
+import or daily run holds it; try again" and exit code 75 (EX_TEMPFAIL: try again
+later), without a traceback; nothing of it was written.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+EXIT_BUSY = 75
+
+
+class VangnetGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        from application.store import StoreBusy, is_busy
+
+        try:
+            return super().invoke(ctx)
+        except Exception as e:
+            if not is_busy(e) or isinstance(e, click.exceptions.Exit | click.ClickException | click.Abort):
+                raise
+            click.echo(f"error: {StoreBusy.MESSAGE}", err=True)
+            sys.exit(EXIT_BUSY)
