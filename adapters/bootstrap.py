@@ -17,9 +17,8 @@ import attrs
 from adapters.memory import (
     SystemClock,
 )
-from adapters.store.sql import SqlStore
-from application.access import Access
-from application.policy import PolicyFile, load_policy
+from adapters.store.sql import FieldCipher, SqlStore
+from application.policy import PolicyFile, identity, load_policy
 from application.ports import Clock, Letters, MunicipalSignal, Sms, Telephony
 from application.service import Ports, Vangnet
 
@@ -43,6 +42,13 @@ class Settings:
     busy_timeout: int = 10
     # seconds before an outbox item claimed by a process that died is offered again
     outbox_lease_s: float = 900.0
+    # Single-writer bulk work (the simulation) only; production keeps the defaults.
+    # sqlite_synchronous: PRAGMA synchronous of SQLite file stores (None: the library's
+    # FULL); set, the store also offers ``datastore.batch()`` (adapters.store.batching).
+    sqlite_synchronous: str | None = None
+    # cache_fastforward False: a cached aggregate is trusted without asking the store
+    # for newer events (only right when this process is the store's only writer).
+    cache_fastforward: bool = True
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -105,11 +111,16 @@ def store_env(settings: Settings) -> dict[str, str]:
             "SQLITE_LOCK_TIMEOUT": str(max(1, int(settings.busy_timeout))),
             "APPLICATION_RECORDER_TOPIC": "adapters.store.sql:VangnetSQLiteRecorder",
         })
+        if settings.sqlite_synchronous:
+            env["PERSISTENCE_MODULE"] = "adapters.store.batching:VangnetSQLiteFactory"
+            env["SQLITE_SYNCHRONOUS"] = settings.sqlite_synchronous
     if settings.cipher_key:
         env["CIPHER_TOPIC"] = "eventsourcing.cipher:AESCipher"
         env["CIPHER_KEY"] = settings.cipher_key
     if settings.cache_size:
         env["AGGREGATE_CACHE_MAXSIZE"] = str(settings.cache_size)
+        if not settings.cache_fastforward:
+            env["AGGREGATE_CACHE_FASTFORWARD"] = "n"
     return env
 
 
@@ -174,6 +185,21 @@ def redact_url(url: str) -> str:
     return url
 
 
+def check_adapter_sections(pf: PolicyFile) -> None:
+    """Errors in an adapter section of the policy stop every command at load, as one
+    clear error (not as a warning per letter later): a present ``[letters]`` table must
+    be complete and valid."""
+    cfg = pf.sections.get("letters") or {}
+    if cfg:
+        from adapters.letters import LetterConfig
+        from application.ports import LetterRefused
+
+        try:
+            LetterConfig.from_mapping(cfg)
+        except (LetterRefused, ValueError) as e:
+            raise ConfigError(" ".join(str(e).split())) from None
+
+
 def build(
     settings: Settings | None = None,
     *,
@@ -186,6 +212,8 @@ def build(
 ) -> Vangnet:
     settings = settings or Settings()
     pf = policy or load_policy(settings.policy_path)
+    if policy is None:
+        check_adapter_sections(pf)
     if settings.cipher_key is not None:
         check_key_format(settings.cipher_key)
     env = store_env(settings)
@@ -208,9 +236,11 @@ def build(
     finally:
         os.environ.update(saved)
     dialect = "postgres" if settings.db.startswith(("postgresql://", "postgres://")) else "sqlite"
-    store = SqlStore(app.recorder, dialect)
+    check_cipher(SqlStore(app.recorder, dialect), settings.cipher_key)
+    # personal data in the side tables (contact directory, sealing keys) is encrypted
+    # with a key derived from the same VANGNET_CIPHER_KEY as the events
+    store = SqlStore(app.recorder, dialect, FieldCipher(settings.cipher_key) if settings.cipher_key else None)
     app.outbox_lease_s = settings.outbox_lease_s  # type: ignore[attr-defined]
-    check_cipher(store, settings.cipher_key)
     out = Path(settings.out_dir)
     app.attach(
         store=store,
@@ -222,7 +252,7 @@ def build(
             signals=signals if signals is not None else _default_signals(pf, out, store),
         ),
         policy=pf.policy,
-        access=Access(pf.permissions),
+        access=identity(pf).access(pf.permissions),
     )
     if telephony is None or sms is None:
         tel, sms_port = telephony_adapters(pf, out, app)

@@ -33,11 +33,12 @@ from application.ports import (
 )
 from application.service import ConcurrencyConflict, Vangnet, attempt_id
 from application.store import SideOp, Upsert
-from domain import wik
+from domain import actions, wik
+from domain.actions import Action
 from domain.arrears_case import ArrearsCase, CaseError, carried_over
-from domain.playbook import Action, case_opening_day, choose_track, evaluate
+from domain.playbook import case_opening_day, choose_track, evaluate
 from domain.tenancy import Tenancy, TenancyError
-from domain.values import SYSTEM, LetterKind, Period
+from domain.values import SYSTEM, Actor, LetterKind, Period
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ class DayReport:
     letters: int = 0
     signals: int = 0
     errors: list[str] = attrs.Factory(list)
+    actor: str = str(SYSTEM)  # who ran the day (recorded in the store's run record)
 
     def as_dict(self) -> dict[str, Any]:
         d = attrs.asdict(self)
@@ -70,8 +72,10 @@ def payment_reference(tenancy: Tenancy) -> str:
 
 
 def run(app: Vangnet, day: date, *, through: date | None = None,
-        progress: Callable[[date], None] | None = None) -> list[DayReport]:
-    app.access.check(SYSTEM, "run_day")
+        progress: Callable[[date], None] | None = None, actor: Actor = SYSTEM) -> list[DayReport]:
+    """Run the days up to ``day`` as ``actor`` (``run_day`` permission: the system's
+    scheduler, a team lead, or the single-user administrator)."""
+    app.access.check(actor, "run_day")
     _refuse_half_written_imports(app)
     last = app.store.get_meta("last_run_day")
     start = day
@@ -85,7 +89,7 @@ def run(app: Vangnet, day: date, *, through: date | None = None,
     while d <= end:
         # a day caught up after a gap posts its letters on the day actually run (``day``),
         # so a stated deadline is never shorter than the tenant really gets
-        reports.append(run_one_day(app, d, post_on=max(d, day)))
+        reports.append(run_one_day(app, d, post_on=max(d, day), actor=actor))
         if progress:
             progress(d)
         d += timedelta(days=1)
@@ -104,17 +108,23 @@ def _refuse_half_written_imports(app: Vangnet) -> None:
                            f"{i['total']} chunks: run the same import again to complete it, then the daily run")
 
 
-def run_one_day(app: Vangnet, day: date, *, post_on: date | None = None) -> DayReport:
-    """Run the policies for ``day``. Letters are posted on ``post_on`` (default ``day``)."""
-    report = DayReport(day)
+def run_one_day(app: Vangnet, day: date, *, post_on: date | None = None, actor: Actor = SYSTEM) -> DayReport:
+    """Run the policies for ``day``. Letters are posted on ``post_on`` (default ``day``).
+
+    The run's record (``meta`` row ``run:DAY``) names the actor who ran it."""
+    app.access.check(actor, "run_day")
+    report = DayReport(day, actor=str(actor))
     if app.policy.post_rent_charges:
         _retry_conflicts(app, lambda: _post_rent(app, day, report))
     fresh: dict[Any, Any] = {}  # cases opened today and their tenancies, as saved: not reloaded
     _retry_conflicts(app, lambda: _open_cases(app, day, report, fresh))
     _retry_conflicts(app, lambda: _evaluate_cases(app, day, report, post_on or day, fresh))
     last = app.store.get_meta("last_run_day")
+    record = Upsert("meta", ("key",), {"key": f"run:{day.isoformat()}", "value": str(actor)})
     if last is None or date.fromisoformat(last) < day:
-        app.store.apply([Upsert("meta", ("key",), {"key": "last_run_day", "value": day.isoformat()})])
+        app.store.apply([Upsert("meta", ("key",), {"key": "last_run_day", "value": day.isoformat()}), record])
+    else:
+        app.store.apply([record])
     dispatch_outbox(app, day, report)
     return report
 
@@ -303,68 +313,138 @@ def _outbox(kind: str, item_id: str, day: date, payload: dict[str, Any]) -> Upse
     })
 
 
-def _perform(app: Vangnet, case: ArrearsCase, t: Tenancy, a: Action, day: date,  # noqa: C901
+@attrs.frozen
+class Performance:
+    """What a handler works with: the case and tenancy being changed, the day, the
+    rule's inputs as plain values, the outbox items and the day's report."""
+
+    app: Vangnet
+    case: ArrearsCase
+    tenancy: Tenancy
+    day: date
+    inputs: dict[str, Any]
+    outbox: list[SideOp]
+    report: DayReport
+    post_on: date
+
+
+def _close(x: Performance, a: actions.Close) -> None:
+    x.case.close(on=x.day, reason=a.reason, rule=a.rule, inputs=x.inputs)
+    x.tenancy.unlink_case(x.case.id, on=x.day)
+
+
+def _resume(x: Performance, a: actions.Resume) -> None:
+    x.case.resume(on=x.day, reason=a.reason, rule=a.rule, action_id=a.action_id)
+
+
+def _task(x: Performance, a: actions.CreateTask) -> None:
+    x.case.create_task(task_id=a.action_id, kind=a.task_kind, due_on=a.due_on, rule=a.rule, inputs=x.inputs,
+                       on=x.day)
+
+
+def _robocall(x: Performance, a: actions.Robocall) -> None:
+    case, t, day = x.case, x.tenancy, x.day
+    case.request_robocall(attempt_id=a.action_id, on=day, rule=a.rule, inputs=x.inputs)
+    gid = attempt_id(case.id, a.action_id)
+    x.outbox.append(_outbox("robocall", gid, day, {"case_id": str(case.id), "tenancy_id": str(t.id), "on": day}))
+    x.report.robocalls += 1
+
+
+def _sms(x: Performance, a: actions.Sms) -> None:
+    case, t, day = x.case, x.tenancy, x.day
+    case.request_sms(message_id=a.action_id, on=day, rule=a.rule, inputs=x.inputs)
+    gid = attempt_id(case.id, a.action_id)
+    x.outbox.append(_outbox("sms", gid, day, {
+        "case_id": str(case.id), "tenancy_id": str(t.id), "on": day,
+        "amount_cents": t.arrears_cents(as_of=day), "reference": payment_reference(t),
+    }))
+    x.report.sms += 1
+
+
+def _letter(x: Performance, a: actions.SendLetter) -> None:
+    _send_letter(x.app, x.case, x.tenancy, a, x.day, x.inputs, x.post_on)
+    x.report.letters += 1
+
+
+def _signal(x: Performance, a: actions.SendSignal) -> None:
+    case, t, day = x.case, x.tenancy, x.day
+    sid = attempt_id(case.id, "signal")
+    amount = t.arrears_cents(as_of=day)
+    case.send_signal(signal_id=sid, on=day, amount_cents=amount, rule=a.rule, inputs=x.inputs)
+    x.outbox.append(_outbox("signal", sid, day, {
+        "case_id": str(case.id), "tenancy_id": str(t.id), "ref": t.ref, "amount_cents": amount,
+        "origin_date": case.due_date, "signal_date": day,
+        "attempts": [{"channel": c["channel"], "reached": c["outcome"] == "reached", "on": c["on"]}
+                     for c in case.personal_attempts()],
+    }))
+    x.report.signals += 1
+
+
+def _costs(x: Performance, a: actions.ChargeCosts) -> None:
+    x.case.charge_costs(cents=a.cents, on=x.day, rule=a.rule, inputs=x.inputs, action_id=a.action_id)
+
+
+def _bailiff_eligible(x: Performance, a: actions.MarkBailiffEligible) -> None:
+    x.case.mark_bailiff_eligible(on=x.day, rule=a.rule, inputs=x.inputs, action_id=a.action_id)
+
+
+def _legal_eligible(x: Performance, a: actions.MarkLegalEligible) -> None:
+    x.case.mark_legal_eligible(on=x.day, rule=a.rule, inputs=x.inputs, action_id=a.action_id)
+
+
+def _promise_check(x: Performance, a: actions.SettlePromise) -> None:
+    x.case.settle_promise(kept=a.kept, on=x.day, rule=a.rule, inputs=x.inputs, action_id=a.action_id)
+
+
+def _instalment_missed(x: Performance, a: actions.MissInstalment) -> None:
+    x.case.miss_instalment(number=a.number, on=x.day, rule=a.rule, inputs=x.inputs, action_id=a.action_id)
+
+
+def _arrangement_broken(x: Performance, a: actions.BreakArrangement) -> None:
+    x.case.break_arrangement(on=x.day, rule=a.rule, inputs=x.inputs, action_id=a.action_id)
+    x.tenancy.raise_worry(reason=a.worry_reason, on=x.day, by="system", rule=a.rule)  # escalation resumes on worry
+
+
+def _arrangement_completed(x: Performance, a: actions.CompleteArrangement) -> None:
+    x.case.complete_arrangement(on=x.day, rule=a.rule, inputs=x.inputs, action_id=a.action_id)
+
+
+def _programme(x: Performance, a: actions.ChangeProgramme) -> None:
+    x.case.change_programme(state=a.state, on=x.day, by="system", rule=a.rule, action_id=a.action_id)
+
+
+# One handler per kind of action (``domain.actions``): a new kind adds its line here.
+HANDLERS: dict[type[Action], Callable[[Performance, Any], None]] = {
+    actions.Close: _close,
+    actions.Resume: _resume,
+    actions.CreateTask: _task,
+    actions.Robocall: _robocall,
+    actions.Sms: _sms,
+    actions.SendLetter: _letter,
+    actions.SendSignal: _signal,
+    actions.ChargeCosts: _costs,
+    actions.MarkBailiffEligible: _bailiff_eligible,
+    actions.MarkLegalEligible: _legal_eligible,
+    actions.SettlePromise: _promise_check,
+    actions.MissInstalment: _instalment_missed,
+    actions.BreakArrangement: _arrangement_broken,
+    actions.CompleteArrangement: _arrangement_completed,
+    actions.ChangeProgramme: _programme,
+}
+
+
+def _perform(app: Vangnet, case: ArrearsCase, t: Tenancy, a: Action, day: date,
              outbox: list[SideOp], report: DayReport, post_on: date | None = None) -> None:
-    p = a.params
-    inputs = _plain(a.inputs)
-    if a.kind == "close":
-        case.close(on=day, reason=p["reason"], rule=a.rule, inputs=inputs)
-        t.unlink_case(case.id, on=day)
-    elif a.kind == "resume":
-        case.resume(on=day, reason=p["reason"], rule=a.rule, action_id=a.action_id)
-    elif a.kind == "task":
-        case.create_task(task_id=a.action_id, kind=p["task_kind"], due_on=p["due_on"], rule=a.rule,
-                         inputs=inputs, on=day)
-    elif a.kind == "robocall":
-        case.request_robocall(attempt_id=a.action_id, on=day, rule=a.rule, inputs=inputs)
-        gid = attempt_id(case.id, a.action_id)
-        outbox.append(_outbox("robocall", gid, day, {"case_id": str(case.id), "tenancy_id": str(t.id), "on": day}))
-        report.robocalls += 1
-    elif a.kind == "sms":
-        case.request_sms(message_id=a.action_id, on=day, rule=a.rule, inputs=inputs)
-        gid = attempt_id(case.id, a.action_id)
-        outbox.append(_outbox("sms", gid, day, {
-            "case_id": str(case.id), "tenancy_id": str(t.id), "on": day,
-            "amount_cents": t.arrears_cents(as_of=day), "reference": payment_reference(t),
-        }))
-        report.sms += 1
-    elif a.kind == "letter":
-        _send_letter(app, case, t, a, day, inputs, post_on or day)
-        report.letters += 1
-    elif a.kind == "signal":
-        sid = attempt_id(case.id, "signal")
-        amount = t.arrears_cents(as_of=day)
-        case.send_signal(signal_id=sid, on=day, amount_cents=amount, rule=a.rule, inputs=inputs)
-        outbox.append(_outbox("signal", sid, day, {
-            "case_id": str(case.id), "tenancy_id": str(t.id), "ref": t.ref, "amount_cents": amount,
-            "origin_date": case.due_date, "signal_date": day,
-            "attempts": [{"channel": c["channel"], "reached": c["outcome"] == "reached", "on": c["on"]}
-                         for c in case.personal_attempts()],
-        }))
-        report.signals += 1
-    elif a.kind == "costs":
-        case.charge_costs(cents=p["cents"], on=day, rule=a.rule, inputs=inputs, action_id=a.action_id)
-    elif a.kind == "bailiff_eligible":
-        case.mark_bailiff_eligible(on=day, rule=a.rule, inputs=inputs, action_id=a.action_id)
-    elif a.kind == "legal_eligible":
-        case.mark_legal_eligible(on=day, rule=a.rule, inputs=inputs, action_id=a.action_id)
-    elif a.kind == "promise_check":
-        case.settle_promise(kept=p["kept"], on=day, rule=a.rule, inputs=inputs, action_id=a.action_id)
-    elif a.kind == "instalment_missed":
-        case.miss_instalment(number=p["number"], on=day, rule=a.rule, inputs=inputs, action_id=a.action_id)
-    elif a.kind == "arrangement_broken":
-        case.break_arrangement(on=day, rule=a.rule, inputs=inputs, action_id=a.action_id)
-        t.raise_worry(reason=p["worry_reason"], on=day, by="system", rule=a.rule)  # escalation resumes on worry
-    elif a.kind == "arrangement_completed":
-        case.complete_arrangement(on=day, rule=a.rule, inputs=inputs, action_id=a.action_id)
-    else:  # pragma: no cover - a new action kind must be handled here
-        raise ValueError(f"unknown action kind {a.kind!r}")
+    handler = HANDLERS.get(type(a))
+    if handler is None:
+        raise ValueError(f"no handler for the action {type(a).__name__} (application.daily_run.HANDLERS)")
+    handler(Performance(app, case, t, day, _plain(a.inputs), outbox, report, post_on or day), a)
 
 
-def _send_letter(app: Vangnet, case: ArrearsCase, t: Tenancy, a: Action, day: date, inputs: dict[str, Any],
-                 posted_on: date) -> None:
-    kind = LetterKind(a.params["letter_kind"])
-    deadline = a.params.get("deadline")
+def _send_letter(app: Vangnet, case: ArrearsCase, t: Tenancy, a: actions.SendLetter, day: date,
+                 inputs: dict[str, Any], posted_on: date) -> None:
+    kind = LetterKind(a.letter_kind)
+    deadline = a.deadline
     if posted_on != day:  # caught up: posted on the day actually run; a term runs from that day
         inputs = {**inputs, "posted_on": posted_on, "caught_up_from": day}
         if deadline is not None:
@@ -377,7 +457,7 @@ def _send_letter(app: Vangnet, case: ArrearsCase, t: Tenancy, a: Action, day: da
     request = LetterRequest(
         letter_id=letter_id, kind=kind.value, case_id=case.id, tenancy_id=t.id, tenancy_ref=t.ref,
         posted_on=posted_on, arrears=tuple(PeriodAmount(p, c) for p, c, _ in rows), total_cents=total,
-        payment_reference=payment_reference(t), costs_cents=a.params.get("costs_cents"),
+        payment_reference=payment_reference(t), costs_cents=a.costs_cents,
         deadline=deadline, offers_signal=kind == LetterKind.REMINDER,
     )
     assert app.ports is not None
@@ -386,7 +466,7 @@ def _send_letter(app: Vangnet, case: ArrearsCase, t: Tenancy, a: Action, day: da
     receipt = app.ports.letters.send(request)
     case.record_letter(kind=kind, letter_id=a.action_id, posted_on=posted_on, amount_cents=total,
                        checksum=receipt.checksum, rule=a.rule, inputs={**inputs, "letter_ref": letter_id},
-                       costs_cents=a.params.get("costs_cents"), deadline=deadline)
+                       costs_cents=a.costs_cents, deadline=deadline)
 
 
 def _plain(v: Any) -> Any:

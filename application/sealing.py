@@ -43,3 +43,12 @@ def unseal(key: bytes | None, tenancy_id: UUID, sealed: str | None) -> Any:
     except InvalidTag:
         raise ValueError(f"sealed data of tenancy {tenancy_id} does not open with its key") from None
     return json.loads(data)
+
+
+def open_text(key: bytes | None, tenancy_id: UUID, value: Any) -> Any:
+    """A free-text field that may be sealed: its text, ``"erased"`` once the key is
+    deleted, or the value itself when it was never sealed (events stored before free
+    text was sealed, and the system's own reason codes)."""
+    if isinstance(value, str) and value.startswith("v1:"):
+        return unseal(key, tenancy_id, value)
+    return value

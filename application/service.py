@@ -7,12 +7,14 @@ both in one transaction, together with the read-model rows computed from them.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import random
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from copy import deepcopy
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -20,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 from eventsourcing.application import AggregateNotFoundError, Application, Cache, LRUCache
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, UUIDAsHex
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, UUIDAsHex
 
 from application import sealing
 from application.access import Access, AccessDenied
@@ -39,11 +41,19 @@ from application.ports import (
 from application.projections import case_ops, tenancy_ops
 from application.store import Delete, SideOp, Store, Upsert
 from application.transcoding import DateAsISO, FastTranscoder
+from application.writepath import FastMapper, save_events
 from domain.arrears_case import ArrearsCase, CaseError
 from domain.calendar import on_or_next_business_day
 from domain.policy import Policy
 from domain.tenancy import Tenancy, TenancyError, tenancy_id_for
+from domain.validation import (
+    REASON_MAX,
+    check_date,
+    check_optional_text,
+    check_text,
+)
 from domain.values import (
+    END_REASON_CODES,
     SYSTEM,
     Actor,
     Channel,
@@ -130,6 +140,17 @@ class Vangnet(Application):
     def contacts(self) -> ContactDirectory:
         return self.store  # type: ignore[return-value]
 
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """The library's save; aggregates alone take the lean path (application.writepath)."""
+        if all(isinstance(o, (Tenancy, ArrearsCase)) for o in objs):
+            save_events(self, objs, kwargs.get("side_ops") or ())
+            return []
+        return super().save(*objs, **kwargs)
+
+    def construct_mapper(self) -> Mapper[uuid.UUID]:
+        # the library's mapper with cached topics and no state copy (application.writepath)
+        return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=FastMapper)
+
     def construct_transcoder(self) -> JSONTranscoder:
         t = FastTranscoder()
         self.register_transcodings(t)
@@ -148,6 +169,19 @@ class Vangnet(Application):
             self.repository.cache = LRUCache(maxsize=cache.maxsize)
         elif cache is not None:
             self.repository.cache = Cache()
+
+    def forget(self, *ids: uuid.UUID) -> None:
+        """Drop these aggregates from the cache (a refused command may have changed them
+        in memory); the rest of the cache stays, so a long single-writer run (the
+        simulation) does not reload every aggregate after each refused command."""
+        cache = getattr(self.repository, "cache", None)
+        if cache is None:
+            return
+        for i in ids:
+            try:
+                cache.get(i, evict=True)
+            except KeyError:
+                pass
 
     def today(self) -> date:
         assert self.ports is not None
@@ -259,10 +293,12 @@ class Vangnet(Application):
         return tenancy_id_for(ref) in self.repository
 
     def get_case(self, case_id: uuid.UUID | str) -> ArrearsCase:
+        """A case by its id, by a unique prefix of its id, or by its tenancy's reference
+        (the open case, else the latest)."""
         try:
             cid = case_id if isinstance(case_id, uuid.UUID) else uuid.UUID(str(case_id))
         except ValueError:
-            raise NotFound(f"case: {case_id!r} is not a case id") from None
+            cid = self.resolve_case_id(str(case_id))
         try:
             agg = self._get(cid)
         except AggregateNotFoundError:
@@ -270,6 +306,24 @@ class Vangnet(Application):
         if not isinstance(agg, ArrearsCase):
             raise NotFound(f"case: {case_id} is not a case")
         return agg
+
+    def resolve_case_id(self, text: str) -> uuid.UUID:
+        """A tenancy reference or a unique case-id prefix (at least 4 characters) -> case id."""
+        text = text.strip()
+        if text and self.tenancy_exists(text):
+            rows = self.store.case_rows_of(tenancy_id_for(text))
+            if not rows:
+                raise NotFound(f"case: tenancy {text!r} has no case")
+            open_rows = [r for r in rows if r["status"] == "open"]
+            return uuid.UUID((open_rows or rows)[-1]["case_id"])
+        prefix = text.lower()
+        if len(prefix) >= 4 and re.fullmatch(r"[0-9a-f-]+", prefix):
+            found = self.store.case_ids_by_prefix(prefix, limit=2)
+            if len(found) == 1:
+                return uuid.UUID(found[0])
+            if len(found) > 1:
+                raise NotFound(f"case: {text!r} matches more than one case; give more characters")
+        raise NotFound(f"case: {text!r} is neither a case id, a unique case-id prefix nor a tenancy reference")
 
     def _guard(self, actor: Actor | None, permission: str) -> Actor:
         return self.access.check(actor, permission)
@@ -287,6 +341,9 @@ class Vangnet(Application):
         contact: Contact | None = None,
     ) -> uuid.UUID:
         self._guard(actor, "start_tenancy")
+        check_date(start_date, "start")
+        if contact is not None:
+            contact = clean_contact(contact)
         if self.tenancy_exists(ref):
             raise CommandError(f"tenancy: {ref!r} already exists")
         try:
@@ -305,16 +362,41 @@ class Vangnet(Application):
             "iban": c.iban, "municipality": c.municipality,
         })
 
-    def update_contact(self, actor: Actor, ref: str, contact: Contact) -> None:
+    def update_contact(self, actor: Actor, ref: str, contact: Contact, *, on: date | None = None) -> None:
+        """Replace the contact details of ``ref`` (fields left None keep their value);
+        every change is kept in the contact history (personal data: erased with the rest)."""
         self._guard(actor, "update_contact")
+        contact = clean_contact(contact)
         t = self.get_tenancy(ref)
-        self.store.apply([self._contact_upsert(t.id, attrs.evolve(contact, tenancy_id=t.id))])
+        if self.store.key(t.id) is None:
+            raise CommandError(f"tenancy {ref}: personal data was erased; contact details cannot be recorded")
+        old = self.store.contact(t.id)
+        fields = ("name", "phone", "address", "iban", "municipality")
+        merged = {f: (getattr(contact, f) if getattr(contact, f) is not None else getattr(old, f, None)) for f in fields}
+        merged = {f: (v.strip() or None) if isinstance(v, str) else v for f, v in merged.items()}
+        if old is not None and all(getattr(old, f) == merged[f] for f in fields):
+            return
+        day = on or self.today()
+        self.store.apply([
+            self._contact_upsert(t.id, Contact(tenancy_id=t.id, **merged)),
+            Upsert("contact_history", ("change_id",), {
+                "change_id": uuid.uuid4().hex, "tenancy_id": str(t.id), "changed_on": day.isoformat(),
+                "by": str(actor), **merged}),
+        ])
 
     def _key(self, tenancy_id: uuid.UUID) -> bytes:
         key = self.store.key(tenancy_id)
         if key is None:
             raise CommandError(f"tenancy {tenancy_id}: personal data was erased; sensitive answers cannot be recorded")
         return key
+
+    def seal_text(self, tenancy_id: uuid.UUID, text: str) -> str:
+        """Free text that may hold personal or health data (a worry reason, a contact note,
+        referral details, a decision reason), sealed with the tenancy key like the intake."""
+        return sealing.seal(self._key(tenancy_id), tenancy_id, text)
+
+    def open_text(self, tenancy_id: uuid.UUID, value: Any) -> Any:
+        return sealing.open_text(self.store.key(tenancy_id), tenancy_id, value)
 
     @retrying
     def record_intake(self, actor: Actor, ref: str, answers: IntakeAnswers, *, on: date | None = None) -> Tenancy:
@@ -339,6 +421,7 @@ class Vangnet(Application):
 
     @retrying
     def assign_profile(self, actor: Actor, ref: str, *, reason: str, on: date | None = None) -> None:
+        reason = check_text(reason, "reason", max_len=REASON_MAX)
         self._guard(actor, "assign_profile")
         t = self.get_tenancy(ref)
         on = on or self.today()
@@ -350,6 +433,7 @@ class Vangnet(Application):
 
     @retrying
     def lift_profile(self, actor: Actor, ref: str, *, reason: str, on: date | None = None) -> None:
+        reason = check_text(reason, "reason", max_len=REASON_MAX)
         self._guard(actor, "lift_profile")
         t = self.get_tenancy(ref)
         on = on or self.today()
@@ -361,6 +445,7 @@ class Vangnet(Application):
 
     @retrying
     def agree_due_day(self, actor: Actor, ref: str, *, day: int, reason: str, on: date | None = None) -> None:
+        reason = check_text(reason, "reason", max_len=REASON_MAX)
         self._guard(actor, "agree_due_day")
         t = self.get_tenancy(ref)
         on = on or self.today()
@@ -375,27 +460,34 @@ class Vangnet(Application):
 
     @retrying
     def raise_worry(self, actor: Actor, ref: str, *, reason: str, on: date | None = None) -> None:
+        reason = check_text(reason, "reason", max_len=REASON_MAX)
         self._guard(actor, "raise_worry")
         t = self.get_tenancy(ref)
         on = on or self.today()
-        t.raise_worry(reason=reason, on=on, by=str(actor))
+        if not reason.strip():
+            raise CommandError("reason: a worry flag needs a reason")
+        t.raise_worry(reason=self.seal_text(t.id, reason), on=on, by=str(actor))
         self.save_all([t], on=on)
 
     @retrying
     def lift_worry(self, actor: Actor, ref: str, *, reason: str, on: date | None = None) -> None:
+        reason = check_text(reason, "reason", max_len=REASON_MAX)
         self._guard(actor, "lift_worry")
         t = self.get_tenancy(ref)
         on = on or self.today()
         try:
-            t.lift_worry(reason=reason, on=on, by=str(actor))
+            t.lift_worry(reason=self.seal_text(t.id, reason), on=on, by=str(actor))
         except TenancyError as e:
             raise CommandError(str(e)) from None
         self.save_all([t], on=on)
 
     @retrying
     def end_tenancy(self, actor: Actor, ref: str, *, on: date, reason: str) -> None:
+        reason = check_text(reason, "reason", max_len=REASON_MAX)
         self._guard(actor, "end_tenancy")
         t = self.get_tenancy(ref)
+        if reason not in END_REASON_CODES:  # free text may say why (a death, a care home): sealed
+            reason = self.seal_text(t.id, reason)
         try:
             t.end(on=on, reason=reason, by=str(actor))
         except TenancyError as e:
@@ -415,6 +507,7 @@ class Vangnet(Application):
     def pay(self, actor: Actor, ref: str, *, cents: int, booked_on: date, tx_id: str, source: str = "manual") -> ImportReport:
         if not TX_ID.fullmatch(tx_id or ""):
             raise CommandError(f"tx: {tx_id!r} must be 1-64 letters, digits, '.', '_', '/' or '-'")
+        check_date(booked_on, "date")
         line = LedgerLine(line=1, transaction_id=tx_id, tenancy_ref=ref, booking_date=booked_on,
                           kind=LedgerKind.PAYMENT, cents=cents)
         return self.import_ledger(actor, [line], source=source, _permission="post_ledger")
@@ -477,7 +570,7 @@ class Vangnet(Application):
                     t.receive_payment(cents=ln.cents, source=source, tx_id=ln.transaction_id, booked_on=ln.booking_date)
                 elif ln.kind == LedgerKind.CREDIT:
                     t.post_credit(cents=ln.cents, source=source, tx_id=ln.transaction_id,
-                                  booked_on=ln.booking_date, reason=ln.description)
+                                  booked_on=ln.booking_date, reason=self._sealed_description(t.id, ln.description))
                 else:
                     ref_tx = ln.reverses_transaction_id or ""
                     if not t.has_transaction(source, ref_tx):
@@ -534,17 +627,26 @@ class Vangnet(Application):
                              tenancies=list(changed.values()), tx_rows=by_ref, extra=extra, on=on,
                              on_chunk=on_chunk)
 
+    def _sealed_description(self, tenancy_id: uuid.UUID, text: str) -> str:
+        """A ledger line's description (it may name a person or a reason): sealed; dropped
+        when the tenancy's personal data was erased."""
+        if not text:
+            return ""
+        key = self.store.key(tenancy_id)
+        return sealing.seal(key, tenancy_id, text) if key is not None else ""
+
     # ----------------------------------------------------------------- cases
     def _case_command(self, case_id: uuid.UUID | str, actor: Actor, permission: str,
                       act: Callable[[ArrearsCase, Tenancy], None], on: date | None) -> ArrearsCase:
         self._guard(actor, permission)
         case = self.get_case(case_id)
+        check_expected_version(case)
         tenancy = self.get_tenancy_by_id(case.tenancy_id)
         day = on or self.today()
         try:
             act(case, tenancy)
         except (CaseError, TenancyError, InvalidValue) as e:
-            self.forget_cache()
+            self.forget(case.id, tenancy.id)  # only these two may hold unsaved changes
             raise CommandError(str(e)) from None
         tenancies = [tenancy] if tenancy.pending_events else []
         self.save_all(tenancies, [(case, day, False)], on=day)
@@ -553,7 +655,7 @@ class Vangnet(Application):
     @retrying
     def record_contact(self, actor: Actor, case_id: uuid.UUID | str, *, channel: Channel, outcome: Outcome,
                        on: date | None = None, promise_date: date | None = None, needs_help: bool = False,
-                       task_id: str | None = None) -> ArrearsCase:
+                       task_id: str | None = None, note: str | None = None) -> ArrearsCase:
         day = on or self.today()
         if channel not in (Channel.PHONE, Channel.HOME_VISIT):
             raise CommandError(f"channel: {channel.value!r}; officers record phone or home_visit contacts")
@@ -569,6 +671,9 @@ class Vangnet(Application):
                         break
             c.record_contact(channel=channel, outcome=outcome, on=day, by=str(actor), task_id=tid,
                              needs_help=needs_help)
+            if note and note.strip():
+                c.add_note(about=f"contact:{len(c.contacts)}", sealed=self.seal_text(t.id, note), on=day,
+                           by=str(actor))
             if promise_date is not None:
                 c.promise_to_pay(pay_by=promise_date, on=day, by=str(actor))
 
@@ -590,10 +695,16 @@ class Vangnet(Application):
 
     @retrying
     def refer(self, actor: Actor, case_id: uuid.UUID | str, *, partner: Partner, consent: bool,
-              on: date | None = None) -> ArrearsCase:
+              on: date | None = None, details: str | None = None) -> ArrearsCase:
         day = on or self.today()
-        return self._case_command(case_id, actor, "refer",
-                                  lambda c, t: c.refer(partner=partner, consent=consent, on=day, by=str(actor)), day)
+
+        def act(c: ArrearsCase, t: Tenancy) -> None:
+            c.refer(partner=partner, consent=consent, on=day, by=str(actor))
+            if details and details.strip():
+                c.add_note(about=f"referral:{partner.value}:{len(c.referrals)}",
+                           sealed=self.seal_text(t.id, details), on=day, by=str(actor))
+
+        return self._case_command(case_id, actor, "refer", act, day)
 
     @retrying
     def accept_referral(self, actor: Actor, case_id: uuid.UUID | str, *, partner: Partner,
@@ -603,6 +714,14 @@ class Vangnet(Application):
             case_id, actor, "accept_referral",
             lambda c, t: c.accept_referral(partner=partner, on=day, by=str(actor),
                                            pause_days=self.policy.debt_counselling_pause_days), day)
+
+    @retrying
+    def change_programme(self, actor: Actor, case_id: uuid.UUID | str, *, state: str,
+                         on: date | None = None) -> ArrearsCase:
+        """Record the debt-help programme's new state (as the counsellor reports it)."""
+        day = on or self.today()
+        return self._case_command(case_id, actor, "record_programme",
+                                  lambda c, t: c.change_programme(state=state, on=day, by=str(actor)), day)
 
     @retrying
     def decline_referral(self, actor: Actor, case_id: uuid.UUID | str, *, partner: Partner,
@@ -645,16 +764,22 @@ class Vangnet(Application):
     @retrying
     def decide_legal_action(self, actor: Actor, case_id: uuid.UUID | str, *, reason: str,
                             on: date | None = None) -> ArrearsCase:
+        reason = check_text(reason, "reason", max_len=REASON_MAX)
         day = on or self.today()
-        return self._case_command(case_id, actor, "decide_legal_action",
-                                  lambda c, t: c.decide_legal_action(by=str(actor), reason=reason, on=day), day)
+        if not reason.strip():
+            raise CommandError("reason: a legal-action decision needs a reason")
+        return self._case_command(
+            case_id, actor, "decide_legal_action",
+            lambda c, t: c.decide_legal_action(by=str(actor), reason=self.seal_text(t.id, reason), on=day), day)
 
     @retrying
     def pause_case(self, actor: Actor, case_id: uuid.UUID | str, *, until: date, reason: str,
                    on: date | None = None) -> ArrearsCase:
+        reason = check_text(reason, "reason", max_len=REASON_MAX)
         day = on or self.today()
-        return self._case_command(case_id, actor, "pause_case",
-                                  lambda c, t: c.pause(until=until, reason=reason, on=day, by=str(actor)), day)
+        return self._case_command(
+            case_id, actor, "pause_case",
+            lambda c, t: c.pause(until=until, reason=self.seal_text(t.id, reason), on=day, by=str(actor)), day)
 
     # ------------------------------------------------------- telephony facts
     @retrying
@@ -719,6 +844,7 @@ class Vangnet(Application):
         self._guard(actor, "erase_personal_data")
         t = self.get_tenancy(ref)
         self.store.apply([Delete("contact_directory", {"tenancy_id": str(t.id)}),
+                          Delete("contact_history", {"tenancy_id": str(t.id)}),
                           Delete("tenancy_keys", {"tenancy_id": str(t.id)}),
                           Upsert("erasures", ("tenancy_id",), {"tenancy_id": str(t.id), "erased_on": self.today().isoformat(),
                                                                "by": str(actor)})])
@@ -745,7 +871,8 @@ class Vangnet(Application):
             "intake": intake,
             "intake_on": t.intake_on.isoformat() if t.intake_on else None,
             "prevention_profile": {"active": t.profile_active, "reasons": reasons},
-            "worry": {"active": t.worry, "reason": t.worry_reason},
+            "worry": {"active": t.worry, "reason": sealing.open_text(key, t.id, t.worry_reason)},
+            "end_reason": sealing.open_text(key, t.id, t.end_reason),
             "balance": _eur(t.balance_cents),
             "arrears": [{"period": p, "amount": _eur(c), "due_date": d.isoformat()} for p, c, d in t.arrears_by_period()],
             "unpaid_since": _iso(t.unpaid_since(self.policy.tolerance_cents)),
@@ -759,7 +886,7 @@ class Vangnet(Application):
         self._guard(actor, "read")
         c = self.get_case(case_id)
         t = self.get_tenancy_by_id(c.tenancy_id)
-        return case_dict(c, t)
+        return case_dict(c, t, self.store.key(t.id))
 
     def list_cases(self, actor: Actor, *, open_only: bool = False) -> list[dict[str, Any]]:
         self._guard(actor, "read")
@@ -768,7 +895,7 @@ class Vangnet(Application):
     def worklist(self, actor: Actor, day: date) -> list[dict[str, Any]]:
         self._guard(actor, "read")
         rows = self.store.tasks(until=day)
-        balances = {r["tenancy_id"]: r["balance_cents"] for r in self.store.tenancy_rows()} if rows else {}
+        balances = self.store.balances({r["tenancy_id"] for r in rows if r.get("tenancy_id")}) if rows else {}
         out = []
         for r in rows:
             days_late = (day - date.fromisoformat(r["case_due_date"])).days
@@ -777,8 +904,49 @@ class Vangnet(Application):
         return out
 
 
+def clean_contact(c: Contact) -> Contact:
+    """Contact details as every entry point must give them: bounded text without
+    control characters (an address may have line breaks)."""
+    return attrs.evolve(
+        c,
+        name=check_optional_text(c.name, "name"),
+        phone=check_optional_text(c.phone, "phone", max_len=40),
+        address=check_optional_text(c.address, "address", max_len=300, multiline=True),
+        iban=check_optional_text(c.iban, "iban", max_len=40),
+        municipality=check_optional_text(c.municipality, "municipality", max_len=100),
+    )
+
+
+# ------------------------------------------------- optimistic concurrency (forms)
+
+_EXPECTED: contextvars.ContextVar[int | None] = contextvars.ContextVar("vangnet_expected_version", default=None)
+
+
+class StaleVersion(CommandError):
+    """The case changed since the user loaded it: nothing was saved, reload and decide again."""
+
+
+@contextlib.contextmanager
+def expecting_version(version: int | None) -> Iterator[None]:
+    """Case commands inside refuse (``StaleVersion``) unless the case is still at
+    ``version``: a form sends the version it was rendered from, so the second of two
+    people saving the same case at once is told instead of silently overriding."""
+    token = _EXPECTED.set(version)
+    try:
+        yield
+    finally:
+        _EXPECTED.reset(token)
+
+
+def check_expected_version(case: ArrearsCase) -> None:
+    expected = _EXPECTED.get()
+    if expected is not None and case.version != expected:
+        raise StaleVersion(f"version: case {case.id} was changed by someone else (version {case.version}, "
+                           f"you saw {expected}); reload and try again")
+
+
 def _unseal_text(key: bytes | None, tenancy_id: uuid.UUID, value: str) -> Any:
-    return sealing.unseal(key, tenancy_id, value) if value.startswith("v1:") else value
+    return sealing.open_text(key, tenancy_id, value)
 
 
 def _project(aggregate: Any, events: Iterable[Any]) -> Any:
@@ -810,7 +978,13 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
-def case_dict(c: ArrearsCase, t: Tenancy) -> dict[str, Any]:
+def case_dict(c: ArrearsCase, t: Tenancy, key: bytes | None = None) -> dict[str, Any]:
+    """The case as shown to staff; sealed free text opens with the tenancy ``key``
+    (``"erased"`` without it)."""
+
+    def text(v: Any) -> Any:
+        return sealing.open_text(key, t.id, v)
+
     return _jsonable({
         "case_id": str(c.id),
         "version": c.version,
@@ -839,10 +1013,15 @@ def case_dict(c: ArrearsCase, t: Tenancy) -> dict[str, Any]:
         "bailiff_eligible_on": c.bailiff_eligible_on,
         "bailiff_handed_over": c.bailiff_handed_over,
         "legal_eligible_on": c.legal_eligible_on,
-        "legal_decisions": c.legal_decisions,
+        "legal_decisions": [{**x, "reason": text(x["reason"])} for x in c.legal_decisions],
         "legal_action_approved": c.legal_action_approved,
+        "programme": c.programme,
+        "programme_history": c.programmes,
+        "in_programme": c.in_programme(),
         "paused_until": c.paused_until,
-        "pause_reason": c.pause_reason,
+        "pause_reason": text(c.pause_reason),
+        "notes": [{"about": n["about"], "text": text(n["sealed"]), "on": n["on"], "by": n["by"]}
+                  for n in c.notes],
         "closed_on": c.closed_on,
         "close_reason": c.close_reason,
         "steps": c.steps,

@@ -13,6 +13,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.validation import staff_id
 from domain.values import (
     PERSONAL_CHANNELS,
     Channel,
@@ -42,9 +43,25 @@ class FourEyesRequired(CaseError):
 
 
 def _staff(actor: str) -> str:
-    """The person behind ``role:id``: one person in two roles is still one pair of eyes."""
-    return actor.partition(":")[2] or actor
+    """The person behind ``role:id``: one person in two roles is still one pair of eyes,
+    and ``Anna``, ``anna`` and `` anna `` are one person (trimmed, case-folded)."""
+    return staff_id(actor.partition(":")[2] or actor)
 
+
+PROGRAMME_STATES = ("intake", "stabilisation", "minnelijk", "wsnp", "moratorium")
+PROGRAMME_END_STATES = ("ended", "failed", "lapsed")
+_NEXT = {"stabilisation", "minnelijk", "wsnp", "moratorium", "ended", "failed"}
+PROGRAMME_TRANSITIONS: dict[str | None, set[str]] = {
+    None: {"intake"},
+    "intake": _NEXT | {"lapsed"},
+    "stabilisation": (_NEXT - {"stabilisation"}) | {"lapsed"},
+    "moratorium": (_NEXT - {"moratorium"}) | {"lapsed"},
+    "minnelijk": {"wsnp", "ended", "failed"},
+    "wsnp": {"ended", "failed"},
+    "ended": {"intake"},
+    "failed": {"intake"},
+    "lapsed": {"intake"},
+}
 
 LETTER_ACTIONS = {LetterKind.REMINDER.value: "letter:reminder", LetterKind.FOURTEEN_DAY_LETTER.value: "letter:wik14"}
 
@@ -115,6 +132,9 @@ class ArrearsCase(Aggregate):
         self.close_reason: str | None = None
         self.facts: set[str] = set()
         self.steps: list[dict[str, Any]] = []  # every automated step: rule, inputs, on
+        self.notes: list[dict[str, Any]] = []  # free text (sealed by the application): contact notes, details
+        self.programme: dict[str, Any] | None = None  # the debt-help programme: state, since, started_on
+        self.programmes: list[dict[str, Any]] = []  # every state it went through
         carried = inputs.get("carried_over")
         if carried:  # the same debt re-opened (a storno): its letters, signal and costs stand
             self.letters = {k: dict(v) for k, v in carried.get("letters", {}).items()}
@@ -181,6 +201,14 @@ class ArrearsCase(Aggregate):
 
     def debt_counselling_accepted(self) -> bool:
         return any(r["partner"] == Partner.GKB.value and r["status"] == "accepted" for r in self.referrals)
+
+    def in_programme(self) -> bool:
+        """The tenant is in a debt-help programme that still runs (intake, stabilisation,
+        minnelijk traject, Wsnp or moratorium). A case stored before programmes were
+        recorded counts an accepted debt-counselling referral as a running programme."""
+        if self.programme is not None:
+            return self.programme["state"] in PROGRAMME_STATES
+        return self.debt_counselling_accepted()
 
     def pointed_to_debt_help(self) -> bool:
         return bool(self.referrals) or LetterKind.REMINDER.value in self.letters
@@ -310,6 +338,56 @@ class ArrearsCase(Aggregate):
             if p["status"] == "open":
                 p["status"] = "kept" if kept else "broken"
 
+    # ------------------------------------------------------------- programmes
+    def change_programme(self, *, state: str, on: date, by: str, rule: str = "STAFF",
+                         action_id: str | None = None) -> None:
+        """Move the debt-help programme to ``state`` (DEBT-* rules; NVVK code of conduct):
+        referral with consent -> intake -> stabilisation -> minnelijk traject, Wsnp or
+        moratorium; ended or failed (or lapsed: a state held longer than the policy
+        allows) resumes the playbook."""
+        self._check_open()
+        if action_id is not None and self.has_done(action_id):
+            return
+        current = self.programme["state"] if self.programme is not None else None
+        if current is None and self.debt_counselling_accepted() and state != "intake":
+            current = "intake"  # a referral accepted before programmes were recorded
+        allowed = PROGRAMME_TRANSITIONS.get(current, PROGRAMME_TRANSITIONS[None])
+        if state not in allowed:
+            now = current or "no programme"
+            raise CaseError(f"state: {state!r} cannot follow {now!r} (allowed: {', '.join(sorted(allowed))})")
+        if state == "intake" and not self.debt_counselling_accepted():
+            raise CaseError("state: a programme starts with an accepted debt-counselling referral (with consent)")
+        if self.programme is not None and on < self.programme["since"]:
+            raise CaseError(f"date: {on} is before the current state began ({self.programme['since']})")
+        self._programme_changed(state=state, on=on, by=by, rule=rule, action_id=action_id)
+
+    @event("ProgrammeChanged")
+    def _programme_changed(self, state: str, on: date, by: str, rule: str, action_id: str | None) -> None:
+        if action_id is not None:
+            self._record_step(action_id, rule, {"state": state}, on)
+        running = self.programme is not None and self.programme["state"] in PROGRAMME_STATES
+        started = self.programme["started_on"] if running and self.programme is not None else on
+        self.programmes.append({"state": state, "on": on, "by": by, "rule": rule})
+        number = max(1, sum(1 for p in self.programmes if p["state"] == "intake"))
+        self.programme = {"state": state, "since": on, "started_on": started, "number": number}
+        if state in PROGRAMME_STATES:  # no bailiff or legal step while it runs: such tasks are void
+            for t in self.tasks.values():
+                if t["status"] == "open" and t["kind"] in ("approve_bailiff", "review_legal_action"):
+                    t["status"] = "cancelled"
+
+    # ------------------------------------------------------------------ notes
+    def add_note(self, *, about: str, sealed: str, on: date, by: str) -> None:
+        """Free text an officer gives (a contact note, referral details...). It can hold
+        personal or health data, so it arrives sealed with the tenancy key: erasing the
+        key makes it unreadable while the case history stays."""
+        if not sealed.startswith("v1:"):
+            raise CaseError("note: free text must be sealed before it is recorded")
+        self._note_added(about=about, sealed=sealed, on=on, by=by)
+
+    @event("NoteAdded")
+    def _note_added(self, about: str, sealed: str, on: date, by: str) -> None:
+        self.notes.append({"about": about, "sealed": sealed, "on": on, "by": by})
+
     # ----------------------------------------------------------- arrangements
     def agree_arrangement(self, *, instalments: list[tuple[date, int]], on: date, by: str) -> None:
         self._check_open()
@@ -397,6 +475,9 @@ class ArrearsCase(Aggregate):
             if until < on:
                 until = None
         self._referral_accepted(partner=partner.value, on=on, by=by, pause_until=until)
+        if partner == Partner.GKB and (self.programme is None or self.programme["state"] not in PROGRAMME_STATES):
+            # debt help accepted with the tenant's consent: the programme's intake begins
+            self._programme_changed(state="intake", on=on, by=by, rule="DEBT-INTAKE", action_id=None)
 
     @event("ReferralAccepted")
     def _referral_accepted(self, partner: str, on: date, by: str, pause_until: date | None) -> None:
@@ -487,14 +568,25 @@ class ArrearsCase(Aggregate):
         self._check_open()
         if self.costs_charged_on is not None or self.has_done(action_id):
             return
+        problems = self.costs_problems(cents=cents, on=on)
+        if problems:
+            raise CaseError(f"collection costs: {problems[0]}")
+        self._costs_charged(cents=cents, on=on, rule=rule, inputs=inputs, action_id=action_id)
+
+    def costs_problems(self, *, cents: int, on: date) -> list[str]:
+        """Why collection costs of ``cents`` charged on ``on`` would break the WIK (empty:
+        they may be charged): a 14-day letter first, its deadline passed, its amount.
+        The case refuses such costs; audit reports recorded costs that had problems."""
         letter = self.letters.get(LetterKind.FOURTEEN_DAY_LETTER.value)
         if letter is None:
-            raise CaseError("collection costs need a 14-day letter first (WIK)")
-        if on <= letter["deadline"]:
-            raise CaseError(f"collection costs: the 14-day deadline {letter['deadline']} has not passed")
+            return ["they need a 14-day letter first (WIK)"]
+        problems = []
+        if letter["deadline"] is None or on <= letter["deadline"]:
+            problems.append(f"charged on {on}: the 14-day deadline {letter['deadline']} has not passed (WIK)")
         if cents != letter["costs_cents"]:
-            raise CaseError("collection costs must be the amount stated in the 14-day letter")
-        self._costs_charged(cents=cents, on=on, rule=rule, inputs=inputs, action_id=action_id)
+            problems.append(f"{cents} cents, the 14-day letter stated {letter['costs_cents']}: costs must be "
+                            "the amount stated in the letter (WIK)")
+        return problems
 
     @event("CollectionCostsCharged")
     def _costs_charged(self, cents: int, on: date, rule: str, inputs: dict[str, Any], action_id: str) -> None:
@@ -543,8 +635,8 @@ class ArrearsCase(Aggregate):
             raise CaseError(f"{step}: refused while a payment arrangement is active")
         if self.is_paused(on):
             raise CaseError(f"{step}: refused while collection is paused until {self.paused_until}")
-        if self.debt_counselling_accepted():
-            raise CaseError(f"{step}: refused: the tenant accepted debt counselling")
+        if self.in_programme():
+            raise CaseError(f"{step}: refused: the tenant is in a debt-help programme")
 
     def decide_legal_action(self, *, by: str, reason: str, on: date) -> None:
         self._check_open()
@@ -553,9 +645,14 @@ class ArrearsCase(Aggregate):
         if not reason.strip():
             raise CaseError("reason: a legal-action decision needs a reason")
         self._check_still_eligible("legal action", on)
-        if any(_staff(d["by"]) == _staff(by) for d in self.legal_decisions):
+        if self.decided_legal_action(by):
             raise FourEyesRequired(f"legal action: {by} already decided; a second, different person must decide")
         self._legal_decided(by=by, reason=reason, on=on)
+
+    def decided_legal_action(self, by: str) -> bool:
+        """Whether the person behind ``by`` already decided on legal action (four eyes:
+        one person in two roles is still one pair of eyes)."""
+        return any(_staff(d["by"]) == _staff(by) for d in self.legal_decisions)
 
     @event("LegalActionDecided")
     def _legal_decided(self, by: str, reason: str, on: date) -> None:

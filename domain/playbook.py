@@ -1,385 +1,60 @@
-"""The preventive playbook as pure rules (PLAYBOOK.md sections 2-5, LEGAL.md).
+"""The preventive playbook (PLAYBOOK.md sections 2-5, LEGAL.md) as a strategy of named rules.
 
 ``evaluate(case, tenancy, day, policy)`` returns the actions due on ``day`` and the
-next day anything can fall due without new events. Each action names its rule,
-the inputs that made it fire and a deterministic ``action_id``: the application
-carries actions out; the case refuses an ``action_id`` it has already recorded, so
-re-running a day never repeats a step. No clock, no I/O.
+next day anything can fall due without new events. Each action names its rule, the
+inputs that made it fire and a deterministic ``action_id``: the application carries
+actions out; the case refuses an ``action_id`` it has already recorded, so re-running a
+day never repeats a step. No clock, no I/O.
 
-Rule ids: CLOSE-PAID, CLOSE-ENDED, CLOSE-ARRANGEMENT, PAUSE-END, ARR-MISSED,
-ARR-BROKEN, ARR-COMPLETE, PROMISE-CHECK, PREV-PHONE-D1, PREV-PHONE-RETRY,
-PREV-VISIT, WORRY-CONTACT-D3, WORRY-PHONE-RETRY, WORRY-VISIT, STD-ROBOCALL-12,
-STD-ROBOCALL-RETRY, STD-SMS-CHOSEN, STD-SMS-FALLBACK, STD-SMS-NO-RESULT, STD-FIX-CONTACT,
-REMINDER-D14, BGS-CONTACT-FIRST, BGS-2, WIK-14, WIK-COSTS, BAILIFF-ELIGIBLE,
-EVICT-ELIGIBLE, OPEN-CASE.
+The rules live one module each in ``domain/rules/`` (with their trigger, inputs,
+policy keys and legal basis) and are composed by ``domain.rulebook``'s strategies:
+``PREVENTIVE_STRATEGY`` runs these steps in order (``rulebook.PREVENTIVE_STRATEGY.steps()``):
+
+ledger ahead; CLOSE-ENDED; CLOSE-PAID (ARR-COMPLETE, PROMISE-CHECK); RET-DECEASED,
+RET-BANK-DETAILS; PAUSE-END; DEBT-LAPSED, DEBT-CURRENT-RENT, DEBT-RESUME; ARR-MISSED, ARR-BROKEN, ARR-COMPLETE, CLOSE-ARRANGEMENT;
+PROMISE-CHECK; first contact (PREV-PHONE-D1, PREV-PHONE-RETRY, PREV-VISIT,
+WORRY-CONTACT-D3, WORRY-PHONE-RETRY, WORRY-VISIT, STD-ROBOCALL-12, STD-ROBOCALL-RETRY,
+STD-SMS-CHOSEN, STD-SMS-FALLBACK, STD-SMS-NO-RESULT, STD-FIX-CONTACT); REMINDER-D14;
+BGS-CONTACT-FIRST, BGS-2; WIK-14; WIK-COSTS; BAILIFF-ELIGIBLE; EVICT-ELIGIBLE.
+The daily run opens cases (OPEN-CASE, ``domain.rules.opening``).
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from typing import Any
+from datetime import date
 
-import attrs
-
-from domain import wik
+from domain.actions import Action, Decision
 from domain.arrears_case import ArrearsCase
-from domain.calendar import (
-    add_business_days,
-    add_months,
-    is_business_day,
-    next_business_day,
-    on_or_next_business_day,
-    on_or_previous_business_day,
-)
 from domain.policy import Policy
+from domain.rulebook import PREVENTIVE_STRATEGY, strategy_for
+from domain.rules.arrangement import arrangement_progress, arrangement_rule
+from domain.rules.first_contact import FIX_CONTACT_OUTCOMES, RETRY_OUTCOMES, robocall_day
+from domain.rules.opening import case_opening_day, choose_track
 from domain.tenancy import Tenancy
-from domain.values import Channel, LetterKind, Outcome, TaskKind, Track
 
-
-@attrs.frozen
-class Action:
-    kind: str  # close | resume | task | robocall | sms | letter | signal | costs | ...
-    rule: str
-    action_id: str
-    inputs: dict[str, Any]
-    params: dict[str, Any] = attrs.field(factory=dict)
-
-
-@attrs.frozen
-class Decision:
-    actions: list[Action]
-    next_check: date | None
-
-
-RETRY_OUTCOMES = frozenset(
-    {Outcome.NO_ANSWER, Outcome.BUSY, Outcome.VOICEMAIL, Outcome.NO_INPUT, Outcome.FAILED}
-)
-FIX_CONTACT_OUTCOMES = frozenset({Outcome.INVALID_NUMBER, Outcome.NOT_DIALLED})
-POSTED_OR_DIALLED = frozenset({"robocall", "sms", "letter"})
-
-
-# ----------------------------------------------------------------- opening
-
-
-def choose_track(tenancy: Tenancy, day: date, policy: Policy) -> tuple[Track, dict[str, Any]]:
-    recent = (
-        tenancy.last_case_closed_on is not None
-        and day < add_months(tenancy.last_case_closed_on, policy.worry_recent_case_months)
-    )
-    inputs = {
-        "profile_active": tenancy.profile_active,
-        "worry_flag": tenancy.worry,
-        "case_closed_recently": recent,
-    }
-    if tenancy.profile_active:
-        return Track.PREVENTION, inputs
-    if tenancy.worry or recent:
-        return Track.WORRY, inputs
-    return Track.STANDARD, inputs
-
-
-def case_opening_day(unpaid_since: date) -> date:
-    """A case opens on the first business day after the due date."""
-    return next_business_day(unpaid_since)
-
-
-def robocall_day(due: date, policy: Policy) -> date:
-    if due.day < policy.robocall_day:
-        target = due.replace(day=policy.robocall_day)
-    else:
-        target = due + timedelta(days=policy.robocall_days_after_due_when_late)
-    return on_or_next_business_day(target)
-
-
-# ---------------------------------------------------------------- evaluate
+STRATEGY = PREVENTIVE_STRATEGY
 
 
 def evaluate(
     case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy, *, in_debt_counselling: bool = False
 ) -> Decision:
-    """``in_debt_counselling``: the tenant is in a debt-counselling programme by their
-    (sealed) intake answers; the application unseals them, the rule only reads the flag."""
-    if policy.strategy == "classic":  # the traditional dunning process, for comparison
-        from domain import classic
-
-        return classic.evaluate(case, tenancy, day, policy)
-    acts: list[Action] = []
-    later: list[date] = []
-    D = case.due_date
-    arrears = tenancy.arrears_cents(as_of=day)
-    base = {"arrears_cents": arrears, "days_late": (day - D).days, "track": case.track}
-
-    def add(kind: str, rule: str, action_id: str, inputs: dict[str, Any] | None = None, **params: Any) -> None:
-        if kind in POSTED_OR_DIALLED and not is_business_day(day):  # calls and post: business days only
-            later.append(next_business_day(day))
-            return
-        if not case.has_done(action_id):
-            acts.append(Action(kind, rule, action_id, {**base, **(inputs or {})}, params))
-
-    later.extend(_known_future(tenancy, day))
-
-    def at(when: date) -> bool:
-        """True when ``when`` has come; else remember it as a future check."""
-        if day >= when:
-            return True
-        later.append(when)
-        return False
-
-    # --- closing ---------------------------------------------------------
-    if tenancy.ended_on is not None and tenancy.ended_on <= day:
-        add("close", "CLOSE-ENDED", "close:CLOSE-ENDED", {"ended_on": tenancy.ended_on}, reason="tenancy_ended")
-        return Decision(acts, None)
-    if arrears <= policy.tolerance_cents:
-        if case.arrangement_active():  # paid off: the arrangement is completed, not left active on a closed case
-            assert case.arrangement is not None
-            add("arrangement_completed", "ARR-COMPLETE", f"arr{case.arrangement['index']}:completed",
-                {"tolerance_cents": policy.tolerance_cents})
-        for p_index, p in enumerate(case.promises):  # paid by the check: the promise was kept
-            if p["status"] == "open":
-                add("promise_check", "PROMISE-CHECK", f"promise:{p_index}:checked", {"pay_by": p["pay_by"]},
-                    kept=True)
-        add("close", "CLOSE-PAID", "close:CLOSE-PAID", {"tolerance_cents": policy.tolerance_cents}, reason="paid")
-        return Decision(acts, None)
-
-    # --- pauses ------------------------------------------------------------
-    if case.paused_until is not None:
-        if day > case.paused_until:
-            add("resume", "PAUSE-END", f"resume:{case.paused_until}", {"paused_until": case.paused_until},
-                reason=f"{case.pause_reason} pause ended")
-        else:
-            return Decision(acts, case.paused_until + timedelta(days=1))
-
-    # --- arrangement ---------------------------------------------------------
-    state = arrangement_rule(case, tenancy, day, policy, add, at, follow_up_tasks=True)
-    if state == "completed":
-        return Decision(acts, None)
-    if state == "honoured":
-        return _decision(acts, later, day, policy)  # honoured: escalation pauses
-
-    # --- promise to pay --------------------------------------------------------
-    promise_pending = False
-    for p_index, p in enumerate(case.promises):
-        if p["status"] != "open":
-            continue
-        if at(p["pay_by"] + timedelta(days=1)):
-            add("promise_check", "PROMISE-CHECK", f"promise:{p_index}:checked", {"pay_by": p["pay_by"]}, kept=False)
-            add("task", "PROMISE-CHECK", f"task:promise:{p_index}", {"pay_by": p["pay_by"]},
-                task_kind=TaskKind.PROMISE_FOLLOW_UP.value, due_on=on_or_next_business_day(day))
-        else:
-            promise_pending = True
-    if promise_pending and day < D + timedelta(days=policy.reminder_days):
-        # a pending promise holds calls and letters, but never past the reminder's D + 14
-        return _decision(acts, later + [D + timedelta(days=policy.reminder_days)], day, policy)
-
-    # --- first contact per track ----------------------------------------------------
-    track = Track(case.track)
-    if promise_pending:
-        pass  # the tenant promised: no calls or tasks until the promise is checked
-    elif track in (Track.PREVENTION, Track.WORRY):
-        _personal_track(case, track, day, policy, add, at)
-    else:
-        _standard_track(case, day, policy, add, at)
-
-    # --- formal steps -------------------------------------------------------------
-    reminder_on = on_or_previous_business_day(D + timedelta(days=policy.reminder_days))
-    reminder_on = max(reminder_on, case.opened_on)
-    if LetterKind.REMINDER.value not in case.letters and at(reminder_on):
-        add("letter", "REMINDER-D14", "letter:reminder", {"reminder_due": reminder_on},
-            letter_kind=LetterKind.REMINDER.value)
-
-    if case.signal is None and case.objected_on is None and at(D + timedelta(days=policy.signal_days)):
-        conditions = case.signal_conditions()
-        officer_task_open = any(
-            t["kind"] in (TaskKind.PHONE.value, TaskKind.HOME_VISIT.value) for t in case.open_tasks()
-        )
-        if not conditions["personal_contact_attempted"] and not officer_task_open:
-            add("task", "BGS-CONTACT-FIRST", "task:bgs:contact", {"conditions": conditions},
-                task_kind=TaskKind.PHONE.value, due_on=on_or_next_business_day(day))
-        elif all(conditions.values()):
-            offered = case.letters[LetterKind.REMINDER.value]["posted_on"]
-            # the tenant has had the objection period since the reminder offered the signal
-            if at(offered + timedelta(days=policy.signal_objection_days)):
-                add("signal", "BGS-2", "signal", {"conditions": conditions, "origin_date": D,
-                                                  "offered_on": offered,
-                                                  "objection_days": policy.signal_objection_days})
-
-    wik_letter = case.letters.get(LetterKind.FOURTEEN_DAY_LETTER.value)
-    if wik_letter is None and at(on_or_next_business_day(D + timedelta(days=policy.wik_letter_days))):
-        costs = wik.collection_costs_cents(arrears, vat_rate_percent=policy.wik_vat_percent)
-        deadline = wik.payment_deadline(day, receipt_days=policy.wik_receipt_days, term_days=policy.wik_term_days)
-        add("letter", "WIK-14", "letter:wik14", {"costs_cents": costs, "deadline": deadline, "posted_on": day},
-            letter_kind=LetterKind.FOURTEEN_DAY_LETTER.value, costs_cents=costs, deadline=deadline)
-    if wik_letter is not None:
-        deadline = wik_letter["deadline"]
-        paid_in_term = tenancy.payments_between(wik_letter["posted_on"], deadline)
-        if (
-            case.costs_charged_on is None
-            and paid_in_term < wik_letter["amount_cents"]  # costs only when the letter's amount stayed unpaid
-            and at(deadline + timedelta(days=1))
-        ):
-            add("costs", "WIK-COSTS", "costs:wik",
-                {"deadline": deadline, "letter_id": wik_letter["letter_id"],
-                 "letter_amount_cents": wik_letter["amount_cents"], "paid_in_term_cents": paid_in_term},
-                cents=wik_letter["costs_cents"])
-        if (
-            case.bailiff_eligible_on is None
-            and arrears >= policy.bailiff_months_of_rent * tenancy.rent_cents
-            and at(deadline + timedelta(days=1))
-        ):
-            add("bailiff_eligible", "BAILIFF-ELIGIBLE", "bailiff:eligible",
-                {"deadline": deadline, "rent_cents": tenancy.rent_cents, "months": policy.bailiff_months_of_rent})
-            add("task", "BAILIFF-ELIGIBLE", "task:bailiff:approve", {},
-                task_kind=TaskKind.APPROVE_BAILIFF.value, due_on=on_or_next_business_day(day))
-
-    if case.legal_eligible_on is None and case.signal is not None:
-        documented = {
-            "reminder": LetterKind.REMINDER.value in case.letters,
-            "fourteen_day_letter": wik_letter is not None,
-            "signal": True,
-            "personal_contact": bool(case.personal_attempts()),
-        }
-        enough = arrears >= policy.legal_months_of_rent * tenancy.rent_cents
-        not_in_counselling = not case.debt_counselling_accepted() and not in_debt_counselling
-        if enough and all(documented.values()) and not_in_counselling:
-            if at(add_months(case.signal["on"], policy.legal_months_after_signal)):
-                add("legal_eligible", "EVICT-ELIGIBLE", "legal:eligible",
-                    {"documented": documented, "signal_on": case.signal["on"], "rent_cents": tenancy.rent_cents,
-                     "months": policy.legal_months_of_rent, "in_debt_counselling": in_debt_counselling})
-                add("task", "EVICT-ELIGIBLE", "task:legal:review", {},
-                    task_kind=TaskKind.REVIEW_LEGAL_ACTION.value, due_on=on_or_next_business_day(day))
-
-    return _decision(acts, later, day, policy)
+    """The actions of the strategy the policy names (the classic process when
+    ``strategy = "classic"``). ``in_debt_counselling``: the tenant is in a
+    debt-counselling programme by their (sealed) intake answers; the application
+    unseals them, the rule only reads the flag."""
+    return strategy_for(policy).evaluate(case, tenancy, day, policy, in_debt_counselling=in_debt_counselling)
 
 
-def arrangement_rule(case, tenancy, day, policy, add, at, *, follow_up_tasks: bool) -> str | None:  # type: ignore[no-untyped-def]
-    """The active arrangement's instalments (ARR-MISSED, ARR-BROKEN, ARR-COMPLETE):
-    ``None`` without an active arrangement, else ``"completed"``, ``"broken"`` (escalation
-    resumes) or ``"honoured"`` (escalation pauses). Shared by both strategies; only the
-    playbook gives a missed instalment a follow-up task."""
-    if not case.arrangement_active():
-        return None
-    arr = case.arrangement
-    towards, towards_with_grace = arrangement_progress(tenancy, arr["agreed_on"], day, policy)
-    cumulative = 0
-    missed = list(arr["missed"])
-    for n, inst in enumerate(arr["instalments"], start=1):
-        cumulative += inst["cents"]
-        if towards_with_grace >= cumulative:
-            continue
-        if not at(inst["due_on"] + timedelta(days=policy.instalment_grace_days)):
-            break
-        if n not in missed:
-            missed.append(n)
-            add("instalment_missed", "ARR-MISSED", f"arr{arr['index']}:missed:{n}",
-                {"instalment": n, "due_on": inst["due_on"], "paid_towards_cents": towards_with_grace,
-                 "due_cents": cumulative},
-                number=n)
-            if follow_up_tasks:
-                add("task", "ARR-MISSED", f"task:arr{arr['index']}:followup:{n}", {"instalment": n},
-                    task_kind=TaskKind.INSTALMENT_FOLLOW_UP.value, due_on=on_or_next_business_day(day))
-        if len(missed) >= policy.instalments_missed_to_break:
-            add("arrangement_broken", "ARR-BROKEN", f"arr{arr['index']}:broken", {"missed": list(missed)},
-                worry_reason="arrangement broken")
-            return "broken"
-    if towards >= sum(i["cents"] for i in arr["instalments"]):
-        add("arrangement_completed", "ARR-COMPLETE", f"arr{arr['index']}:completed", {"paid_towards_cents": towards})
-        add("close", "CLOSE-ARRANGEMENT", "close:CLOSE-ARRANGEMENT", {}, reason="arrangement_completed")
-        return "completed"
-    return "honoured"
-
-
-def arrangement_progress(tenancy: Tenancy, agreed: date, day: date, policy: Policy) -> tuple[int, int]:
-    """Money paid towards an arrangement since it was agreed: (for completion, for a missed
-    instalment). Current rent stays due: it counts against the arrangement once due, and,
-    like an instalment, only after its grace days when judging a missed instalment."""
-    grace_days = timedelta(days=policy.instalment_grace_days)
-    paid = tenancy.payments_since(agreed)
-    rent_due = [(tenancy.charge_due[p], c) for p, c in tenancy.charges.items() if agreed < tenancy.charge_due[p] <= day]
-    towards = paid - sum(c for _, c in rent_due)
-    return towards, paid - sum(c for due, c in rent_due if due + grace_days <= day)
-
-
-def _decision(acts: list[Action], later: list[date], day: date, policy: Policy) -> Decision:
-    cap = day + timedelta(days=policy.max_days_between_checks)
-    nxt = min([d for d in later if d > day] + [cap])
-    return Decision(acts, nxt)
-
-
-def _known_future(tenancy: Tenancy, day: date) -> list[date]:
-    """Money booked, or rent falling due, after ``day`` (a catch-up run sees the ledger
-    ahead of the day it evaluates): the case must be looked at again on those days."""
-    out = [tx["booked_on"] for tx in tenancy.transactions.values() if tx["booked_on"] > day]
-    out.extend(d for d in tenancy.charge_due.values() if d > day)
-    return out
-
-
-def _officer_phone_days(case: ArrearsCase) -> tuple[bool, list[date]]:
-    reached = False
-    days: set[date] = set()
-    for c in case.contacts:
-        if c["channel"] in (Channel.PHONE.value, Channel.HOME_VISIT.value) and c["outcome"] == Outcome.REACHED.value:
-            reached = True
-        if c["channel"] == Channel.PHONE.value and c["outcome"] != Outcome.REACHED.value and c["by"] != "system":
-            days.add(c["on"])
-    return reached, sorted(days)
-
-
-def _personal_track(case, track, day, policy, add, at) -> None:  # type: ignore[no-untyped-def]
-    D = case.due_date
-    prefix = "PREV" if track == Track.PREVENTION else "WORRY"
-    if track == Track.PREVENTION:
-        first_due = add_business_days(D, policy.prevention_first_contact_business_days)
-        first_rule = "PREV-PHONE-D1"
-    else:
-        first_due = on_or_next_business_day(D + timedelta(days=policy.worry_first_contact_days))
-        first_rule = "WORRY-CONTACT-D3"
-    if at(min(first_due, max(day, case.opened_on))):
-        add("task", first_rule, "task:phone:1", {"first_contact_due": first_due},
-            task_kind=TaskKind.PHONE.value, due_on=max(first_due, case.opened_on))
-    reached, failed_days = _officer_phone_days(case)
-    if reached:
-        return
-    if 0 < len(failed_days) < policy.prevention_phone_attempts:
-        retry_due = next_business_day(failed_days[-1])
-        add("task", f"{prefix}-PHONE-RETRY", f"task:phone:{len(failed_days) + 1}",
-            {"failed_attempt_days": failed_days}, task_kind=TaskKind.PHONE.value, due_on=retry_due)
-    elif len(failed_days) >= policy.prevention_phone_attempts:
-        visit_due = add_business_days(failed_days[-1], policy.home_visit_within_business_days)
-        add("task", f"{prefix}-VISIT", "task:home_visit:1", {"failed_attempt_days": failed_days},
-            task_kind=TaskKind.HOME_VISIT.value, due_on=visit_due)
-
-
-def _standard_track(case, day, policy, add, at) -> None:  # type: ignore[no-untyped-def]
-    when = robocall_day(case.due_date, policy)
-    if not at(when):
-        return
-    add("robocall", "STD-ROBOCALL-12", "robocall:1", {"robocall_day": when}, attempt=1)
-    attempts = sorted(case.robocalls.items(), key=lambda kv: kv[0])
-    if not attempts:
-        return
-    last_id, last = attempts[-1]
-    outcome = last["outcome"]
-    if outcome is None:
-        # the provider never reported a result: after two business days, the SMS instead
-        if at(add_business_days(last["on"], 2)):
-            add("sms", "STD-SMS-NO-RESULT", "sms:fallback", {"robocall": last_id, "requested_on": last["on"]})
-        return
-    n = len(attempts)
-    try:
-        o = Outcome(outcome)
-    except ValueError:
-        return
-    result_day = max((c["on"] for c in case.contacts if c["attempt_id"] == last_id), default=day)
-    if o == Outcome.CHOSE_SMS:
-        add("sms", "STD-SMS-CHOSEN", f"sms:chosen:{n}", {"robocall": last_id})
-    elif o in FIX_CONTACT_OUTCOMES:
-        add("task", "STD-FIX-CONTACT", "task:fix_contact", {"robocall": last_id, "outcome": outcome},
-            task_kind=TaskKind.FIX_CONTACT_DETAILS.value, due_on=on_or_next_business_day(day))
-    elif o in RETRY_OUTCOMES or o == Outcome.OPTED_OUT:
-        if o != Outcome.OPTED_OUT and n <= policy.robocall_retries:
-            retry_on = next_business_day(result_day)
-            if at(retry_on):
-                add("robocall", "STD-ROBOCALL-RETRY", f"robocall:{n + 1}", {"previous": last_id, "outcome": outcome},
-                    attempt=n + 1)
-        else:
-            add("sms", "STD-SMS-FALLBACK", "sms:fallback", {"previous": last_id, "outcome": outcome})
+__all__ = [
+    "FIX_CONTACT_OUTCOMES",
+    "RETRY_OUTCOMES",
+    "STRATEGY",
+    "Action",
+    "Decision",
+    "arrangement_progress",
+    "arrangement_rule",
+    "case_opening_day",
+    "choose_track",
+    "evaluate",
+    "robocall_day",
+]

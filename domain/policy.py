@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import attrs
 
+from domain.returns import DEFAULT_RETURN_CODES
+
 
 @attrs.frozen
 class Policy:
@@ -29,6 +31,13 @@ class Policy:
     instalment_grace_days: int = 5
     instalments_missed_to_break: int = 2
     debt_counselling_pause_days: int = 30
+    # bank return reason codes (ISO 20022) -> stop_contact | new_bank_details | normal
+    return_codes: dict[str, str] = attrs.field(factory=lambda: dict(DEFAULT_RETURN_CODES), hash=False)
+    # debt-help programmes (NVVK): how long a state may hold collection without news
+    programme_intake_max_days: int = 56
+    programme_stabilisation_max_days: int = 183
+    programme_moratorium_max_days: int = 183  # art. 287b Fw: at most 6 months
+    programme_resume_days: int = 14  # after it ends: the officer task first, formal steps after these days
     # section 4: formal steps
     reminder_days: int = 14
     signal_days: int = 30

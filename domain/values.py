@@ -19,7 +19,7 @@ class InvalidValue(ValueError):
     """A value that cannot be what it claims to be (amount, period, day...)."""
 
 
-_AMOUNT = re.compile(r"^(?P<euros>\d{1,9})(?:[.,](?P<cents>\d{2}))?$")
+_AMOUNT = re.compile(r"^(?P<euros>[0-9]{1,9})(?:[.,](?P<cents>[0-9]{2}))?$", re.ASCII)
 
 
 @attrs.frozen(order=True)
@@ -76,7 +76,7 @@ class Period:
 
     @classmethod
     def parse(cls, text: str, *, field: str = "period") -> Period:
-        m = re.fullmatch(r"(\d{4})-(\d{2})", text.strip()) if isinstance(text, str) else None
+        m = re.fullmatch(r"([0-9]{4})-([0-9]{2})", text.strip()) if isinstance(text, str) else None
         if not m:
             raise InvalidValue(f"{field}: {text!r} is not a period like 2026-02")
         try:
@@ -113,6 +113,12 @@ def check_day_of_month(day: int, *, field: str = "due_day", high: int = 31) -> i
     if not isinstance(day, int) or isinstance(day, bool) or not (1 <= day <= high):
         raise InvalidValue(f"{field}: {day!r} is not a day of the month (1-{high})")
     return day
+
+
+# reasons a tenancy ends that are codes, not free text (any other reason is sealed)
+END_REASON_CODES = frozenset({
+    "eviction_arrears", "eviction_other", "notice_tenant", "notice_landlord", "moved", "exchange", "final_account",
+})
 
 
 class Track(StrEnum):
@@ -181,6 +187,10 @@ class TaskKind(StrEnum):
     CALL_BACK = "call_back"
     APPROVE_BAILIFF = "approve_bailiff"
     REVIEW_LEGAL_ACTION = "review_legal_action"
+    ESTATE = "estate"  # the tenant died (bank return MD07): contact the estate, nothing else
+    NEW_BANK_DETAILS = "new_bank_details"  # account closed or blocked (AC04, AC06)
+    PROGRAMME_CURRENT_RENT = "programme_current_rent"  # in a debt-help programme, current rent unpaid
+    PROGRAMME_ENDED = "programme_ended"  # the programme ended, failed or lapsed: contact, then resume
 
 
 class Role(StrEnum):

@@ -55,6 +55,12 @@ class CamtLookup(Protocol):
         ...
 
 
+def _tenancy_exists(lookup: CamtLookup, ref: str) -> bool:
+    """Whether tenancy ``ref`` exists, when the lookup can tell (the store's can)."""
+    exists = getattr(lookup, "tenancy_exists", None)
+    return True if exists is None else bool(exists(ref))
+
+
 @attrs.frozen
 class SuspenseItem:
     """A booked item that could not be matched. Non-personal references only."""
@@ -72,6 +78,10 @@ class SuspenseItem:
     acct_svcr_ref: str | None = None
     structured_ref: str | None = None
     return_reason: str | None = None
+    # the item's own id (the bank's reference or its position), as a ledger line would get
+    transaction_id: str = ""
+    counterparty: str | None = None  # masked by the parser
+    pattern_ref: str | None = None  # a tenancy ref the remittance pattern gave that no tenancy has
 
     def as_dict(self) -> dict[str, object]:
         d = attrs.asdict(self)
@@ -129,7 +139,7 @@ def match_items(
     ignored = 0
     not_booked = 0
 
-    def to_suspense(entry: Entry, detail: TxDetail, reason: str) -> None:
+    def to_suspense(entry: Entry, detail: TxDetail, reason: str, pattern_ref: str | None = None) -> None:
         suspense.append(
             SuspenseItem(
                 statement_id=statement.id,
@@ -145,6 +155,8 @@ def match_items(
                 acct_svcr_ref=detail.acct_svcr_ref,
                 structured_ref=detail.structured_ref,
                 return_reason=detail.return_reason,
+                counterparty=detail.counterparty,
+                pattern_ref=pattern_ref,
             )
         )
 
@@ -179,6 +191,10 @@ def match_items(
                     to_suspense(entry, detail, matched)
                     continue
                 tenancy, method = matched
+                if method == "pattern" and not _tenancy_exists(lookup, tenancy):
+                    to_suspense(entry, detail, f"unknown tenancy reference {tenancy!r} (remittance pattern)",
+                                pattern_ref=tenancy)
+                    continue
                 line = LedgerLine(
                     line=entry.index,
                     transaction_id="",  # assigned below
@@ -228,8 +244,13 @@ def match_items(
     # Transaction ids: the bank's reference where there is one, else the position
     # in the statement. Any clash within the statement falls back to the position.
     preferred = [_preferred_id(e, d, line.kind) for e, d, line, _ in pending]
+    details = {(e.index, d.index): (e, d) for e in statement.entries for d in e.details}
+    suspense_ids = []
+    for item in suspense:
+        e, d = details[(item.entry_index, item.detail_index)]
+        suspense_ids.append(_preferred_id(e, d, LedgerKind.PAYMENT if e.is_credit else LedgerKind.REVERSAL))
     counts: dict[str, int] = {}
-    for tx in preferred:
+    for tx in [*preferred, *suspense_ids]:
         if tx is not None:
             counts[tx] = counts.get(tx, 0) + 1
     lines: list[LedgerLine] = []
@@ -242,6 +263,12 @@ def match_items(
         lines.append(attrs.evolve(line, transaction_id=tx))
         references[tx] = attrs.evolve(refs, transaction_id=tx)
 
+    suspense = [
+        attrs.evolve(item, transaction_id=(
+            bank_id if bank_id is not None and counts[bank_id] == 1
+            else position_id(statement.id, item.entry_index, item.detail_index)))
+        for item, bank_id in zip(suspense, suspense_ids, strict=True)
+    ]
     return MatchResult(
         statement_id=statement.id,
         opening_cents=statement.opening_cents,

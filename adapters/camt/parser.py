@@ -1,4 +1,4 @@
-"""Parse ISO 20022 camt.053 bank statements (.001.02 and .001.08).
+"""Parse ISO 20022 camt.053 bank statements (every version from .001.02 to .001.13).
 
 Pure: bytes in, frozen values out. The XML is parsed with ``defusedxml`` with
 DTDs forbidden, so a DOCTYPE, an entity declaration or an external reference is
@@ -28,9 +28,20 @@ from defusedxml import ElementTree as SafeET
 
 from domain.values import format_cents
 
-NS_001_02 = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"
-NS_001_08 = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"
-SUPPORTED_NAMESPACES = {NS_001_02: "camt.053.001.02", NS_001_08: "camt.053.001.08"}
+_NS_PREFIX = "urn:iso:std:iso:20022:tech:xsd:"
+NS_001_02 = _NS_PREFIX + "camt.053.001.02"
+NS_001_08 = _NS_PREFIX + "camt.053.001.08"
+# Every camt.053 version a Dutch bank or bookkeeping package sends: the elements read
+# here (balances, entries, references, return reasons) are the same in all of them;
+# .001.08 and later put the status under <Sts><Cd> and party names under <Pty>.
+SUPPORTED_NAMESPACES = {
+    f"{_NS_PREFIX}camt.053.001.{n:02d}": f"camt.053.001.{n:02d}" for n in range(2, 14)
+}
+# Other bank-to-customer messages that arrive in the same folders: named, then refused.
+OTHER_MESSAGES = {
+    "camt.052": "a camt.052 account report (intraday movements, not a booked day statement)",
+    "camt.054": "a camt.054 debit/credit notification (single movements, not a statement with balances)",
+}
 
 CREDIT = "CRDT"
 DEBIT = "DBIT"
@@ -67,6 +78,9 @@ class TxDetail:
     structured_refs: tuple[str, ...] = ()
     return_reason: str | None = None
     has_counterparty_iban: bool = False
+    # The other party, masked (name initials, IBAN ends): enough for an officer to
+    # recognise a payer in the suspense list, never the personal data itself.
+    counterparty: str | None = None
     # Free text from the payer: may hold names. Pattern matching only; never store.
     unstructured: str | None = attrs.field(default=None, repr=False)
 
@@ -110,6 +124,7 @@ class Statement:
     entries: tuple[Entry, ...]
     # Kept only to check continuity between statements; never store it.
     account_iban: str | None = attrs.field(default=None, repr=False)
+    currency: str = CURRENCY
 
     def booked_entries(self) -> Iterator[Entry]:
         return (e for e in self.entries if e.booked)
@@ -154,9 +169,21 @@ def parse_camt053_statements(data: bytes) -> list[Statement]:
 
     ns, _, local = root.tag[1:].partition("}") if root.tag.startswith("{") else ("", "", root.tag)
     if ns not in SUPPORTED_NAMESPACES:
-        supported = ", ".join(sorted(SUPPORTED_NAMESPACES))
+        message = ns.removeprefix(_NS_PREFIX)
+        what = OTHER_MESSAGES.get(message[:8])
+        if what is not None:
+            raise CamtError(
+                f"unsupported document namespace ({message}): this file is {what}; "
+                "import the camt.053 day statement instead"
+            )
+        if message.startswith("camt.053."):
+            raise CamtError(
+                f"unsupported document namespace: {message} is not supported "
+                "(supported: camt.053.001.02 to camt.053.001.13)"
+            )
         raise CamtError(
-            f"unsupported document namespace {ns or '(none)'!r}; supported: {supported}"
+            f"unsupported document namespace {ns or '(none)'!r}: not a camt.053 bank statement "
+            "(supported: camt.053.001.02 to camt.053.001.13)"
         )
     if local != "Document":
         raise CamtError(f"the root element is {local!r}, expected 'Document'")
@@ -168,11 +195,14 @@ def parse_camt053_statements(data: bytes) -> list[Statement]:
     if not stmts:
         raise CamtError("the document holds no statement (Stmt)")
     statements = [_parse_statement(x, el, SUPPORTED_NAMESPACES[ns]) for el in stmts]
-    seen: set[str] = set()
-    for s in statements:
-        if s.id in seen:
-            raise CamtError(f"statement id {s.id!r} occurs twice in the document")
-        seen.add(s.id)
+    seen: set[tuple[str, str, str]] = set()
+    for s in statements:  # a statement id is unique per account (one file may hold several)
+        key = (_compact(s.account_iban or ""), s.currency, s.id)
+        if key in seen:
+            raise CamtError(
+                f"statement id {s.id!r} occurs twice in the document (account {mask_iban(s.account_iban)})"
+            )
+        seen.add(key)
     return statements
 
 
@@ -214,7 +244,10 @@ def _parse_statement(x: _Xml, el: Element, version: str) -> Statement:
             raise CamtError(f"{where}: ElctrncSeqNb {seq_text!r} is not a number")
         sequence = int(seq_text)
 
-    iban = x.text(el, "Acct/Id/IBAN")
+    iban = x.text(el, "Acct/Id/IBAN") or x.text(el, "Acct/Id/Othr/Id")
+    currency = x.text(el, "Acct/Ccy") or CURRENCY
+    if currency != CURRENCY:
+        raise CamtError(f"{where}: account currency {currency!r} is not supported (only {CURRENCY})")
     opening, closing = _balances(x, el, where)
 
     entries = tuple(
@@ -239,6 +272,7 @@ def _parse_statement(x: _Xml, el: Element, version: str) -> Statement:
         closing_cents=closing,
         entries=entries,
         account_iban=iban,
+        currency=currency,
     )
 
 
@@ -285,7 +319,7 @@ def _parse_entry(x: _Xml, ntry: Element, index: int, where_stmt: str) -> Entry:
 
     entry_acct_ref = x.text(ntry, "AcctSvcrRef")
     tx_elements = x.findall(ntry, "NtryDtls/TxDtls")
-    details = _details(x, tx_elements, cents, entry_acct_ref, where)
+    details = _details(x, tx_elements, cents, entry_acct_ref, where, cd == CREDIT)
 
     return Entry(
         index=index,
@@ -301,7 +335,8 @@ def _parse_entry(x: _Xml, ntry: Element, index: int, where_stmt: str) -> Entry:
 
 
 def _details(
-    x: _Xml, tx_elements: list[Element], entry_cents: int, entry_acct_ref: str | None, where: str
+    x: _Xml, tx_elements: list[Element], entry_cents: int, entry_acct_ref: str | None, where: str,
+    is_credit: bool = True,
 ) -> tuple[TxDetail, ...]:
     if not tx_elements:
         return (TxDetail(index=1, cents=entry_cents, acct_svcr_ref=entry_acct_ref),)
@@ -335,6 +370,7 @@ def _details(
                     x.find(tx, f"RltdPties/{party}/Id/IBAN") is not None
                     for party in ("DbtrAcct", "CdtrAcct")
                 ),
+                counterparty=_counterparty(x, tx, "Dbtr" if is_credit else "Cdtr"),
                 unstructured=" ".join(ustrd) or None,
             )
         )
@@ -347,6 +383,19 @@ def _details(
     if len(parsed) == 1 and parsed[0].acct_svcr_ref is None and entry_acct_ref is not None:
         parsed[0] = attrs.evolve(parsed[0], acct_svcr_ref=entry_acct_ref)
     return tuple(parsed)
+
+
+def _counterparty(x: _Xml, tx: Element, party: str) -> str | None:
+    """The other party masked: name initials and the IBAN's country, check digits and
+    last four (``J. d. V. NL02...6789``). The full name and IBAN are never kept."""
+    name = x.text(tx, f"RltdPties/{party}/Nm") or x.text(tx, f"RltdPties/{party}/Pty/Nm")
+    iban = x.text(tx, f"RltdPties/{party}Acct/Id/IBAN")
+    parts = []
+    if name:
+        parts.append(" ".join(f"{w[0]}." for w in name.replace(".", " ").split() if w[:1].isalnum()))
+    if iban:
+        parts.append(mask_iban(iban))
+    return " ".join(p for p in parts if p) or None
 
 
 def _ref(value: str | None) -> str | None:

@@ -1,3 +1,3 @@
-from adapters.cli.main import cli
+from adapters.cli.main import main
 
-cli()
+main()

@@ -125,7 +125,7 @@ def audit_tenancy(rt: Runtime, ref: str, as_of: str | None, as_json: bool) -> No
 @click.option(
     "--tenancy", "tenancy_ref", default=None, metavar="REF", help="only REF and its cases"
 )
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), required=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
 @click.option("--out", "out_path", default=None, metavar="FILE", help="default: standard output")
 @pass_runtime
 @guarded

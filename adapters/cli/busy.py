@@ -1,4 +1,4 @@
-"""The CLI's top-level group: a busy store is one line and its own exit code.
+"""A busy store is one line and its own exit code.
 
 A command that waited the busy timeout (``VANGNET_BUSY_TIMEOUT``, default 10 s) for
 another writer (an import, a daily run) stops with "the store is busy: another
@@ -9,21 +9,15 @@ later), without a traceback; nothing of it was written.
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 import click
 
 EXIT_BUSY = 75
 
 
-class VangnetGroup(click.Group):
-    def invoke(self, ctx: click.Context) -> Any:
-        from application.store import StoreBusy, is_busy
+def exit_if_busy(error: BaseException) -> None:
+    from application.store import StoreBusy, is_busy
 
-        try:
-            return super().invoke(ctx)
-        except Exception as e:
-            if not is_busy(e) or isinstance(e, click.exceptions.Exit | click.ClickException | click.Abort):
-                raise
-            click.echo(f"error: {StoreBusy.MESSAGE}", err=True)
-            sys.exit(EXIT_BUSY)
+    if is_busy(error):
+        click.echo(f"error: {StoreBusy.MESSAGE}", err=True)
+        sys.exit(EXIT_BUSY)

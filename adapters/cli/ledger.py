@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import re
 import sys
@@ -14,8 +13,9 @@ from typing import Any
 
 import click
 
-from adapters.cli.common import Runtime, echo_json, fail, guarded, pass_runtime
-from domain.values import SYSTEM, format_cents
+from adapters.cli.common import Runtime, echo_json, fail, guarded, parse_money, pass_runtime
+from application.csv_safe import safe_row
+from domain.values import InvalidValue, format_cents
 
 SOURCE = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
 
@@ -101,49 +101,24 @@ def _write_rejects(path: Path, data: bytes, encoding: str, rejected: list[Any]) 
     with tmp.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, delimiter=";")
         if rows:
-            w.writerow([*rows[0], "reason"])
+            w.writerow(safe_row([*rows[0], "reason"]))
         iban_col = rows[0].index("counterparty_iban") if rows and "counterparty_iban" in rows[0] else None
         for n, reasons in sorted(by_line.items()):
             row = list(rows[n - 1]) if 0 < n <= len(rows) else []
             if iban_col is not None and iban_col < len(row) and row[iban_col]:
                 v = row[iban_col].replace(" ", "")
                 row[iban_col] = v[:4] + "*" * max(len(v) - 6, 0) + v[-2:]  # personal data: masked
-            w.writerow([*row, "; ".join(reasons)])
+            w.writerow(safe_row([*row, "; ".join(reasons)]))
     os.replace(tmp, out)
     click.echo(f"rejected rows written to {out}", err=True)
 
 
-class _StoreCamtLookup:
-    def __init__(self, app: Any, source: str):
-        self.app = app
-        self.source = source
-        self.pending: dict[str, str] = {}  # payments of earlier statements in the same file
-
-    def _tx(self, tx_id: str) -> Any:
-        if tx_id in self.pending:
-            from domain.tenancy import tenancy_id_for
-
-            return tenancy_id_for(self.pending[tx_id])
-        for src in (self.source, "bank", "erp"):
-            tid = self.app.store.transaction_tenancy(src, tx_id)
-            if tid is not None:
-                return tid
-        return None
-
-    def tenancy_by_end_to_end_id(self, e2e: str) -> str | None:
-        tid = self._tx(e2e)
-        return self.app.get_tenancy_by_id(tid).ref if tid else None
-
-    def tenancy_by_mandate(self, mandate_id: str) -> str | None:
-        ref = mandate_id.removeprefix("MANDATE-").removeprefix("M-")
-        return ref if self.app.tenancy_exists(ref) else None
-
-    def tenancy_by_reference(self, structured_ref: str) -> str | None:
-        return structured_ref if self.app.tenancy_exists(structured_ref) else None
-
-    def payment_by_end_to_end_id(self, e2e: str) -> tuple[str, str] | None:
-        tid = self._tx(e2e)
-        return (self.app.get_tenancy_by_id(tid).ref, e2e) if tid else None
+def _camt_refused(file: str, message: str, as_json: bool) -> None:
+    """A whole file refused: one line (or one JSON object), exit 2, nothing written."""
+    if as_json:
+        echo_json({"refused": True, "file": file, "error": message, "imported_total": 0})
+        sys.exit(2)
+    fail(f"{file}: {message}")
 
 
 @ledger.command("import-camt")
@@ -154,57 +129,58 @@ class _StoreCamtLookup:
 @pass_runtime
 @guarded
 def ledger_import_camt(rt: Runtime, file: str, source: str, pattern: str | None, as_json: bool) -> None:
-    """Import a CAMT.053 statement: booked entries only, balance checked, unmatched to suspense."""
-    from adapters.camt.matching import match_items
-    from adapters.camt.parser import CamtError, check_continuity, parse_camt053_statements
-    from application.store import Upsert
+    """Import a camt.053 file (.001.02 to .001.13; any number of statements and accounts).
 
+    Booked entries only, balances and continuity per account checked, all in one
+    transaction; what matches no tenancy goes to suspense. Re-importing is a no-op."""
+    from adapters.camt.parser import CamtError, parse_camt053_statements
+    from adapters.camt.reader import CamtReader
+    from application.access import AccessDenied
+    from application.bank import BankBook, BankRefused
+    from application.service import ConcurrencyConflict
+
+    if not SOURCE.match(source):
+        _camt_refused(file, f"source: {source!r} must be 1-32 letters, digits, '.', '_' or '-'", as_json)
+    from domain.validation import check_regex
+
+    settings = app_sections(rt).get("ledger", {})
+    field = "pattern" if pattern else "ledger.camt_pattern"
+    pattern = pattern or settings.get("camt_pattern")
+    try:
+        if pattern is not None:
+            check_regex(pattern, field)  # the shared validation layer: one line naming the field
+    except InvalidValue as e:
+        _camt_refused(file, str(e), as_json)
     try:
         data = Path(file).read_bytes()
     except OSError as e:
-        fail(f"file: {file!r}: {e.strerror}")
+        _camt_refused(file, f"file: {e.strerror}", as_json)
+    accounts = settings.get("camt_accounts")
+    if accounts is not None and (not isinstance(accounts, list) or not all(isinstance(a, str) for a in accounts)):
+        _camt_refused(file, "policy: [ledger] camt_accounts must be a list of IBANs", as_json)
+    try:
+        reader = CamtReader(pattern, accounts)
+    except re.error as e:
+        _camt_refused(file, f"pattern: {pattern!r} is not a regular expression ({e})", as_json)
     try:
         statements = parse_camt053_statements(data)
-    except CamtError as e:
-        fail(f"{file}: {e}")
-    app = rt.app
-    pattern = pattern or (app_sections(rt).get("ledger", {}).get("camt_pattern"))
-    total: dict[str, Any] = {"statements": [], "imported": {}, "skipped": 0, "suspense": 0, "ignored": 0}
-    # every check first, then one transaction for all statements of the file
-    prev = json.loads(app.store.get_meta("camt_last") or "null")
-    for st in statements:
-        if prev and prev.get("id") != st.id:
-            errs = check_continuity(prev["closing_cents"], prev.get("seq"), st)
-            if errs:
-                fail(f"{file}: statement {st.id} does not follow on: {'; '.join(errs)}")
-        prev = {"id": st.id, "seq": st.sequence, "closing_cents": st.closing_cents}
-    lookup = _StoreCamtLookup(app, source)
-    lines: list[Any] = []
-    ops: list[Any] = []
-    for st in statements:
-        result = match_items(st, lookup=lookup, today=app.today(), pattern=re.compile(pattern) if pattern else None)
-        for ln in result.lines:
-            if ln.kind.value == "PAYMENT":  # a later statement's return may refer to it
-                lookup.pending[ln.transaction_id] = ln.tenancy_ref
-        lines.extend(result.lines)
-        ops.extend(Upsert("suspense", ("item_id",), {
-            "item_id": f"{s.statement_id}/{s.entry_index}/{s.detail_index}", "statement_id": s.statement_id,
-            "booked_on": s.booking_date.isoformat() if s.booking_date else None, "cents": s.cents,
-            "credit_debit": s.credit_debit, "reason": s.reason,
-            "refs": json.dumps({k: v for k, v in s.as_dict().items() if k.endswith(("_id", "_ref"))}, default=str),
-            "status": "open", "assigned_ref": None, "assigned_by": None}) for s in result.suspense)
-        total["statements"].append(st.id)
-        total["suspense"] += len(result.suspense)
-        total["ignored"] += result.ignored
-    ops.append(Upsert("meta", ("key",), {"key": "camt_last", "value": json.dumps(prev)}))
-    report = app.import_ledger(rt.actor, lines, source=source, extra=ops, _permission="import_ledger")
-    total["imported"] = dict(sorted(report.imported.items()))
-    total["skipped"] = report.skipped
+        report = BankBook(rt.app).import_statements(rt.actor, statements, reader, source=source)
+    except (CamtError, BankRefused, ConcurrencyConflict) as e:
+        _camt_refused(file, str(e), as_json)
+    except AccessDenied as e:
+        if not as_json:
+            raise
+        echo_json({"refused": True, "file": file, "error": f"access denied: {e}", "imported_total": 0})
+        sys.exit(3)
     if as_json:
-        echo_json(total)
-    else:
-        click.echo(f"{file}: statements {', '.join(total['statements'])}; imported {total['imported'] or 'none'}; "
-                   f"skipped {total['skipped']}; to suspense {total['suspense']}; ignored {total['ignored']}")
+        echo_json(report.as_dict())
+        return
+    click.echo(f"{file}: statements {', '.join(report.statements)}; imported "
+               f"{', '.join(f'{k} {v}' for k, v in sorted(report.imported.items())) or 'none'}; "
+               f"already booked {report.already_booked}; to suspense {report.suspense}; "
+               f"still in suspense {report.already_in_suspense}; ignored {report.ignored}")
+    if report.suggestions:
+        click.echo(f"{report.suggestions} suspense item(s) now match a tenancy: see `vangnet ledger suspense`")
 
 
 def app_sections(rt: Runtime) -> dict[str, Any]:
@@ -213,44 +189,60 @@ def app_sections(rt: Runtime) -> dict[str, Any]:
     return load_policy(rt.policy or os.environ.get("VANGNET_POLICY") or None).sections
 
 
+def _parts(text: str) -> list[tuple[str, int | None]]:
+    """``T1=60.00,T2=40.00`` -> [("T1", 6000), ("T2", 4000)]."""
+    parts: list[tuple[str, int | None]] = []
+    for chunk in text.split(","):
+        ref, sep, amount = chunk.strip().partition("=")
+        if not sep or not ref.strip():
+            raise click.BadParameter(f"{chunk!r} is not REF=AMOUNT", param_hint="--split")
+        parts.append((ref.strip(), parse_money(amount.strip(), "split")))
+    return parts
+
+
 @ledger.command("suspense")
-@click.option("--assign", nargs=2, metavar="ITEM_ID REF", default=None, help="assign a suspense item to a tenancy")
+@click.option("--assign", nargs=2, metavar="ITEM_ID REF", default=None, help="book an item as a payment of tenancy REF")
+@click.option("--split", nargs=2, metavar="ITEM_ID REF=AMOUNT,...", default=None,
+              help="book an item over several tenancies (the parts add up to the item)")
+@click.option("--not-rent", nargs=2, metavar="ITEM_ID KIND", default=None,
+              help="close an item as not rent: KIND is refund or other_income")
+@click.option("--all", "all_items", is_flag=True, help="every bank item, with what became of it")
 @click.option("--json", "as_json", is_flag=True)
 @pass_runtime
 @guarded
-def ledger_suspense(rt: Runtime, assign: tuple[str, str] | None, as_json: bool) -> None:
-    """List bank items that matched no tenancy; an officer assigns them (never a guess)."""
-    from application.ledger_types import LedgerLine
-    from application.store import Upsert
-    from domain.values import LedgerKind
+def ledger_suspense(rt: Runtime, assign: tuple[str, str] | None, split: tuple[str, str] | None,
+                    not_rent: tuple[str, str] | None, all_items: bool, as_json: bool) -> None:
+    """Bank items that matched no tenancy: amount, date, payer (masked), reason and the
+    tenancy that would match now (a suggestion; an officer decides, never a guess)."""
+    from application.bank import BankBook
 
-    app = rt.app
-    rows = app.store._rows("SELECT * FROM suspense ORDER BY booked_on, item_id")
+    book = BankBook(rt.app)
+    if sum(x is not None for x in (assign, split, not_rent)) > 1:
+        fail("give one of --assign, --split, --not-rent")
     if assign:
-        item_id, ref = assign
-        match = [r for r in rows if r["item_id"] == item_id]
-        if not match:
-            fail(f"item: {item_id!r} is not in suspense")
-        r = match[0]
-        if r["status"] != "open":
-            fail(f"item: {item_id!r} was already assigned to {r['assigned_ref']}")
-        if r["credit_debit"] != "CRDT":
-            fail(f"item: {item_id!r} is a debit; only incoming payments can be assigned")
-        app.access.check(rt.actor, "record_contact")
-        line = LedgerLine(line=1, transaction_id=f"suspense/{item_id}"[:64].replace(" ", "_"), tenancy_ref=ref,
-                          booking_date=date.fromisoformat(r["booked_on"]), kind=LedgerKind.PAYMENT, cents=r["cents"])
-        app.import_ledger(SYSTEM, [line], source="suspense")
-        app.store.apply([Upsert("suspense", ("item_id",), {**r, "status": "assigned", "assigned_ref": ref,
-                                                           "assigned_by": str(rt.actor)})])
-        click.echo(f"{item_id} assigned to {ref}")
+        book.assign(rt.actor, assign[0], assign[1])
+        click.echo(f"{assign[0]} assigned to {assign[1]}")
         return
+    if split:
+        parts = _parts(split[1])
+        book.split(rt.actor, split[0], parts)
+        click.echo(f"{split[0]} split over " + ", ".join(f"{r} {format_cents(c or 0)}" for r, c in parts))
+        return
+    if not_rent:
+        book.mark_not_rent(rt.actor, not_rent[0], not_rent[1])
+        click.echo(f"{not_rent[0]} marked not rent ({not_rent[1]})")
+        return
+    items = book.suspense(rt.actor, all_items=all_items)
     if as_json:
-        echo_json(rows)
+        echo_json(items)
         return
-    if not rows:
+    if not items:
         click.echo("suspense is empty")
-    for r in rows:
-        click.echo(f"{r['item_id']}  {r['booked_on']}  {format_cents(r['cents']):>10}  {r['status']:<8} {r['reason']}")
+    for i in items:
+        hint = f"  suggestion: {i['suggestion']['tenancy']} ({i['suggestion']['by']})" if i["suggestion"] else ""
+        fate = f"  {i['status']}" + (f" {i['tenancy']}" if i["tenancy"] else "") if all_items else ""
+        click.echo(f"{i['item_id']}  {i['booked_on']}  {i['amount']:>10} {i['credit_debit']}  {i['account']}  "
+                   f"{i['counterparty'] or '-'}  {i['reason'] or ''}{fate}{hint}")
 
 
 COMMANDS = [ledger]

@@ -8,10 +8,12 @@ from typing import Any
 
 import click
 
-from adapters.cli.busy import VangnetGroup
 from adapters.cli.common import (
+    ADDRESS,
     DATE,
     MONEY,
+    REASON,
+    TEXT,
     YES_NO,
     Runtime,
     echo_json,
@@ -26,9 +28,47 @@ HELP = """Vangnet: prevent rent arrears and evictions, the Woonconcept way.
 Store: --db PATH (SQLite file, default ./vangnet.db, or VANGNET_DB), or a
 postgresql://user@host:5432/db URL.
 Actor: --as ROLE:ID or VANGNET_ACTOR (roles: officer, team_lead, letting,
-auditor, system). With no actor configured, a single-user installation runs as
-the local administrator admin:<login name>, with every right.
+auditor, system, admin). With no actor configured, a single-user installation
+runs as the local administrator admin:<login name>, with every right. A
+multi-user installation ([access] mode = "multi-user" in the policy) takes the
+actor from the operating-system account and its roles in [access.users]; --as
+may then only choose one of your own roles.
 """
+
+
+class VangnetGroup(click.Group):
+    """Every refusal is one line (``error: ...``) with exit code 2, also for the
+    option errors click itself finds; an unexpected failure is one line with exit
+    code 1 (VANGNET_DEBUG=1 shows the traceback)."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        import os
+        import sys
+
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, False, **extra)
+        except click.exceptions.Abort:
+            click.echo("error: aborted", err=True)
+            sys.exit(1)
+        except click.ClickException as e:
+            click.echo(f"error: {' '.join(e.format_message().split())}", err=True)
+            sys.exit(e.exit_code)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as e:  # noqa: BLE001 - the last line of defence: no traceback for users
+            from adapters.cli.busy import exit_if_busy
+
+            exit_if_busy(e)  # another writer held the store past the busy timeout: exit 75
+            if os.environ.get("VANGNET_DEBUG"):
+                raise
+            text = " ".join(str(e).split())[:300]
+            click.echo(f"error: internal error ({type(e).__name__}): {text}; "
+                       "nothing more was done; VANGNET_DEBUG=1 shows the details", err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
 
 
 @click.group(cls=VangnetGroup, help=HELP)
@@ -55,11 +95,11 @@ def tenancy() -> None:
 @click.option("--rent", required=True, type=MONEY, help="monthly rent, e.g. 650.00")
 @click.option("--start", "start_date", required=True, type=DATE)
 @click.option("--due-day", type=click.IntRange(1, 31), default=None)
-@click.option("--name", default=None)
-@click.option("--phone", default=None)
-@click.option("--address", default=None)
-@click.option("--iban", default=None)
-@click.option("--municipality", default=None)
+@click.option("--name", default=None, type=TEXT)
+@click.option("--phone", default=None, type=TEXT)
+@click.option("--address", default=None, type=ADDRESS)
+@click.option("--iban", default=None, type=TEXT)
+@click.option("--municipality", default=None, type=TEXT)
 @pass_runtime
 @guarded
 def tenancy_start(rt: Runtime, ref: str, rent: int, start_date: date, due_day: int | None, name: str | None,
@@ -116,7 +156,7 @@ def tenancy_intake(rt: Runtime, ref: str, debt_counselling: bool, garnishment: b
 @tenancy.command("agree-due-day")
 @click.argument("ref")
 @click.option("--day", required=True, type=click.IntRange(1, 31))
-@click.option("--reason", required=True)
+@click.option("--reason", required=True, type=REASON)
 @click.option("--date", "on", type=DATE, default=None)
 @pass_runtime
 @guarded
@@ -149,7 +189,10 @@ def tenancy_charge(rt: Runtime, ref: str, period: str, amount: int, tx: str | No
 @pass_runtime
 @guarded
 def tenancy_pay(rt: Runtime, ref: str, amount: int, on: date, tx: str) -> None:
-    """Record a payment by REF."""
+    """Record a payment by REF (dated today or earlier, as in a ledger import)."""
+    from domain.validation import check_not_future
+
+    check_not_future(on, rt.app.today(), "date")
     report = rt.app.pay(rt.actor, ref, cents=amount, booked_on=on, tx_id=tx)
     click.echo("payment already recorded (skipped)" if report.skipped else f"payment {tx} recorded for {ref}")
 
@@ -178,10 +221,34 @@ def tenancy_show(rt: Runtime, ref: str, as_json: bool) -> None:
         click.echo(f"open case {view['open_case_id']}")
 
 
+@tenancy.command("update-contact")
+@click.argument("ref")
+@click.option("--name", default=None)
+@click.option("--phone", default=None)
+@click.option("--address", default=None)
+@click.option("--iban", default=None)
+@click.option("--municipality", default=None)
+@click.option("--date", "on", type=DATE, default=None, help="day of the change (default: the store's day)")
+@pass_runtime
+@guarded
+def tenancy_update_contact(rt: Runtime, ref: str, name: str | None, phone: str | None, address: str | None,
+                           iban: str | None, municipality: str | None, on: date | None) -> None:
+    """Change the contact details of REF (options left out keep their value); every change is
+    kept in the contact history, and the worklist's fix-contact task can then be completed."""
+    from adapters.cli.humans import clean_contact
+
+    if not any((name, phone, address, iban, municipality)):
+        fail("contact: give at least one of --name, --phone, --address, --iban, --municipality")
+    contact = clean_contact(name, phone, address, iban, municipality)
+    rt.use_store_day()
+    rt.app.update_contact(rt.actor, ref, contact, on=on)
+    click.echo(f"contact details of {ref} updated")
+
+
 def _simple_tenancy_command(name: str, method: str, doc: str) -> None:
     @tenancy.command(name, help=doc)
     @click.argument("ref")
-    @click.option("--reason", required=True)
+    @click.option("--reason", required=True, type=REASON)
     @click.option("--date", "on", type=DATE, default=None)
     @pass_runtime
     @guarded
@@ -199,7 +266,7 @@ _simple_tenancy_command("lift-worry", "lift_worry", "Lift the worry flag of REF.
 @tenancy.command("end")
 @click.argument("ref")
 @click.option("--date", "on", required=True, type=DATE)
-@click.option("--reason", required=True)
+@click.option("--reason", required=True, type=REASON)
 @pass_runtime
 @guarded
 def tenancy_end(rt: Runtime, ref: str, on: date, reason: str) -> None:
@@ -212,8 +279,12 @@ def tenancy_end(rt: Runtime, ref: str, on: date, reason: str) -> None:
 
 
 @cli.group()
-def case() -> None:
-    """Arrears cases: show, list, record contacts and agreements."""
+@click.pass_obj
+def case(rt: Runtime) -> None:
+    """Arrears cases: show, list, record contacts and agreements. CASE is a case id, a
+    unique case-id prefix or a tenancy reference; without --date a command acts on the
+    store's day (its last daily run)."""
+    rt.use_store_day()
 
 
 @case.command("show")
@@ -227,12 +298,9 @@ def case_show(rt: Runtime, case_id: str, as_json: bool) -> None:
     if as_json:
         echo_json(view)
         return
-    click.echo(f"case {view['case_id']}  tenancy {view['tenancy_ref']}  track {view['track']}  {view['status']}")
-    click.echo(f"opened {view['opened_on']} (due {view['due_date']})  arrears {view['arrears']}")
-    for s in view["steps"]:
-        click.echo(f"  {s['on']}  {s['rule']:<20} {s['action_id']}")
-    for c in view["contacts"]:
-        click.echo(f"  {c['on']}  contact {c['channel']}: {c['outcome']} ({c['by']})")
+    from adapters.cli.humans import print_case
+
+    print_case(view)
 
 
 @case.command("list")
@@ -246,8 +314,9 @@ def case_list(rt: Runtime, open_only: bool, as_json: bool) -> None:
     if as_json:
         echo_json(rows)
         return
-    for r in rows:
-        click.echo(f"{r['case_id']}  {r['ref']:<10} {r['track']:<10} {r['status']:<6} opened {r['opened_on']}")
+    from adapters.cli.humans import print_case_list
+
+    print_case_list(rt.app, rt.actor, rows)
 
 
 def _case_id_arg(f: Any) -> Any:
@@ -260,16 +329,17 @@ def _case_id_arg(f: Any) -> Any:
 @click.option("--outcome", required=True, type=click.Choice(["reached", "no_answer", "not_home", "refused"]))
 @click.option("--promise-date", type=DATE, default=None)
 @click.option("--needs-help", is_flag=True)
+@click.option("--note", default=None, help="what was said or seen (sealed; unreadable after erasure)")
 @click.option("--date", "on", type=DATE, default=None)
 @pass_runtime
 @guarded
 def case_contact(rt: Runtime, case_id: str, channel: str, outcome: str, promise_date: date | None,
-                 needs_help: bool, on: date | None) -> None:
+                 needs_help: bool, note: str | None, on: date | None) -> None:
     """Record an officer's contact attempt (and a promise to pay)."""
     from domain.values import Channel, Outcome
 
     rt.app.record_contact(rt.actor, case_id, channel=Channel(channel), outcome=Outcome(outcome), on=on,
-                          promise_date=promise_date, needs_help=needs_help)
+                          promise_date=promise_date, needs_help=needs_help, note=note)
     click.echo(f"contact recorded on case {case_id}")
 
 
@@ -277,14 +347,16 @@ def case_contact(rt: Runtime, case_id: str, channel: str, outcome: str, promise_
 @_case_id_arg
 @click.option("--partner", required=True, type=click.Choice(["welfare", "gkb", "budget_coach", "schuldhulpmaatje"]))
 @click.option("--consent", required=True, type=YES_NO)
+@click.option("--details", default=None, help="referral details (sealed; unreadable after erasure)")
 @click.option("--date", "on", type=DATE, default=None)
 @pass_runtime
 @guarded
-def case_refer(rt: Runtime, case_id: str, partner: str, consent: bool, on: date | None) -> None:
+def case_refer(rt: Runtime, case_id: str, partner: str, consent: bool, details: str | None,
+               on: date | None) -> None:
     """Refer the tenant to a partner (needs consent)."""
     from domain.values import Partner
 
-    rt.app.refer(rt.actor, case_id, partner=Partner(partner), consent=consent, on=on)
+    rt.app.refer(rt.actor, case_id, partner=Partner(partner), consent=consent, on=on, details=details)
     click.echo(f"referral to {partner} recorded")
 
 
@@ -302,6 +374,21 @@ def case_referral_result(rt: Runtime, case_id: str, partner: str, accepted: bool
     method = rt.app.accept_referral if accepted else rt.app.decline_referral
     method(rt.actor, case_id, partner=Partner(partner), on=on)
     click.echo(f"referral to {partner} {'accepted' if accepted else 'declined'}")
+
+
+@case.command("programme")
+@_case_id_arg
+@click.option("--state", required=True,
+              type=click.Choice(["intake", "stabilisation", "minnelijk", "wsnp", "moratorium", "ended", "failed"]))
+@click.option("--date", "on", type=DATE, default=None)
+@pass_runtime
+@guarded
+def case_programme(rt: Runtime, case_id: str, state: str, on: date | None) -> None:
+    """Record the debt-help programme's state (starts with an accepted GKB referral);
+    while it runs no costs, bailiff or legal step; ended or failed resumes the playbook."""
+    c = rt.app.change_programme(rt.actor, case_id, state=state, on=on)
+    click.echo(f"debt-help programme: {state}" + (" (collection held)" if c.in_programme() else
+                                                  " (the playbook resumes with an officer task)"))
 
 
 @case.command("arrange")
@@ -344,20 +431,21 @@ def case_bailiff(rt: Runtime, case_id: str, on: date | None) -> None:
 
 @case.command("decide-legal-action")
 @_case_id_arg
-@click.option("--by", "by_name", default=None, help="staff id (default: the actor's id)")
-@click.option("--reason", required=True)
+@click.option("--by", "by_name", default=None, help="staff id; must be the actor's own id (kept for old scripts)")
+@click.option("--reason", required=True, type=REASON)
 @click.option("--date", "on", type=DATE, default=None)
 @pass_runtime
 @guarded
 def case_legal(rt: Runtime, case_id: str, by_name: str | None, reason: str, on: date | None) -> None:
-    """Record a legal-action decision; filing needs two different team leads."""
-    from domain.values import Actor
+    """Record a legal-action decision; filing needs two different team leads.
+
+    The decision is recorded for the actor (--as, or the signed-in user of a
+    multi-user installation); nobody can decide in another person's name."""
+    from domain.validation import staff_id
 
     actor = rt.actor
-    if by_name and by_name != actor.id:
-        if actor.role.value != "admin":
-            fail(f"by: {by_name!r} differs from the actor {actor}; decide as yourself")
-        actor = Actor(actor.role, by_name)
+    if by_name is not None and staff_id(by_name) != staff_id(actor.id):
+        fail(f"by: {by_name!r} is not the actor {actor}; a decision is recorded for the person who makes it")
     case_ = rt.app.decide_legal_action(actor, case_id, reason=reason, on=on)
     state = "approved by two people" if case_.legal_action_approved else "needs a second, different decision"
     click.echo(f"legal-action decision recorded; {state}")
@@ -374,16 +462,27 @@ def day() -> None:
 @day.command("run")
 @click.option("--date", "on", required=True, type=DATE)
 @click.option("--through", type=DATE, default=None)
+@click.option("--allow-future", is_flag=True, help="allow days after today (simulations and tests only)")
 @click.option("--json", "as_json", is_flag=True)
 @pass_runtime
 @guarded
-def day_run(rt: Runtime, on: date, through: date | None, as_json: bool) -> None:
-    """Run the playbook for DATE (and each day through --through); skipped days are caught up."""
+def day_run(rt: Runtime, on: date, through: date | None, allow_future: bool, as_json: bool) -> None:
+    """Run the playbook for DATE (and each day through --through); skipped days are caught up.
+
+    Needs the run_day right (system, team_lead, or the single-user admin); the run's
+    record names the actor. Days after today are refused unless --allow-future."""
     from application import daily_run
+    from domain.validation import check_run_day
 
     if through is not None and through < on:
         fail(f"through: {through} is before --date {on}")
-    reports = daily_run.run(rt.app, on, through=through)
+    actor = rt.actor
+    rt.app.access.check(actor, "run_day")
+    today = rt.app.today()
+    check_run_day(on, today, allow_future=allow_future, field="date")
+    if through is not None:
+        check_run_day(through, today, allow_future=allow_future, field="through")
+    reports = daily_run.run(rt.app, on, through=through, actor=actor)
     if as_json:
         echo_json([r.as_dict() for r in reports])
         return
@@ -400,17 +499,15 @@ def day_run(rt: Runtime, on: date, through: date | None, as_json: bool) -> None:
 @pass_runtime
 @guarded
 def worklist(rt: Runtime, on: date | None, as_json: bool) -> None:
-    """Officer tasks due, by priority (track, days late, amount), with reason and case."""
+    """Officer tasks due (default: on the store's day), by priority (track, days late, amount)."""
+    rt.use_store_day()
     day_ = on or rt.app.today()
-    rows = rt.app.worklist(rt.actor, day_)
     if as_json:
-        echo_json(rows)
+        echo_json(rt.app.worklist(rt.actor, day_))
         return
-    if not rows:
-        click.echo("no tasks due")
-    for r in rows:
-        click.echo(f"{r['due_on']}  {r['track']:<10} {r['ref']:<10} {r['kind']:<20} {r['rule']:<18} "
-                   f"{r['days_late']:>3}d late  case {r['case_id']}")
+    from adapters.cli.humans import print_worklist
+
+    print_worklist(rt.app, rt.actor, day_)
 
 
 @cli.group()
@@ -425,11 +522,13 @@ def policy_show(rt: Runtime, as_json: bool) -> None:
     """Print the effective policy."""
     import os
 
+    from adapters.bootstrap import ConfigError, check_adapter_sections
     from application.policy import PolicyError, load_policy, policy_as_dict
 
     try:
         pf = load_policy(rt.policy or os.environ.get("VANGNET_POLICY") or None)
-    except PolicyError as e:
+        check_adapter_sections(pf)
+    except (PolicyError, ConfigError) as e:
         fail(str(e))
     data = policy_as_dict(pf)
     if as_json:
@@ -437,9 +536,16 @@ def policy_show(rt: Runtime, as_json: bool) -> None:
         return
     for section, values in data.items():
         click.echo(f"[{section}]")
+        tables = {k: v for k, v in (values or {}).items() if isinstance(v, dict)}
         for k, v in (values or {}).items():
-            click.echo(f"{k} = {v!r}".replace("'", '"').replace("True", "true").replace("False", "false"))
+            if k not in tables:
+                click.echo(f"{k} = {v!r}".replace("'", '"').replace("True", "true").replace("False", "false"))
         click.echo()
+        for k, table in tables.items():
+            click.echo(f"[{section}.{k}]")
+            for code, value in table.items():
+                click.echo(f'{code} = "{value}"')
+            click.echo()
 
 
 # ---------------------------------------------------- plug-in command groups
@@ -451,6 +557,7 @@ for _module in (
     "adapters.cli.letters",
     "adapters.cli.audit",
     "adapters.cli.simulate",
+    "adapters.cli.web",
     "adapters.cli.store",
 ):
     try:
@@ -463,5 +570,14 @@ for _module in (
         cli.add_command(_cmd)
 
 
-def main() -> None:  # pragma: no cover
-    cli()
+def main() -> None:
+    """The ``vangnet`` command: a closed pipe (``vangnet case list | head``) ends quietly."""
+    import os
+    import sys
+
+    try:
+        cli()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # nothing more to flush at exit
+        sys.exit(141)

@@ -59,6 +59,26 @@ def _dumps(data: Any) -> str:
     help="folder for stores and reports (default ./vangnet-sim)",
 )
 @click.option("--json", "as_json", is_flag=True, help="print the KPI JSON instead of the table")
+@click.option(
+    "--runs",
+    type=click.IntRange(1, 10_000),
+    default=1,
+    show_default=True,
+    help="run this many seeds (from --seed on) and report each KPI's mean and 95%% interval",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 256),
+    default=None,
+    help="processes for --runs (default: the machine's cores)",
+)
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="where --runs run: the local process pool, or a Dask cluster (extra 'dask')",
+)
 @click.option("--chart-format", type=click.Choice(["png", "svg"]), default="png", show_default=True)
 @click.option(
     "--print-scenario",
@@ -78,6 +98,9 @@ def simulate(
     db: str | None,
     out: str | None,
     as_json: bool,
+    runs: int,
+    workers: int | None,
+    executor: str,
     chart_format: str,
     print_scenario: bool,
 ) -> None:
@@ -109,6 +132,9 @@ def simulate(
     except scen.ScenarioError as e:
         fail(str(e))
     out_dir = Path(out or rt.out or "vangnet-sim")
+    if runs > 1 or executor != "local":
+        _many(rt, sc, out_dir, db, runs, workers, executor, as_json)
+        return
     target = db or rt.db  # never VANGNET_DB: a simulation must not write into the production store
     names = ["preventive", "classic"] if sc.run.strategy == "both" else [sc.run.strategy]
     days = _days(sc) * len(names)
@@ -145,19 +171,31 @@ def simulate(
     (out_dir / "kpis.json").write_text(_dumps(doc), encoding="utf-8")
     (out_dir / "kpis.csv").write_text(render.csv_text(kpis), encoding="utf-8")
     (out_dir / "scenario.toml").write_text(scen.to_toml(sc), encoding="utf-8")
-    charts = render.write_charts(kpis, out_dir, chart_format)
     run = sc.values["run"]
     title = (
         f"Vangnet simulation: {run['tenancies']} homes, {run['months']} months from {run['start']}, "
         f"seed {run['seed']}"
     )
+    caption = (
+        f"{title}; synthetic households, behaviour from scenario.toml; amounts in EUR, "
+        "arrears as % of the annual rent roll, counts per month"
+    )
+    drawn: dict[str, bytes] = {}
+    charts = render.write_charts(kpis, out_dir, chart_format, caption, rendered=drawn)
     notes = [
         f"Stores: {', '.join(f'{n}: {r.db}' for n, r in results.items())}.",
         "Synthetic households; every behaviour number is in the scenario below (with its source or "
         "assumption).",
     ]
     (out_dir / "report.html").write_text(
-        render.html_report(kpis, title=title, notes=notes, scenario_toml=scen.to_toml(sc)),
+        render.html_report(
+            kpis,
+            title=title,
+            notes=notes,
+            scenario_toml=scen.to_toml(sc),
+            caption=caption,
+            png=drawn if chart_format == "png" else None,
+        ),
         encoding="utf-8",
     )
     if as_json:
@@ -170,6 +208,62 @@ def simulate(
         f"wrote {out_dir / 'kpis.json'}, kpis.csv, scenario.toml, report.html, "
         f"{', '.join(p.name for p in charts.values())} ({elapsed:.1f} s)"
     )
+
+
+def _many(
+    rt: Runtime,
+    sc: Any,
+    out_dir: Path,
+    db: str | None,
+    runs: int,
+    workers: int | None,
+    executor: str,
+    as_json: bool,
+) -> None:
+    """``--runs N``: N seeds across the workers, each KPI with its mean and 95% interval."""
+    import os
+
+    from adapters.bootstrap import ConfigError
+    from adapters.simulation import engine
+    from adapters.simulation import runs as runs_mod
+    from adapters.simulation import scenario as scen
+    from application.policy import PolicyError, load_policy
+
+    if db or rt.db:
+        fail("db: --runs writes one store per run under --out; leave out --db")
+    w = workers or min(runs, os.cpu_count() or 1)
+    t0 = time.perf_counter()
+    show = sys.stdout.isatty() and not as_json
+    try:
+        settings = rt.settings()
+        policy_file = load_policy(settings.policy_path)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        done: list[int] = []
+
+        def step(seed: int) -> None:
+            done.append(seed)
+            if show:
+                click.echo(f"run {len(done)}/{runs} done (seed {seed})")
+
+        doc = runs_mod.run_many(
+            sc,
+            runs=runs,
+            workers=w,
+            settings=settings,
+            out=out_dir,
+            policy_file=policy_file,
+            executor=executor,
+            on_run=step,
+        )
+    except (scen.ScenarioError, engine.SimulationError, ConfigError, PolicyError, ValueError) as e:
+        fail(str(e))
+    doc["seconds"] = round(time.perf_counter() - t0, 1)
+    (out_dir / "runs.json").write_text(_dumps(doc), encoding="utf-8")
+    if as_json:
+        click.echo(_dumps(doc), nl=False)
+        return
+    click.echo(runs_mod.table_text(doc), nl=False)
+    click.echo(f"wrote {out_dir / 'runs.json'} ({doc['seconds']:.1f} s)")
 
 
 def _days(sc: Any) -> int:
@@ -240,7 +334,12 @@ def report(
     data = {"store": doc}
     if chart:
         Path(chart).write_bytes(
-            render.dashboard_bytes(data, Path(chart).suffix.lower().lstrip("."))
+            render.dashboard_bytes(
+                data,
+                Path(chart).suffix.lower().lstrip("."),
+                caption="Vangnet KPIs of this store; amounts in EUR, arrears as % of the annual "
+                "rent roll, counts per month",
+            )
         )
     if html_file:
         Path(html_file).write_text(render.html_report(data, title="Vangnet KPIs"), encoding="utf-8")

@@ -37,7 +37,7 @@ OPTIONAL_TEXT = (
 OBJECTION_KEYS = ("objection_phone", "objection_email", "objection_address")
 INT_KEYS = {
     # key: (default, low, high, why)
-    "wik_vat_percent": (0, 0, 100, "a VAT percentage (0 when the landlord reclaims VAT)"),
+    "wik_vat_percent": (0, 0, 21, "a VAT percentage, 0-21 (0 when the landlord reclaims VAT)"),
     "receipt_days": (2, 2, 10, "days from posting to presumed receipt (at least 2)"),
     "term_days": (14, 14, 60, "the WIK payment term in days (at least 14)"),
 }

@@ -18,11 +18,12 @@ downstream consumer would. Their numbers come from the scenario only.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import shutil
 import time as _time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -148,7 +149,11 @@ class Simulation:
             deliver="batch",
         )
         cache = max(4096, 6 * self.n)
-        self.settings = attrs.evolve(settings, cache_size=cache)
+        # the simulation is its store's only writer and can re-run: WAL with
+        # synchronous=NORMAL, one transaction per simulated day, cached aggregates trusted
+        self.settings = attrs.evolve(
+            settings, cache_size=cache, sqlite_synchronous="NORMAL", cache_fastforward=False
+        )
         kwargs: dict[str, Any] = {}
         if letters is not None:
             kwargs["letters"] = letters
@@ -198,11 +203,13 @@ class Simulation:
         for h in population(self.sc, self.seed, self.n, self.start):
             self._schedule(self.start, ("start", h))
         day = self.start
-        while day <= self.end:
-            self._day(day)
-            if self.on_day:
-                self.on_day(day)
-            day += timedelta(days=1)
+        with self._batch() as commit:
+            while day <= self.end:
+                self._day(day)
+                commit()
+                if self.on_day:
+                    self.on_day(day)
+                day += timedelta(days=1)
         rows = self.kpis.table(self.month_list[0], self.month_list[-1])
         return RunResult(
             self.strategy,
@@ -212,6 +219,17 @@ class Simulation:
             _time.perf_counter() - t0,
             self.kpis.last_id,
         )
+
+    @contextlib.contextmanager
+    def _batch(self) -> Iterator[Callable[[], None]]:
+        """One write transaction per simulated day where the store offers it (SQLite);
+        commands inside it roll back alone when they fail (see adapters.store.batching)."""
+        ds = getattr(self.app.recorder, "datastore", None)
+        if ds is None or not hasattr(ds, "batch"):
+            yield lambda: None
+            return
+        with ds.batch():
+            yield ds.commit
 
     def _day(self, d: date) -> None:
         self.clock.day = d
@@ -815,21 +833,81 @@ def simulate(
     db: str | None = None,
     policy_file: PolicyFile | None = None,
     on_day: Callable[[str, date], None] | None = None,
+    parallel: bool = True,
 ) -> dict[str, RunResult]:
+    """Run the scenario's strategy (or both). ``both`` runs the two strategies in two
+    processes when the machine has two cores or more and ``parallel`` is on; each
+    strategy has its own store, so the results are the same as one after the other."""
     strategy = sc.run.strategy
     names = ["preventive", "classic"] if strategy == "both" else [strategy]
-    results: dict[str, RunResult] = {}
     out.mkdir(parents=True, exist_ok=True)
+    jobs: list[tuple[str, Any]] = []
     for name in names:
         target = store_target(name, db, out, strategy == "both")
         fresh_file(target)
         for folder in ("letters", "signals"):  # a previous run's outbox of this strategy
             shutil.rmtree(out / name / folder, ignore_errors=True)
-        s = attrs.evolve(settings, db=target, out_dir=str(out / name))
+        jobs.append((name, attrs.evolve(settings, db=target, out_dir=str(out / name))))
+    workers = min(len(jobs), os.cpu_count() or 1) if parallel else 1
+    if workers > 1 and all(s.db != ":memory:" for _, s in jobs):
+        return _simulate_in_processes(sc, jobs, policy_file, on_day, workers)
+    results: dict[str, RunResult] = {}
+    for name, s in jobs:
         cb = (lambda day, _n=name: on_day(_n, day)) if on_day else None
-        sim = Simulation(sc, name, settings=s, policy_file=policy_file, on_day=cb)
-        results[name] = sim.run()
+        results[name] = Simulation(sc, name, settings=s, policy_file=policy_file, on_day=cb).run()
     return results
+
+
+_progress: Any = None  # a worker process's progress queue (set by its initializer)
+
+
+def _init_worker(queue: Any) -> None:
+    global _progress
+    _progress = queue
+
+
+def _run_strategy(sc: Scenario, name: str, settings: Any, policy_file: PolicyFile | None) -> RunResult:
+    q = _progress
+    cb = (lambda day: q.put((name, day))) if q is not None else None
+    return Simulation(sc, name, settings=settings, policy_file=policy_file, on_day=cb).run()
+
+
+def _simulate_in_processes(
+    sc: Scenario,
+    jobs: list[tuple[str, Any]],
+    policy_file: PolicyFile | None,
+    on_day: Callable[[str, date], None] | None,
+    workers: int,
+) -> dict[str, RunResult]:
+    import multiprocessing as mp
+    import queue as queue_mod
+    from concurrent.futures import ProcessPoolExecutor, wait
+
+    methods = mp.get_all_start_methods()
+    ctx = mp.get_context("fork" if "fork" in methods else "spawn")
+    q = ctx.Queue() if on_day else None
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(q,)
+    ) as pool:
+        futures = {name: pool.submit(_run_strategy, sc, name, s, policy_file) for name, s in jobs}
+        pending = set(futures.values())
+        while pending:
+            if q is None:
+                _, pending = wait(pending)
+                continue
+            try:
+                name, day = q.get(timeout=0.2)
+            except queue_mod.Empty:
+                _, pending = wait(pending, timeout=0)
+                continue
+            on_day(name, day)  # type: ignore[misc]
+        while q is not None:
+            try:
+                name, day = q.get(timeout=0.05)
+            except queue_mod.Empty:
+                break
+            on_day(name, day)  # type: ignore[misc]
+        return {name: f.result() for name, f in futures.items()}
 
 
 def kpi_document(sc: Scenario, results: dict[str, RunResult]) -> dict[str, Any]:

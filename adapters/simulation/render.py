@@ -13,6 +13,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+from application.csv_safe import safe_row
 from domain.values import format_cents
 
 Kpis = dict[str, dict[str, Any]]
@@ -148,17 +149,29 @@ def comparison_text(kpis: Kpis) -> str:
 def csv_text(kpis: Kpis) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["strategy", *CSV_FIELDS])
+    w.writerow(safe_row(["strategy", *CSV_FIELDS]))
     for name, doc in kpis.items():
         for row in doc["months"]:
             flat = {**row, **{f"referrals_{p}": n for p, n in row["referrals_by_partner"].items()}}
-            w.writerow([name, *(flat[f] for f in CSV_FIELDS)])
+            w.writerow(safe_row([name, *(flat[f] for f in CSV_FIELDS)]))
     return buf.getvalue()
 
 
 # ------------------------------------------------------------------ charts
 
 CHARTS = ("arrears", "contacts", "staff_hours", "evictions")
+# charts whose values are counts of things (contacts, evictions): integer ticks only
+COUNT_CHARTS = frozenset({"contacts", "evictions"})
+
+
+def _zero_based(ax: Any, *, counts: bool) -> None:
+    """Amounts, shares and counts are read from zero: a truncated axis exaggerates a gap."""
+    from matplotlib.ticker import MaxNLocator
+
+    top = ax.get_ylim()[1]
+    ax.set_ylim(bottom=0, top=max(top, 1 if counts else top))
+    if counts:
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _plt() -> Any:
@@ -184,7 +197,7 @@ def _draw(ax: Any, kpis: Kpis, chart: str) -> None:
                 label=name,
             )
         ax.set_title("Arrears as % of the annual rent roll (month end)")
-        ax.set_ylabel("%")
+        ax.set_ylabel("% of the annual rent roll")
     elif chart == "contacts":
         channels = (
             ("robocalls", "robocalls"),
@@ -218,7 +231,7 @@ def _draw(ax: Any, kpis: Kpis, chart: str) -> None:
                 + ")"
             )
         ax.set_title(title)
-        ax.set_ylabel("contacts")
+        ax.set_ylabel("contacts per month (count)")
     elif chart == "staff_hours":
         width = 0.8 / max(1, len(names))
         for i, name in enumerate(names):
@@ -230,7 +243,7 @@ def _draw(ax: Any, kpis: Kpis, chart: str) -> None:
                 label=name,
             )
         ax.set_title("Staff hours (phone, home visits, robocalls; policy minutes)")
-        ax.set_ylabel("hours")
+        ax.set_ylabel("staff hours per month")
     elif chart == "evictions":
         for name in names:
             rows = kpis[name]["months"]
@@ -258,19 +271,29 @@ def _draw(ax: Any, kpis: Kpis, chart: str) -> None:
                 label=f"{name}: legal actions (cumulative)",
             )
         ax.set_title("Evictions for arrears and legal actions")
-        ax.set_ylabel("count")
+        ax.set_ylabel("cumulative count")
+    _zero_based(ax, counts=chart in COUNT_CHARTS)
     ax.set_xticks(x)
     ax.set_xticklabels(months, rotation=45, ha="right", fontsize=8)
     ax.grid(True, axis="y", alpha=0.3)
     ax.legend(fontsize=8)
 
 
-def chart_bytes(kpis: Kpis, chart: str, fmt: str = "png") -> bytes:
+def _caption(fig: Any, caption: str | None) -> None:
+    """Units and the scenario under the chart, so a copied image keeps its context."""
+    if caption:
+        fig.text(0.01, 0.005, caption, fontsize=7, color="#555", ha="left", va="bottom", wrap=True)
+        fig.tight_layout(rect=(0, 0.05, 1, 1))
+    else:
+        fig.tight_layout()
+
+
+def chart_bytes(kpis: Kpis, chart: str, fmt: str = "png", caption: str | None = None) -> bytes:
     plt = _plt()
     fig, ax = plt.subplots(figsize=(9, 4.2))
     try:
         _draw(ax, kpis, chart)
-        fig.tight_layout()
+        _caption(fig, caption)
         buf = io.BytesIO()
         fig.savefig(buf, format=fmt, dpi=110, metadata=_metadata(fmt))
         return buf.getvalue()
@@ -278,14 +301,14 @@ def chart_bytes(kpis: Kpis, chart: str, fmt: str = "png") -> bytes:
         plt.close(fig)
 
 
-def dashboard_bytes(kpis: Kpis, fmt: str = "png") -> bytes:
+def dashboard_bytes(kpis: Kpis, fmt: str = "png", caption: str | None = None) -> bytes:
     """All four charts in one figure (``vangnet report --chart``)."""
     plt = _plt()
     fig, axes = plt.subplots(2, 2, figsize=(14, 8.5))
     try:
         for ax, chart in zip(axes.flat, CHARTS, strict=True):
             _draw(ax, kpis, chart)
-        fig.tight_layout()
+        _caption(fig, caption)
         buf = io.BytesIO()
         fig.savefig(buf, format=fmt, dpi=100, metadata=_metadata(fmt))
         return buf.getvalue()
@@ -302,11 +325,22 @@ def _metadata(fmt: str) -> dict[str, Any]:
     return {}
 
 
-def write_charts(kpis: Kpis, folder: Path, fmt: str = "png") -> dict[str, Path]:
+def write_charts(
+    kpis: Kpis,
+    folder: Path,
+    fmt: str = "png",
+    caption: str | None = None,
+    rendered: dict[str, bytes] | None = None,
+) -> dict[str, Path]:
+    """Write the four charts; ``rendered`` (chart -> bytes in ``fmt``) collects them
+    for the HTML report, so each chart is drawn once."""
     out = {}
     for chart in CHARTS:
         p = folder / f"{chart}.{fmt}"
-        p.write_bytes(chart_bytes(kpis, chart, fmt))
+        data = chart_bytes(kpis, chart, fmt, caption)
+        if rendered is not None:
+            rendered[chart] = data
+        p.write_bytes(data)
         out[chart] = p
     return out
 
@@ -333,8 +367,15 @@ def _html_table(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def html_report(
-    kpis: Kpis, *, title: str, notes: list[str] | None = None, scenario_toml: str | None = None
+    kpis: Kpis,
+    *,
+    title: str,
+    notes: list[str] | None = None,
+    scenario_toml: str | None = None,
+    caption: str | None = None,
+    png: dict[str, bytes] | None = None,
 ) -> str:
+    """``png``: charts already drawn as PNG (by ``write_charts``), reused as they are."""
     parts = [
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
         f"<style>{_STYLE}</style></head><body><h1>{html.escape(title)}</h1>"
@@ -347,7 +388,8 @@ def html_report(
             _html_table(["", *kpis], [[label, *vals] for label, vals in comparison_rows(kpis)])
         )
     for chart in CHARTS:
-        data = base64.b64encode(chart_bytes(kpis, chart, "png")).decode()
+        drawn = (png or {}).get(chart)
+        data = base64.b64encode(drawn or chart_bytes(kpis, chart, "png", caption)).decode()
         parts.append(f"<img alt='{chart}' src='data:image/png;base64,{data}'>")
     for name, doc in kpis.items():
         parts.append(f"<h2>{html.escape(name)}: per month</h2>")

@@ -15,6 +15,7 @@ from adapters.store.sql import SideWriter, _chain_select, append_chain, ddl
 
 
 class VangnetPostgresRecorder(PostgresApplicationRecorder):
+    chain_positions_dense = False  # positions may have gaps (sequences): see application.audit.eventlog
     writer = SideWriter("postgres")
 
     def __init__(self, datastore: Any, **kwargs: Any) -> None:

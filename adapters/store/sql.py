@@ -12,7 +12,7 @@ Stored format: the recorder class paths below are named in configuration
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -21,7 +21,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from adapters.store.claims import ImportLog, OutboxClaims
 from application.ports import Contact
-from application.store import Delete, SideOp, TouchCase, Upsert
+from application.store import Claim, Delete, SideOp, TouchCase, Upsert
 
 TABLES: dict[str, list[tuple[str, str]]] = {
     "rm_tenancies": [
@@ -61,7 +61,33 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("item_id", "TEXT PRIMARY KEY"), ("statement_id", "TEXT"), ("booked_on", "TEXT"), ("cents", "BIGINT"),
         ("credit_debit", "TEXT"), ("reason", "TEXT"), ("refs", "TEXT"), ("status", "TEXT"),
         ("assigned_ref", "TEXT"), ("assigned_by", "TEXT"),
+    ],  # legacy (before bank_items): no longer written
+    # one row per bank item (application.bank): its identity, where it came from, its fate
+    "bank_items": [
+        ("item_id", "TEXT PRIMARY KEY"), ("source", "TEXT"), ("account", "TEXT"), ("account_label", "TEXT"),
+        ("natural_id", "TEXT"), ("statement_id", "TEXT"), ("entry_index", "INTEGER"), ("detail_index", "INTEGER"),
+        ("booked_on", "TEXT"), ("cents", "BIGINT"), ("credit_debit", "TEXT"), ("counterparty", "TEXT"),
+        ("refs", "TEXT"), ("end_to_end_id", "TEXT"), ("status", "TEXT"), ("reason", "TEXT"), ("tenancy", "TEXT"),
+        ("decision", "TEXT"), ("decided_by", "TEXT"), ("decided_on", "TEXT"),
     ],
+    # one row per imported statement per account, in import order (continuity)
+    "bank_statements": [
+        ("account", "TEXT"), ("statement_id", "TEXT"), ("account_label", "TEXT"), ("sequence", "INTEGER"),
+        ("opening_cents", "BIGINT"), ("closing_cents", "BIGINT"), ("position", "INTEGER"),
+        ("imported_on", "TEXT"),
+    ],
+    # personal data: every change of the contact details, newest last (deleted on erasure)
+    "contact_history": [
+        ("change_id", "TEXT PRIMARY KEY"), ("tenancy_id", "TEXT"), ("changed_on", "TEXT"), ("by", "TEXT"),
+        ("name", "TEXT"), ("phone", "TEXT"), ("address", "TEXT"), ("iban", "TEXT"), ("municipality", "TEXT"),
+    ],
+    # workbench accounts (adapters/web): password hashes (argon2), never passwords
+    "users": [
+        ("name", "TEXT PRIMARY KEY"), ("role", "TEXT"), ("password_hash", "TEXT"), ("created_on", "TEXT"),
+        ("active", "INTEGER"),
+    ],
+    # who works a case (the worklist's officer filter)
+    "case_officers": [("case_id", "TEXT PRIMARY KEY"), ("officer", "TEXT"), ("since", "TEXT")],
 }
 EXTRA_DDL = [
     "CREATE UNIQUE INDEX IF NOT EXISTS ledger_tx_pk ON ledger_tx (source, tx_id)",
@@ -70,6 +96,14 @@ EXTRA_DDL = [
     "CREATE INDEX IF NOT EXISTS rm_tasks_case ON rm_tasks (case_id)",
     "CREATE INDEX IF NOT EXISTS rm_ten_unpaid ON rm_tenancies (unpaid_since) WHERE open_case_id IS NULL",
     "CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (sent_on)",
+    "CREATE INDEX IF NOT EXISTS contact_history_t ON contact_history (tenancy_id, changed_on)",
+    "CREATE INDEX IF NOT EXISTS rm_tasks_prio ON rm_tasks (status, priority, case_due_date)",
+    "CREATE INDEX IF NOT EXISTS rm_cases_ref ON rm_cases (ref)",
+    "CREATE INDEX IF NOT EXISTS rm_tenancies_ref ON rm_tenancies (ref)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS bank_items_natural ON bank_items (account, natural_id)",
+    "CREATE INDEX IF NOT EXISTS bank_items_status ON bank_items (status, booked_on)",
+    "CREATE INDEX IF NOT EXISTS bank_items_e2e ON bank_items (end_to_end_id)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS bank_statements_pk ON bank_statements (account, statement_id)",
 ]
 
 
@@ -86,11 +120,104 @@ def ddl(dialect: str) -> list[str]:
     return out
 
 
-class SideWriter:
-    """Turns side operations into SQL for one dialect."""
+# personal data at rest: with VANGNET_CIPHER_KEY these columns are encrypted like the events
+ENCRYPTED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "contact_directory": ("name", "phone", "address", "iban", "municipality"),
+    "contact_history": ("name", "phone", "address", "iban", "municipality"),
+    "tenancy_keys": ("key",),
+}
+_ENC = "enc1:"
 
-    def __init__(self, dialect: str):
+
+class FieldCipher:
+    """AES-GCM for single column values, with a key derived (HKDF-SHA256) from the
+    store's VANGNET_CIPHER_KEY. The table, column and row key are authenticated data,
+    so a value copied into another row or column does not open."""
+
+    def __init__(self, cipher_key: str):
+        import base64
+
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+        raw = base64.b64decode(cipher_key)
+        sub = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"vangnet side-table fields v1").derive(raw)
+        self._aead = AESGCM(sub)
+
+    @staticmethod
+    def _aad(table: str, column: str, row_key: str) -> bytes:
+        return f"{table}|{column}|{row_key}".encode()
+
+    def encrypt(self, table: str, column: str, row_key: str, value: str | bytes | None) -> str | bytes | None:
+        """Text stays text, bytes stay bytes (a BLOB/BYTEA column keeps its type)."""
+        import base64
+        import os
+
+        if value is None:
+            return None
+        data = value.encode() if isinstance(value, str) else bytes(value)
+        nonce = os.urandom(12)
+        token = _ENC + base64.b64encode(nonce + self._aead.encrypt(nonce, data, self._aad(table, column, row_key))).decode()
+        return token if isinstance(value, str) else token.encode()
+
+    def decrypt(self, table: str, column: str, row_key: str, value: Any) -> Any:
+        import base64
+
+        from cryptography.exceptions import InvalidTag
+
+        as_bytes = isinstance(value, bytes | bytearray | memoryview)
+        text = bytes(value).decode("latin-1") if as_bytes else value
+        if not isinstance(text, str) or not text.startswith(_ENC):
+            return value  # written before encryption covered this table
+        raw = base64.b64decode(text[len(_ENC):])
+        try:
+            data = self._aead.decrypt(raw[:12], raw[12:], self._aad(table, column, row_key))
+        except InvalidTag:
+            raise ValueError(f"{table}.{column} of {row_key}: does not open with VANGNET_CIPHER_KEY") from None
+        return data if as_bytes else data.decode()
+
+
+def _is_sealed(v: Any) -> bool:
+    if isinstance(v, str):
+        return v.startswith(_ENC)
+    if isinstance(v, bytes | bytearray | memoryview):
+        return bytes(v[:len(_ENC)]) == _ENC.encode()
+    return False
+
+
+def seal_row(cipher: FieldCipher | None, table: str, row: dict[str, Any]) -> dict[str, Any]:
+    cols = ENCRYPTED_COLUMNS.get(table)
+    if cipher is None or not cols:
+        return row
+    key_col = TABLES[table][0][0]
+    rk = str(row.get(key_col))
+    return {c: (cipher.encrypt(table, c, rk, v) if c in cols else v) for c, v in row.items()}
+
+
+def open_row(cipher: FieldCipher | None, table: str, row: dict[str, Any]) -> dict[str, Any]:
+    cols = ENCRYPTED_COLUMNS.get(table)
+    if not cols:
+        return row
+    key_col = TABLES[table][0][0]
+    rk = str(row.get(key_col))
+    out = dict(row)
+    for c in cols:
+        v = out.get(c)
+        if _is_sealed(v):
+            if cipher is None:
+                raise ValueError(f"{table}.{c}: encrypted, and VANGNET_CIPHER_KEY is not set")
+            out[c] = cipher.decrypt(table, c, rk, v)
+    return out
+
+
+class SideWriter:
+    """Turns side operations into SQL for one dialect (encrypting the personal-data
+    columns when a ``FieldCipher`` is set)."""
+
+    def __init__(self, dialect: str, cipher: FieldCipher | None = None):
         self.dialect = dialect
+        self.cipher = cipher
         self.ph = "?" if dialect == "sqlite" else "%s"
         self._sql_cache: dict[tuple[Any, ...], str] = {}
 
@@ -107,6 +234,27 @@ class SideWriter:
             self._sql_cache[ck] = sql
         return sql
 
+    def claim(self, cursor: Any, op: Claim) -> None:
+        """Insert a new row, or update one still holding the expected values; any other
+        outcome means another writer was first: IntegrityError, the transaction is undone."""
+        from eventsourcing.persistence import IntegrityError
+
+        cols = tuple(op.row)
+        if op.expect is None:
+            names = ", ".join(f'"{c}"' for c in cols)
+            marks = ", ".join([self.ph] * len(cols))
+            cursor.execute(f"INSERT INTO {op.table} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING "
+                           f'RETURNING "{op.key[0]}"', tuple(op.row[c] for c in cols))
+        else:
+            sets = [c for c in cols if c not in op.key]
+            where = {**{k: op.row[k] for k in op.key}, **op.expect}
+            sql = (f"UPDATE {op.table} SET " + ", ".join(f'"{c}" = {self.ph}' for c in sets)
+                   + " WHERE " + " AND ".join(f'"{k}" = {self.ph}' for k in where) + f' RETURNING "{op.key[0]}"')
+            cursor.execute(sql, (*(op.row[c] for c in sets), *where.values()))
+        if len(cursor.fetchall()) != 1:  # (rowcount is not reliable in psycopg's pipeline mode)
+            keys = ", ".join(f"{k}={op.row[k]!r}" for k in op.key)
+            raise IntegrityError(f"{op.table} ({keys}) was changed by another writer")
+
     def touch_sql(self) -> str:
         p = self.ph
         return (
@@ -115,7 +263,9 @@ class SideWriter:
         )
 
     def apply(self, cursor: Any, ops: Sequence[SideOp]) -> None:
-        # group consecutive upserts of the same shape into executemany
+        # group consecutive upserts (and deletes) of the same shape into executemany,
+        # after putting the operations of one table together (batchable_order)
+        ops = batchable_order(ops)
         batch_sql: str | None = None
         batch: list[tuple[Any, ...]] = []
 
@@ -132,11 +282,18 @@ class SideWriter:
                 if sql != batch_sql:
                     flush()
                     batch_sql = sql
-                batch.append(tuple(op.row[c] for c in cols))
+                row = seal_row(self.cipher, op.table, op.row) if self.cipher is not None else op.row
+                batch.append(tuple(row[c] for c in cols))
             elif isinstance(op, Delete):
-                flush()
                 where = " AND ".join(f'"{k}" = {self.ph}' for k in op.where)
-                cursor.execute(f"DELETE FROM {op.table} WHERE {where}", tuple(op.where.values()))
+                sql = f"DELETE FROM {op.table} WHERE {where}"
+                if sql != batch_sql:
+                    flush()
+                    batch_sql = sql
+                batch.append(tuple(op.where.values()))
+            elif isinstance(op, Claim):
+                flush()
+                self.claim(cursor, op)
             elif isinstance(op, TouchCase):
                 flush()
                 d = op.on.isoformat()
@@ -144,6 +301,52 @@ class SideWriter:
             else:  # pragma: no cover
                 raise TypeError(f"unknown side operation {op!r}")
         flush()
+
+
+def batchable_order(ops: Sequence[SideOp]) -> Sequence[SideOp]:
+    """The same changes in an order that batches: a save of many cases emits, per case,
+    its rm_cases row, a delete of its rm_tasks and its task rows; run in that order,
+    each case costs three statements. Operations on different tables commute, so they
+    are grouped by table (in order of first appearance, each table's own order kept);
+    within a table, deletes move before its upserts when no earlier upsert of that
+    table writes a row the delete matches (rows are whole, so the result is the same).
+    Any other operation (claims) keeps the given order as it is."""
+    if len(ops) < 3:
+        return ops
+    tables: dict[str, list[SideOp]] = {}
+    for op in ops:
+        if isinstance(op, (Upsert, Delete)):
+            tables.setdefault(op.table, []).append(op)
+        elif isinstance(op, TouchCase):
+            tables.setdefault("rm_cases", []).append(op)
+        else:
+            return ops
+    out: list[SideOp] = []
+    for table_ops in tables.values():
+        deletes = [op for op in table_ops if isinstance(op, Delete)]
+        if not deletes or len(deletes) == len(table_ops):
+            out.extend(table_ops)
+            continue
+        shapes = {tuple(d.where) for d in deletes}  # the column sets the deletes match on
+        written: dict[tuple[str, ...], set[tuple[Any, ...]]] = {k: set() for k in shapes}
+        hoist = True
+        for op in table_ops:
+            if isinstance(op, Upsert):
+                for k, seen in written.items():
+                    seen.add(tuple(op.row.get(c) for c in k))
+            elif isinstance(op, Delete):
+                if tuple(op.where.values()) in written[tuple(op.where)]:
+                    hoist = False
+                    break
+            else:
+                hoist = False
+                break
+        if hoist:
+            out.extend(deletes)
+            out.extend(op for op in table_ops if not isinstance(op, Delete))
+        else:
+            out.extend(table_ops)
+    return out
 
 
 # ------------------------------------------------------------ hash chain
@@ -257,12 +460,15 @@ def _chain_select(gt: int | None, lte: int | None, limit: int | None, ph: str) -
 class SqlStore(OutboxClaims, ImportLog):
     """Implements ``application.store.Store`` over the recorder's datastore."""
 
-    def __init__(self, recorder: Any, dialect: str):
+    def __init__(self, recorder: Any, dialect: str, cipher: FieldCipher | None = None):
         self.recorder = recorder
         self.datastore = recorder.datastore
         self.dialect = dialect
-        self.writer = SideWriter(dialect)
+        self.cipher = cipher
+        self.writer = SideWriter(dialect, cipher)
         self.ph = self.writer.ph
+        if cipher is not None:  # the recorder writes side rows in the events' transaction: same cipher
+            recorder.writer = SideWriter(dialect, cipher)
 
     # ------------------------------------------------------------- plumbing
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
@@ -295,7 +501,7 @@ class SqlStore(OutboxClaims, ImportLog):
     def list_cases(self, *, open_only: bool = False) -> list[dict[str, Any]]:
         where = "WHERE c.status = 'open' " if open_only else ""
         return self._rows(
-            "SELECT c.case_id, c.ref, c.period, c.track, c.status, c.due_date, c.opened_on, c.closed_on, "
+            "SELECT c.case_id, c.tenancy_id, c.ref, c.period, c.track, c.status, c.due_date, c.opened_on, c.closed_on, "
             "c.next_check_on, t.balance_cents FROM rm_cases c LEFT JOIN rm_tenancies t ON t.tenancy_id = c.tenancy_id "
             f"{where}ORDER BY c.opened_on, c.ref"
         )
@@ -309,6 +515,19 @@ class SqlStore(OutboxClaims, ImportLog):
 
     def tenancy_rows(self) -> Iterator[dict[str, Any]]:
         return iter(self._rows("SELECT * FROM rm_tenancies ORDER BY ref"))
+
+    def balances(self, tenancy_ids: Iterable[str]) -> dict[str, int]:
+        """tenancy id (text) -> balance in cents, from rm_tenancies, for these tenancies only."""
+        out: dict[str, int] = {}
+        ids = list(tenancy_ids)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join(["?"] * len(chunk))
+            for r in self._rows(
+                f"SELECT tenancy_id, balance_cents FROM rm_tenancies WHERE tenancy_id IN ({marks})", chunk
+            ):
+                out[r["tenancy_id"]] = r["balance_cents"]
+        return out
 
     def active_tenancy_ids(self, on: date) -> list[UUID]:
         rows = self._rows(
@@ -348,20 +567,116 @@ class SqlStore(OutboxClaims, ImportLog):
         rows = self._rows("SELECT value FROM meta WHERE key = ?", (key,))
         return rows[0]["value"] if rows else None
 
+    # ------------------------------------------------------- workbench
+    def worklist_rows(self, *, until: date, track: str | None = None, kind: str | None = None,
+                      officer: str | None = None, with_names: bool = False, limit: int = 200,
+                      offset: int = 0) -> list[dict[str, Any]]:
+        """Open tasks due by ``until``, by priority, with the tenancy's balance (and the
+        tenant's name when asked): index lookups per task, no scan of the tenancies."""
+        where = ["k.status = 'open'", "k.due_on <= ?"]
+        params: list[Any] = [until.isoformat()]
+        if track:
+            where.append("k.track = ?")
+            params.append(track)
+        if kind:
+            where.append("k.kind = ?")
+            params.append(kind)
+        if officer:
+            where.append("o.officer = ?")
+            params.append(officer)
+        name = "d.name" if with_names else "NULL"
+        params.extend([int(limit), int(offset)])
+        return self._rows(
+            f"SELECT k.*, t.balance_cents, {name} AS name, o.officer FROM rm_tasks k "
+            "LEFT JOIN rm_tenancies t ON t.tenancy_id = k.tenancy_id "
+            "LEFT JOIN contact_directory d ON d.tenancy_id = k.tenancy_id "
+            "LEFT JOIN case_officers o ON o.case_id = k.case_id "
+            f"WHERE {' AND '.join(where)} ORDER BY k.priority, k.case_due_date, k.due_on, k.task_id LIMIT ? OFFSET ?",
+            params,
+        )
+
+    def tenancy_row_by_ref(self, ref: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM rm_tenancies WHERE ref = ?", (ref,))
+        return rows[0] if rows else None
+
+    def case_rows_of(self, tenancy_id: UUID) -> list[dict[str, Any]]:
+        return self._rows("SELECT * FROM rm_cases WHERE tenancy_id = ? ORDER BY opened_on", (str(tenancy_id),))
+
+    def case_ids_by_prefix(self, prefix: str, limit: int = 3) -> list[str]:
+        hi = prefix + "\uffff"
+        rows = self._rows("SELECT case_id FROM rm_cases WHERE case_id >= ? AND case_id < ? ORDER BY case_id LIMIT ?",
+                          (prefix, hi, limit))
+        return [r["case_id"] for r in rows]
+
+    def contact_history(self, tenancy_id: UUID) -> list[dict[str, Any]]:
+        rows = self._rows("SELECT * FROM contact_history WHERE tenancy_id = ? ORDER BY changed_on, change_id",
+                          (str(tenancy_id),))
+        return [open_row(self.cipher, "contact_history", r) for r in rows]
+
+    def case_officer(self, case_id: UUID) -> str | None:
+        rows = self._rows("SELECT officer FROM case_officers WHERE case_id = ?", (str(case_id),))
+        return rows[0]["officer"] if rows else None
+
+    def user(self, name: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM users WHERE name = ?", (name,))
+        return rows[0] if rows else None
+
+    def users(self) -> list[dict[str, Any]]:
+        return self._rows("SELECT name, role, created_on, active FROM users ORDER BY name")
+
+    # ---------------------------------------------------------- bank items
+    def bank_items(self, status: str | None = None) -> list[dict[str, Any]]:
+        if status is None:
+            return self._rows("SELECT * FROM bank_items ORDER BY booked_on, item_id")
+        return self._rows("SELECT * FROM bank_items WHERE status = ? ORDER BY booked_on, item_id", (status,))
+
+    def bank_item(self, item_id: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM bank_items WHERE item_id = ?", (item_id,))
+        return rows[0] if rows else None
+
+    def bank_items_of_account(self, account: str, natural_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        ids = list(dict.fromkeys(natural_ids))
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join(["?"] * len(chunk))
+            # rows migrated from the single-account suspense table (account 'legacy') count too
+            for r in self._rows(f"SELECT * FROM bank_items WHERE account IN (?, 'legacy') AND natural_id IN ({marks}) "
+                                "ORDER BY account", [account, *chunk]):
+                out.setdefault(r["natural_id"], r)
+        return out
+
+    def bank_payment_by_end_to_end_id(self, e2e: str) -> dict[str, Any] | None:
+        rows = self._rows(
+            "SELECT * FROM bank_items WHERE end_to_end_id = ? AND status IN ('booked', 'assigned') "
+            "ORDER BY booked_on DESC, item_id", (e2e,))
+        return rows[0] if rows else None
+
+    def bank_statements(self, account: str) -> list[dict[str, Any]]:
+        return self._rows("SELECT * FROM bank_statements WHERE account = ? ORDER BY position", (account,))
+
+    def legacy_suspense(self) -> list[dict[str, Any]]:
+        """Rows of the suspense table of before ``bank_items`` (migrated, then deleted)."""
+        return self._rows("SELECT * FROM suspense ORDER BY item_id")
+
+    def bank_statement_position(self) -> int:
+        rows = self._rows("SELECT MAX(position) AS p FROM bank_statements")
+        return int(rows[0]["p"] or 0)
+
     # ------------------------------------------------- contacts and keys
     def contact(self, tenancy_id: UUID) -> Contact | None:
         rows = self._rows("SELECT * FROM contact_directory WHERE tenancy_id = ?", (str(tenancy_id),))
         if not rows:
             return None
-        r = rows[0]
+        r = open_row(self.cipher, "contact_directory", rows[0])
         return Contact(tenancy_id=tenancy_id, name=r["name"], phone=r["phone"], address=r["address"],
                        iban=r["iban"], municipality=r["municipality"])
 
     get = contact  # ContactDirectory protocol
 
     def key(self, tenancy_id: UUID) -> bytes | None:
-        rows = self._rows("SELECT key FROM tenancy_keys WHERE tenancy_id = ?", (str(tenancy_id),))
-        return bytes(rows[0]["key"]) if rows else None
+        rows = self._rows("SELECT tenancy_id, key FROM tenancy_keys WHERE tenancy_id = ?", (str(tenancy_id),))
+        return bytes(open_row(self.cipher, "tenancy_keys", rows[0])["key"]) if rows else None
 
     def is_erased(self, tenancy_id: UUID) -> bool:
         return bool(self._rows("SELECT 1 AS x FROM erasures WHERE tenancy_id = ?", (str(tenancy_id),)))

@@ -132,33 +132,74 @@ def test_retention_lists_settled_tenancies_two_years_after_they_ended(tmp_path: 
     assert "T1" not in r.stdout
 
 
+LETTERS_POLICY = """
+[letters]
+landlord_name = "Woningstichting Vangnet"
+landlord_address = "Postbus 1\\n7800 AA Emmen"
+landlord_iban = "NL02ABNA0123456789"
+payment_phone = "0591 - 123 456"
+sender_name = "Team Huurincasso"
+debt_help_municipality = "Gemeente Emmen, 14 0591"
+debt_help_gkb = "GKB Drenthe, 0592 - 000 000"
+objection_phone = "0591 - 123 456"
+"""
+
+
 def test_the_cli_surface_logs_and_prints_no_personal_data(tmp_path: Path, monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("VANGNET_DB", str(tmp_path / "v.db"))
+    """Personal data goes in (contact details, letters with the tenant's name and address),
+    the administrator erases it, and none of it shows in any output, log or the store."""
+    db = tmp_path / "v.db"
+    policy = tmp_path / "policy.toml"
+    policy.write_text(LETTERS_POLICY)
+    monkeypatch.setenv("VANGNET_DB", str(db))
     monkeypatch.setenv("VANGNET_OUT", str(tmp_path / "out"))
+    monkeypatch.setenv("VANGNET_POLICY", str(policy))
+    monkeypatch.delenv("VANGNET_ACTOR", raising=False)
     caplog.set_level(logging.DEBUG)
     logging.getLogger().setLevel(logging.DEBUG)
-    run = CliRunner().invoke
     outputs = []
-    steps = [
-        ["tenancy", "start", "T1", "--rent", "650.00", "--start", "2026-01-01", "--name", NAME, "--phone", PHONE,
-         "--iban", IBAN, "--address", ADDRESS],
-        ["tenancy", "start", "T2", "--rent", "650.00", "--start", "2026-01-01", "--iban", "NL00BANK0123456789"],
-        ["tenancy", "intake", "T1", "--debt-counselling", "yes", "--garnishment", "no",
-         "--financial-administration", "no", "--benefit-pay-day", "5"],
-        ["tenancy", "charge", "T1", "--period", "2026-02", "--amount", "650.00"],
-        ["tenancy", "pay", "T1", "--amount", "100,00", "--date", "2026-02-03", "--tx", "P1"],
-        ["day", "run", "--date", "2026-02-02", "--through", "2026-03-20"],
-        ["worklist", "--date", "2026-03-20", "--json"],
-        ["case", "list", "--json"],
-        ["tenancy", "show", "T1", "--json"],
-        ["letters", "outbox"],
-        ["signals", "list"],
-        ["policy", "show"],
-        ["--as", "officer:olaf", "privacy", "erase", "T1", "--yes"],
-    ]
-    for args in steps:
-        r = run(cli, args)
+
+    def run(*args: str) -> str:
+        r = CliRunner().invoke(cli, list(args))
+        assert r.exit_code == 0, r.output
         outputs.append(r.output)
+        return r.output
+
+    run("tenancy", "start", "T1", "--rent", "650.00", "--start", "2026-01-01", "--name", NAME,
+        "--phone", PHONE, "--iban", IBAN, "--address", ADDRESS)
+    refused = CliRunner().invoke(cli, ["tenancy", "start", "T2", "--rent", "650.00", "--start", "2026-01-01",
+                                       "--iban", "NL00BANK0123456789"])
+    assert refused.exit_code == 2  # a bad IBAN is refused without echoing it
+    outputs.append(refused.output)
+    run("tenancy", "intake", "T1", "--debt-counselling", "yes", "--garnishment", "no",
+        "--financial-administration", "no", "--benefit-pay-day", "5")
+    run("tenancy", "charge", "T1", "--period", "2026-02", "--amount", "650.00")
+    run("tenancy", "pay", "T1", "--amount", "100,00", "--date", "2026-02-03", "--tx", "P1")
+    run("day", "run", "--date", "2026-02-02", "--through", "2026-03-20")
+    run("worklist", "--date", "2026-03-20", "--json")
+    run("case", "list", "--json")
+    run("tenancy", "show", "T1", "--json")
+    run("letters", "outbox")
+    run("signals", "list")
+    run("policy", "show")
+    # the personal data really went in: the store holds it and a letter names the tenant
+    assert NAME in all_text(db)
+    letters = list((tmp_path / "out" / "letters").rglob("*.html"))
+    assert letters and any(NAME in f.read_text() for f in letters)
+
+    denied = CliRunner().invoke(cli, ["--as", "officer:olaf", "privacy", "erase", "T1", "--yes"])
+    assert denied.exit_code == 3 and NAME in all_text(db)  # an officer may not erase
+    outputs.append(denied.output)
+    assert "erased" in run("privacy", "erase", "T1", "--yes")
+    after = run("tenancy", "show", "T1", "--json")
+    assert '"erased": true' in after
+    run("case", "list", "--json")
+    run("letters", "outbox")
+    run("day", "run", "--date", "2026-03-21", "--through", "2026-04-20")
+
     text = "\n".join(outputs) + caplog.text
     for secret in (NAME, PHONE, IBAN, ADDRESS, "NL00BANK0123456789"):
         assert secret not in text
+    stored = all_text(db)
+    for secret in (NAME, PHONE, IBAN, ADDRESS):
+        assert secret not in stored

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from adapters.cli.main import cli
 from adapters.store.sql import SideWriter
-from tests.test_camt import ntry, statement_xml, tx
+from tests.unit.test_camt import ntry, statement_xml, tx
 
 
 def invoke(*args: str) -> tuple[int, str]:
@@ -55,7 +55,7 @@ def test_a_statement_lands_matches_never_guesses_and_a_return_reverses(store: Pa
     assert balance("T1") == "0.00" and balance("T2") == "0.00"
 
     code, out = invoke("ledger", "import-camt", str(first))  # the same statement again
-    assert code == 0 and "skipped 2" in out
+    assert code == 0 and "already booked 2" in out
 
     closing_1 = 100_000 + 130_000 + 12_345
     returned = ntry(65_000, "DBIT", details=[tx(65_000, e2e="DD-T2-2024-05", reason="AM04")], booked="2024-05-20")
@@ -134,6 +134,6 @@ def test_a_file_of_two_statements_lands_whole_or_not_at_all(store: Path, tmp_pat
                      + broken_second[broken_second.index(b"<Stmt>"):])
     before = rows(store, "SELECT COUNT(*) FROM stored_events")
     code, out = invoke("ledger", "import-camt", str(both))
-    assert code == 2 and "S2 does not follow on" in out
+    assert code == 2 and "statement S2 of account NL91...4300 EUR does not follow on from statement S1" in out
     assert rows(store, "SELECT COUNT(*) FROM stored_events") == before
-    assert rows(store, "SELECT COUNT(*) FROM meta WHERE key = 'camt_last'") == [(0,)]
+    assert rows(store, "SELECT COUNT(*) FROM bank_statements") == [(0,)]

@@ -468,7 +468,7 @@ def test_no_legal_action_eligibility_while_in_debt_counselling(fast):
         app.decide_legal_action(LEAD_ANNA, case.id, reason="arrears", on=d("2026-07-31"))
 
 
-def test_an_accepted_gkb_referral_pauses_collection_for_30_days(fast):
+def test_an_accepted_gkb_referral_pauses_collection_and_starts_the_programme(fast):
     app = fast
     tenant(app, "S1")
     charge(app, "S1", "2026-02")
@@ -479,7 +479,9 @@ def test_an_accepted_gkb_referral_pauses_collection_for_30_days(fast):
     run(app, "2026-02-11", "2026-03-12")
     assert rules(app, "S1") == []  # no robocall, no reminder while paused (until 12 March)
     run(app, "2026-03-13")
-    assert rules(app, "S1")[:2] == ["PAUSE-END", "STD-ROBOCALL-12"]
+    # the pause ends, but the debt-help programme's intake still holds collection
+    assert rules(app, "S1") == ["PAUSE-END"]
+    assert case_of(app, "S1").programme["state"] == "intake"
 
 
 # ----------------------------------------------------------- idempotent days

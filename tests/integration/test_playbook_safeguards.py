@@ -14,6 +14,7 @@ from domain.playbook import choose_track
 from domain.policy import Policy
 from domain.tenancy import Tenancy
 from domain.values import Partner, Track
+from tests.integration.test_playbook_stories import call, long_unpaid
 from tests.story import (
     LEAD_ANNA,
     OFFICER,
@@ -26,7 +27,6 @@ from tests.story import (
     run,
     tenant,
 )
-from tests.test_playbook_stories import call, long_unpaid
 
 
 def test_an_arrangement_agreed_after_eligibility_blocks_bailiff_and_legal_action(fast):

@@ -1,0 +1,117 @@
+"""The hash chain (tamper evidence): how a link is computed, and how verify walks it."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from application.audit.report import VerifyReport
+
+GENESIS = "0" * 64
+
+
+def chain_hash(
+    prev: str, position: int, originator_id: Any, version: int, topic: str, state: bytes
+) -> str:
+    """``sha256(prev || position || originator id || version || topic || state)``, hex.
+
+    Fields are separated by 0x1f (only ``state``, which comes last, can hold it); the
+    originator id is the UUID's 32 hex digits; text is UTF-8."""
+    oid = originator_id.hex if isinstance(originator_id, uuid.UUID) else str(originator_id)
+    h = hashlib.sha256(bytes.fromhex(prev))
+    h.update(f"\x1f{position}\x1f{oid}\x1f{version}\x1f{topic}\x1f".encode())
+    h.update(state)
+    return h.hexdigest()
+
+
+_DELETED = "stored event deleted: the chain has an entry here, the store has no event"
+
+
+def _unhex(text: Any) -> bytes:
+    try:
+        return bytes.fromhex(text)
+    except (ValueError, TypeError):  # an edited chain entry: it matches nothing
+        return b""
+
+
+def _as_bytes(state: Any) -> bytes:
+    return state.encode("utf-8") if isinstance(state, str) else bytes(state)
+
+
+def _idtext(key: Any) -> str:
+    """An originator id as read, as canonical UUID text when it is one."""
+    try:
+        return str(key if isinstance(key, uuid.UUID) else uuid.UUID(str(key)))
+    except ValueError:
+        return str(key)
+
+
+class _ChainCheck:
+    """The hash chain as verify walks it: the previous hash, the last position seen,
+    and what to report for gaps, unchained and changed events."""
+
+    def __init__(self, report: VerifyReport, select_chain: Callable[..., Any], dense: bool):
+        self.report = report
+        self.select_chain = select_chain
+        self.dense = dense
+        self.prev = bytes(32)
+        self.alt: bytes | None = None  # after a mismatch: the hash recomputed there
+        self.last = 0
+        self.head_pos: int | None = None  # the last position with a chain entry
+        self.matched = 0
+        self.extra = 0  # chain entries without an event
+
+    def gap(self, pos: int) -> None:
+        """Positions between the last one seen and ``pos``: chain entries there belong
+        to deleted events; on SQLite a position with neither was deleted too."""
+        for cpos, chash in self.select_chain(self.last, pos - 1):
+            if self.dense:
+                _missing(self.report, self.last, cpos)
+            self.report.add("chain", _DELETED, cpos)
+            self.prev, self.head_pos, self.last, self.alt = _unhex(chash), cpos, cpos, None
+            self.extra += 1
+        if self.dense:
+            _missing(self.report, self.last, pos)
+
+    def unchained(self, pos: int, key: Any, version: int) -> None:
+        self.report.add(
+            "chain",
+            f"stored event inserted: no chain entry (aggregate {_idtext(key)} version {version})",
+            pos,
+            _idtext(key),
+        )
+
+    @staticmethod
+    def changed(key: Any, version: int) -> str:
+        return (
+            f"stored event changed: it does not match the hash chain (aggregate {_idtext(key)} version "
+            f"{version}; edited here, or an event just before it was deleted with its chain entry)"
+        )
+
+    def tail(self, page: int) -> None:
+        """Chain entries after the last stored event: deleted events."""
+        while True:
+            rows = self.select_chain(self.last, None, page)
+            if not rows:
+                return
+            for cpos, _hash in rows:
+                self.report.add("chain", _DELETED, cpos)
+                self.head_pos = cpos
+            self.extra += len(rows)
+            self.last = rows[-1][0]
+
+
+def _missing(report: VerifyReport, last: int, upto: int) -> None:
+    """Positions after ``last`` and before ``upto`` with neither event nor chain entry
+    (SQLite only: its positions have no gaps). At most 10 per gap are listed."""
+    for p in range(last + 1, min(upto, last + 11)):
+        report.add(
+            "chain",
+            "stored event missing: neither an event nor a chain entry at this position "
+            "(deleted together with its chain entry)",
+            p,
+        )
+    if upto - last - 1 > 10:
+        report.omitted += upto - last - 11

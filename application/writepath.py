@@ -1,0 +1,162 @@
+"""The lean write path: the library's event store and stored format, less per-event work.
+
+``FastMapper`` is the library's ``Mapper`` with the work a plain (unencrypted,
+uncompressed) store does not need taken out:
+
+* topics and class versions cached per event class (no ``get_topic`` per event);
+* the event's state encoded straight from its ``__dict__`` (no copy of the state
+  before encoding, originator id and version skipped on the way), dates and
+  datetimes tagged inline, everything else through the transcoder's ``_prep``;
+* events rebuilt from the decoded dict in place (tags revived without a second
+  dict), with the library's id conversion and upcasting.
+
+With a cipher or compressor configured, or another transcoder, it is exactly the
+library's mapper. The bytes are those of ``FastTranscoder`` (the library's
+``{"_type_": ..., "_data_": ...}`` JSON), so the library's own mapper reads what this
+one writes and the other way round (tests/unit/test_writepath.py).
+
+``save_events`` saves aggregates without the library's per-save protocol checks
+(``ProcessingEvent.collect_events`` asks ``isinstance(obj, <Protocol>)`` twice per
+aggregate); snapshots, when configured, are still taken.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import (
+    Cipher,
+    Compressor,
+    Mapper,
+    MapperDeserialisationError,
+    StoredEvent,
+    Transcoder,
+    find_id_convertor,
+)
+from eventsourcing.utils import get_topic, resolve_topic
+
+from application.transcoding import _REVIVE, FastTranscoder, _prep, _revive, orjson
+
+_SKIP = ("originator_id", "originator_version")
+
+
+def encode_state(d: dict[str, Any], class_version: int) -> bytes:
+    """``FastTranscoder.encode`` of an event's state without its originator id and version."""
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        if k in _SKIP:
+            continue
+        t = type(v)
+        if t is str or t is int or v is None or t is bool:
+            out[k] = v
+        elif t is datetime:
+            out[k] = {"_type_": "datetime_iso", "_data_": v.isoformat()}
+        elif t is date:
+            out[k] = {"_type_": "date_iso", "_data_": v.isoformat()}
+        else:
+            out[k] = _prep(v)
+    if class_version > 1:
+        out["class_version"] = class_version
+    return orjson.dumps(out)  # type: ignore[no-any-return]
+
+
+def decode_state(data: bytes) -> dict[str, Any]:
+    """``FastTranscoder.decode`` reviving the top level in place."""
+    d: dict[str, Any] = orjson.loads(data)
+    for k, v in d.items():
+        t = type(v)
+        if t is dict:
+            if len(v) == 2 and "_type_" in v and "_data_" in v:
+                d[k] = _REVIVE[v["_type_"]](v["_data_"])
+            else:
+                d[k] = _revive(v)
+        elif t is list:
+            d[k] = _revive(v)
+    return d
+
+
+class FastMapper(Mapper[UUID]):
+    def __init__(
+        self,
+        transcoder: Transcoder,
+        compressor: Compressor | None = None,
+        cipher: Cipher | None = None,
+    ):
+        super().__init__(transcoder, compressor, cipher)
+        self.fast = (
+            compressor is None
+            and cipher is None
+            and type(transcoder) is FastTranscoder
+            and orjson is not None
+        )
+        self._out: dict[type, tuple[str, int]] = {}
+        self._in: dict[str, tuple[type, int]] = {}
+
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        if not self.fast:
+            return super().to_stored_event(domain_event)
+        cls = type(domain_event)
+        known = self._out.get(cls)
+        if known is None:
+            known = self._out[cls] = (get_topic(cls), getattr(cls, "class_version", 1))
+        d = domain_event.__dict__
+        return StoredEvent(
+            d["originator_id"], d["originator_version"], known[0], encode_state(d, known[1])
+        )
+
+    def to_stored_events(self, events: Sequence[Any]) -> list[StoredEvent]:
+        return [self.to_stored_event(e) for e in events]
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        if not self.fast:
+            return super().to_domain_event(stored_event)
+        known = self._in.get(stored_event.topic)
+        if known is None:
+            cls = resolve_topic(stored_event.topic)
+            known = self._in[stored_event.topic] = (cls, getattr(cls, "class_version", 1))
+        cls, class_version = known
+        try:
+            state = decode_state(stored_event.state)
+        except Exception as e:
+            raise MapperDeserialisationError(
+                f"Failed to deserialise state of stored event with topic '{stored_event.topic}', "
+                f"originator_id '{stored_event.originator_id}' and "
+                f"originator_version {stored_event.originator_version}: {e}"
+            ) from e
+        oid = stored_event.originator_id
+        if type(oid) is not UUID:
+            oid = find_id_convertor(cls, type(oid))(oid)  # type: ignore[arg-type]
+        state["originator_id"] = oid
+        state["originator_version"] = stored_event.originator_version
+        from_version = state.pop("class_version", 1)
+        while from_version < class_version:
+            getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
+            from_version += 1
+        event: Any = object.__new__(cls)
+        object.__setattr__(event, "__dict__", state)
+        return event
+
+
+def save_events(app: Any, aggregates: Sequence[Any], side_ops: Sequence[Any]) -> None:
+    """``Application.save(*aggregates, side_ops=...)`` without the per-save protocol checks."""
+    events: list[Any] = []
+    for a in aggregates:
+        events.extend(a.collect_events())
+    mapper = app.mapper
+    stored = [mapper.to_stored_event(e) for e in events]
+    app.recorder.insert_events(stored, side_ops=side_ops)
+    repo = app.repository
+    if repo.cache is not None and not repo.fastforward:
+        for a in aggregates:
+            repo.cache.put(a.id, a)
+    if app.snapshots and app.snapshotting_intervals:
+        from eventsourcing.application import ProcessingEvent
+
+        pe: ProcessingEvent[Any] = ProcessingEvent()
+        pe.events.extend(events)
+        for a in aggregates:
+            pe.aggregates[a.id] = a
+        app._take_snapshots(pe)

@@ -1,0 +1,93 @@
+"""The lean write path keeps the library's stored format: what the fast mapper
+writes, the library's own mapper reads, and the other way round."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from eventsourcing.persistence import (
+    DatetimeAsISO,
+    DecimalAsStr,
+    JSONTranscoder,
+    Mapper,
+    UUIDAsHex,
+)
+
+from application.transcoding import DateAsISO, FastTranscoder
+from application.writepath import FastMapper
+from domain.arrears_case import ArrearsCase
+from domain.tenancy import Tenancy
+from domain.values import Period, Track
+
+DAY = date(2026, 1, 1)
+
+
+def _library_mapper() -> Mapper[Any]:
+    t = JSONTranscoder()
+    for tr in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), DateAsISO()):
+        t.register(tr)
+    return Mapper(transcoder=t)
+
+
+def _fast_mapper() -> FastMapper:
+    t = FastTranscoder()
+    for tr in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), DateAsISO()):
+        t.register(tr)
+    m = FastMapper(transcoder=t)
+    assert m.fast
+    return m
+
+
+def _events() -> list[Any]:
+    t = Tenancy.start("T-1", 60000, DAY, 1, by="letting")
+    t.charge_rent(period=Period(2026, 1), cents=60000, source="erp", tx_id="c1", booked_on=DAY)
+    t.receive_payment(cents=30000, source="bank", tx_id="p1", booked_on=date(2026, 1, 3))
+    c = ArrearsCase.open(tenancy_id=t.id, period="2026-01", seq=1, due_date=DAY, opened_on=date(2026, 1, 2),
+                         amount_cents=30000, track=Track.PREVENTION, reopens=uuid.uuid4(), rule="R-1",
+                         inputs={"amount": 30000, "days": [1, 2], "nested": {"on": DAY, "x": Decimal("1.5")}})
+    t.link_case(c.id, on=date(2026, 1, 2))
+    c.create_task(task_id="task:phone:1", kind="phone", due_on=date(2026, 1, 5), rule="R-2",
+                  inputs={"ids": [uuid.uuid4()], "on": DAY}, on=date(2026, 1, 2))
+    c.agree_arrangement(instalments=[(date(2026, 2, 1), 15000), (date(2026, 3, 1), 15000)],
+                        on=date(2026, 1, 10), by="officer")
+    return [*t.collect_events(), *c.collect_events()]
+
+
+def _same(a: Any, b: Any) -> None:
+    assert type(a) is type(b)
+    assert vars(a) == vars(b)
+
+
+@pytest.mark.parametrize("writer,reader", [("fast", "library"), ("library", "fast"), ("fast", "fast")])
+def test_events_round_trip_between_the_fast_and_the_library_mapper(writer: str, reader: str) -> None:
+    mappers = {"fast": _fast_mapper(), "library": _library_mapper()}
+    events = _events()
+    assert len(events) >= 7
+    for e in events:
+        stored = mappers[writer].to_stored_event(e)
+        back = mappers[reader].to_domain_event(stored)
+        _same(e, back)
+
+
+def test_the_fast_mapper_writes_the_bytes_of_the_fast_transcoder() -> None:
+    fast, plain = _fast_mapper(), Mapper(transcoder=_fast_mapper().transcoder)
+    for e in _events():
+        a, b = fast.to_stored_event(e), plain.to_stored_event(e)
+        assert (a.originator_id, a.originator_version, a.topic, a.state) == (
+            b.originator_id, b.originator_version, b.topic, b.state)
+
+
+def test_with_a_cipher_the_fast_mapper_is_the_library_mapper() -> None:
+    from eventsourcing.cipher import AESCipher
+    from eventsourcing.utils import Environment
+
+    key = AESCipher.create_key(16)
+    cipher = AESCipher(Environment(env={"CIPHER_KEY": key}))
+    m = FastMapper(transcoder=_fast_mapper().transcoder, cipher=cipher)
+    assert not m.fast
+    for e in _events():
+        _same(e, m.to_domain_event(m.to_stored_event(e)))
