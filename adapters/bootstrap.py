@@ -241,6 +241,9 @@ def build(
     # with a key derived from the same VANGNET_CIPHER_KEY as the events
     store = SqlStore(app.recorder, dialect, FieldCipher(settings.cipher_key) if settings.cipher_key else None)
     app.outbox_lease_s = settings.outbox_lease_s  # type: ignore[attr-defined]
+    if dialect == "sqlite" and store.get_meta("chain_positions") == "sparse":
+        # copied from PostgreSQL (adapters.store.copy): positions keep the source's gaps
+        app.recorder.chain_positions_dense = False  # type: ignore[attr-defined]
     out = Path(settings.out_dir)
     app.attach(
         store=store,

@@ -684,13 +684,11 @@ def make_server(app: Callable, host: str = "127.0.0.1", port: int = 8080) -> WSG
 
 
 def serve(app: Callable, host: str = "127.0.0.1", port: int = 8080) -> None:
-    """Serve the webhook app until interrupted (``vangnet telephony serve``).
+    """Serve the webhook app until interrupted (``vangnet telephony serve``): on
+    uvicorn, with header, body and keep-alive timeouts and a connection limit
+    (adapters.telephony.webhook_server). Put it behind a TLS-terminating reverse
+    proxy; Twilio calls the public URL."""
+    from adapters.telephony.webhook_server import serve_uvicorn
 
-    Put it behind a TLS-terminating reverse proxy; Twilio calls the public URL.
-    """
-    with make_server(app, host, port) as server:
-        log.info("telephony webhooks listening on http://%s:%d", host, server.server_port)
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:  # pragma: no cover - interactive stop
-            pass
+    log.info("telephony webhooks listening on http://%s:%d", host, port)
+    serve_uvicorn(app, host, port)

@@ -65,6 +65,32 @@ def main(argv: list[str]) -> int:
         daily_run.dispatch_outbox(app, date(2026, 2, 2))
         app.close()
         return 0
+    if action == "import":  # a long ledger import in small chunks (killed in the fault tests)
+        from adapters.csv_ledger.parser import parse_ledger_csv
+        from application import bulk
+        from domain.values import Actor, Role
+
+        bulk.CHUNK_EVENTS = 60
+        app = build(Settings(db=db, out_dir=str(go.parent / "out")), clock=FixedClock(date(2026, 3, 1)))
+        lines, errors, rows = parse_ledger_csv(Path(argv[3]).read_bytes(), today=date(2026, 3, 1))
+        assert not errors, errors[:2]
+        go.touch()
+        app.import_ledger(Actor(Role.ADMIN, "root"), lines, source="erp", rows_read=rows)
+        app.close()
+        return 0
+    if action == "dayrun":  # months of daily runs; robocalls and SMS recorded as files
+        from adapters.memory import RecordingSignals
+        from adapters.telephony.files_out import RecordedFiles
+        from application import daily_run
+
+        rec = RecordedFiles(Path(argv[4]))
+        app = build(Settings(db=db, out_dir=str(go.parent / "out"), outbox_lease_s=0),
+                    clock=FixedClock(date(2026, 2, 1)), telephony=rec, sms=rec, letters=RecordingLetters(),
+                    signals=RecordingSignals())
+        go.touch()
+        daily_run.run(app, date(2026, 2, 1), through=date.fromisoformat(argv[3]))
+        app.close()
+        return 0
     raise SystemExit(f"unknown action {action}")
 
 
