@@ -308,7 +308,7 @@ def telephony_adapters(pf: PolicyFile, out: Path, app: Vangnet) -> tuple[Telepho
         client = Client(cfg["account_sid"], token)
         tw = TwilioTelephony(client, store, cfg["from_number"], cfg["public_url"], cfg["officer_line"], app,  # type: ignore[arg-type]
                              landlord_name=cfg.get("landlord_name", ""), landlord_iban=cfg.get("landlord_iban", ""),
-                             sms_sender=cfg.get("sms_sender"))
+                             sms_sender=cfg.get("sms_sender"), sends=store)
         return tw, tw
     raise ConfigError(f"telephony.mode: {mode!r} is not one of record, vendor, twilio, simulated")
 

@@ -89,6 +89,12 @@ class OutboxClaims:
             )
             return c.fetchone() is not None
 
+    def forget_provider_send(self, item_id: str) -> None:
+        """The provider was not reached: the item may be sent by a later attempt."""
+        p = self.ph
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(f"DELETE FROM provider_sends WHERE item_id = {p} AND provider_ref IS NULL", (item_id,))
+
     def provider_sent(self, item_id: str, provider_ref: str) -> None:
         p = self.ph
         with self.datastore.transaction(commit=True) as c:
