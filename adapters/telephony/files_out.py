@@ -29,6 +29,7 @@ from typing import Any
 from adapters.files import atomic_write
 from adapters.telephony._common import SystemClock, normalise_opt_out, resolve_number
 from adapters.telephony.sms_text import sms_text
+from application.csv_safe import safe_row
 from application.ports import (
     CallRequest,
     Clock,
@@ -130,5 +131,5 @@ class VendorSms:
         buf = io.StringIO(newline="")
         w = csv.writer(buf, delimiter=";", quotechar='"', lineterminator="\r\n")
         w.writerow(SMS_COLUMNS)
-        w.writerow([mid, e164, text, message.on.isoformat()])
+        w.writerow(safe_row([mid, e164, text, message.on.isoformat()]))  # no cell a spreadsheet evaluates
         _write_once(self.outbox / f"sms-{mid}.csv", buf.getvalue().encode("utf-8"), "SMS")
