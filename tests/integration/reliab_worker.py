@@ -91,6 +91,17 @@ def main(argv: list[str]) -> int:
         daily_run.run(app, date(2026, 2, 1), through=date.fromisoformat(argv[3]))
         app.close()
         return 0
+    if action == "dayrun-count":  # a daily run delivering to counting ports (two at once in the tests)
+        from adapters.memory import RecordingSignals
+        from application import daily_run
+
+        ports = CountingPorts(Path(argv[4]))
+        app = build(Settings(db=db, out_dir=str(go.parent / "out")), clock=FixedClock(date(2026, 2, 1)),
+                    telephony=ports, sms=ports, letters=RecordingLetters(), signals=RecordingSignals())  # type: ignore[arg-type]
+        wait_for(go)
+        daily_run.run(app, date(2026, 2, 1), through=date.fromisoformat(argv[3]))
+        app.close()
+        return 0
     raise SystemExit(f"unknown action {action}")
 
 

@@ -143,3 +143,39 @@ def test_a_multi_month_day_run_killed_at_random_points_and_run_again_delivers_th
         b = sorted(p.name for p in (tmp_path / "rec-broken" / kind).glob("*.json"))
         assert a == b, kind  # the same deliveries (each id one file: never twice)
     assert (tmp_path / "rec-clean" / "calls").exists()
+
+
+@pytest.mark.parametrize("stores", STORES, indirect=True)
+def test_two_daily_runs_at_once_deliver_each_item_once_and_as_one_run_would(stores: Stores, tmp_path: Path) -> None:
+    clean, shared = stores.new(), stores.new()
+    for db in (clean, shared):
+        app = build(Settings(db=db, out_dir=str(tmp_path / "out")), clock=FixedClock(date(2026, 1, 1)))
+        for i in range(12):
+            app.start_tenancy(ADMIN, f"T{i}", rent_cents=65000, start_date=date(2026, 1, 1),
+                              contact=Contact(tenancy_id=None, name=f"T {i}", phone="0612345678"))  # type: ignore[arg-type]
+            app.charge_rent(ADMIN, f"T{i}", period=Period(2026, 2), cents=65000)
+        app.close()
+    through = "2026-02-20"
+    one, two, go = tmp_path / "one.log", tmp_path / "two.log", tmp_path / "go"
+
+    def start(db: str, log: Path) -> subprocess.Popen[bytes]:
+        return subprocess.Popen([sys.executable, "-m", "tests.integration.reliab_worker", "dayrun-count", db,
+                                 str(go), through, str(log)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
+
+    procs = [start(clean, one)]
+    go.touch()
+    procs[0].communicate(timeout=300)
+    assert procs[0].returncode == 0
+    go.unlink()
+    procs = [start(shared, two), start(shared, two)]
+    go.touch()  # both start their run at the same moment
+    errs = [p.communicate(timeout=300)[1].decode(errors="replace") for p in procs]
+    assert all(p.returncode == 0 for p in procs), errs
+    delivered = Counter(line.split()[1] for line in two.read_text().splitlines())
+    assert [i for i, k in delivered.items() if k > 1] == []  # nothing delivered twice
+    alone = Counter(line.split()[1] for line in one.read_text().splitlines())
+    assert set(delivered) == set(alone) and alone  # the same deliveries as a single run
+    want, _ = _events(clean, tmp_path)
+    got, ok = _events(shared, tmp_path)
+    assert ok and got == want
