@@ -83,8 +83,9 @@ def write_in_chunks(
         ops: list[SideOp] = [op for t in chunk for op in tx_rows.get(t.ref, [])]
         if last:
             ops.extend(extra)
-        finished = datetime.now(UTC).isoformat(timespec="seconds") if last else None
-        ops.append(_progress_row(iid, source, "done" if last else "writing", total, k, started, finished))
+        if total > 1:  # one chunk is one transaction: all or nothing without a progress record
+            finished = datetime.now(UTC).isoformat(timespec="seconds") if last else None
+            ops.append(_progress_row(iid, source, "done" if last else "writing", total, k, started, finished))
         app.save_all(chunk, extra=ops, on=on)
         if on_chunk is not None:
             on_chunk(k, total)
