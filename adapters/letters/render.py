@@ -24,6 +24,8 @@ TEMPLATES = Path(__file__).parent / "templates"
 TITLES = {
     LetterKind.REMINDER: "Herinnering huurbetaling",
     LetterKind.FOURTEEN_DAY_LETTER: "Aanmaning (veertiendagenbrief)",
+    LetterKind.ARRANGEMENT_CONFIRMATION: "Bevestiging betalingsregeling",
+    LetterKind.ARRANGEMENT_BROKEN: "Betalingsregeling vervallen",
 }
 
 _DEJAVU_FILES = {
@@ -75,15 +77,24 @@ def context(letter: LetterRequest, config: LetterConfig, contact: Contact) -> di
         "offers_signal": bool(letter.offers_signal),
         "objection": config.objection_lines(),
     }
+    if letter.instalments:
+        ctx["instalments"] = [
+            {"n": n, "due_on": dutch_date(d), "amount": euro(c)}
+            for n, (d, c) in enumerate(letter.instalments, start=1)
+        ]
+        ctx["instalments_total"] = euro(sum(c for _, c in letter.instalments))
     if letter.kind == LetterKind.FOURTEEN_DAY_LETTER:
         assert letter.costs_cents is not None and letter.deadline is not None
-        receipt = wik.presumed_receipt(letter.posted_on, receipt_days=config.receipt_days)
+        receipt = wik.presumed_receipt(letter.posted_on, receipt_days=config.receipt_days,
+                                       no_delivery=wik.parse_weekdays(config.no_delivery_weekdays))
         ctx.update(
             costs=euro(letter.costs_cents),
             total_with_costs=euro(letter.total_cents + letter.costs_cents),
             deadline=dutch_date(letter.deadline),
             deadline_weekday=dutch_date(letter.deadline, weekday=True),
             receipt_date=dutch_date(receipt),
+            reminder_date=(dutch_date(letter.reminder_posted_on)
+                           if letter.reminder_posted_on and letter.reminder_posted_on < letter.posted_on else None),
             term_days=config.term_days,
             vat_percent=config.wik_vat_percent,
         )

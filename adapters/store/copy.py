@@ -58,7 +58,9 @@ class _Side:
             sql = "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
         with self.ds.transaction(commit=False) as c:
             c.execute(sql)
-            return [r["name"] for r in c.fetchall() if r["name"] not in SKIP and r["name"] != self.events]
+            # snapshots are a cache of the events (rebuilt on demand): not copied
+            return [r["name"] for r in c.fetchall()
+                    if r["name"] not in SKIP and r["name"] != self.events and not r["name"].endswith("snapshots")]
 
     def columns(self, table: str) -> list[str]:
         with self.ds.transaction(commit=False) as c:
