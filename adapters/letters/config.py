@@ -41,7 +41,7 @@ INT_KEYS = {
     "receipt_days": (2, 2, 10, "days from posting to presumed receipt (at least 2)"),
     "term_days": (14, 14, 60, "the WIK payment term in days (at least 14)"),
 }
-ALL_KEYS = frozenset(REQUIRED_TEXT) | frozenset(OPTIONAL_TEXT) | frozenset(INT_KEYS)
+ALL_KEYS = frozenset(REQUIRED_TEXT) | frozenset(OPTIONAL_TEXT) | frozenset(INT_KEYS) | {"no_delivery_weekdays"}
 
 # Partner lines in the order the letter lists them (after the municipality's line).
 PARTNER_KEYS = (
@@ -77,6 +77,7 @@ class LetterConfig:
     wik_vat_percent: int = 0
     receipt_days: int = 2
     term_days: int = 14
+    no_delivery_weekdays: str = "sun,mon"  # no post on these days nor on public holidays (WIK receipt)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> LetterConfig:
@@ -105,6 +106,15 @@ class LetterConfig:
                 problems.append(f"{PREFIX}{key}: {type(raw).__name__} given, text expected")
                 continue
             values[key] = raw.strip()
+        raw_days = data.get("no_delivery_weekdays")
+        if raw_days is not None:
+            from domain.wik import parse_weekdays
+
+            try:
+                parse_weekdays(str(raw_days))
+                values["no_delivery_weekdays"] = str(raw_days)
+            except ValueError as e:
+                problems.append(f"{PREFIX}no_delivery_weekdays: {e}")
         for key, (default, _low, _high, _why) in INT_KEYS.items():
             raw = data.get(key, default)
             if isinstance(raw, str) and re.fullmatch(r"\s*\d{1,3}\s*", raw):

@@ -283,7 +283,8 @@ class FileLetters:
                 f" (VAT {cfg.wik_vat_percent}%)"
             )
         expected_deadline = wik.payment_deadline(
-            letter.posted_on, receipt_days=cfg.receipt_days, term_days=cfg.term_days
+            letter.posted_on, receipt_days=cfg.receipt_days, term_days=cfg.term_days,
+            no_delivery=wik.parse_weekdays(cfg.no_delivery_weekdays),
         )
         if letter.deadline is None:
             raise refuse(

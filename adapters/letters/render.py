@@ -85,13 +85,16 @@ def context(letter: LetterRequest, config: LetterConfig, contact: Contact) -> di
         ctx["instalments_total"] = euro(sum(c for _, c in letter.instalments))
     if letter.kind == LetterKind.FOURTEEN_DAY_LETTER:
         assert letter.costs_cents is not None and letter.deadline is not None
-        receipt = wik.presumed_receipt(letter.posted_on, receipt_days=config.receipt_days)
+        receipt = wik.presumed_receipt(letter.posted_on, receipt_days=config.receipt_days,
+                                       no_delivery=wik.parse_weekdays(config.no_delivery_weekdays))
         ctx.update(
             costs=euro(letter.costs_cents),
             total_with_costs=euro(letter.total_cents + letter.costs_cents),
             deadline=dutch_date(letter.deadline),
             deadline_weekday=dutch_date(letter.deadline, weekday=True),
             receipt_date=dutch_date(receipt),
+            reminder_date=(dutch_date(letter.reminder_posted_on)
+                           if letter.reminder_posted_on and letter.reminder_posted_on < letter.posted_on else None),
             term_days=config.term_days,
             vat_percent=config.wik_vat_percent,
         )

@@ -60,6 +60,7 @@ def tenancy_state(app: Any, t: Any) -> dict[str, Any]:
         "paid": _eur(t.paid),
         "reversed": _eur(t.reversed),
         "credited": _eur(t.credited),
+        "collection_costs": _eur(t.costs_booked),
         "arrears": [
             {"period": p, "amount": _eur(c), "due_date": d.isoformat()}
             for p, c, d in t.arrears_by_period()
