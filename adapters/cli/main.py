@@ -580,6 +580,7 @@ for _module in (
     "adapters.cli.letters",
     "adapters.cli.audit",
     "adapters.cli.simulate",
+    "adapters.cli.calibrate",
     "adapters.cli.web",
     "adapters.cli.store",
 ):
