@@ -549,6 +549,7 @@ def policy_show(rt: Runtime, as_json: bool) -> None:
         check_adapter_sections(pf)
     except (PolicyError, ConfigError) as e:
         fail(str(e))
+    rt.require("read")
     data = policy_as_dict(pf)
     if as_json:
         echo_json(data)
@@ -576,6 +577,7 @@ for _module in (
     "adapters.cli.letters",
     "adapters.cli.audit",
     "adapters.cli.simulate",
+    "adapters.cli.calibrate",
     "adapters.cli.web",
 ):
     try:

@@ -117,6 +117,9 @@ def simulate(
     from adapters.simulation import scenario as scen
     from application.policy import PolicyError, load_policy
 
+    if not print_scenario:
+        rt.require("read")  # a simulation writes its own stores only, but not for unknown people
+
     try:
         sc = scen.load(scenario_path)
         if print_scenario:

@@ -345,11 +345,15 @@ def create_app(app: Vangnet, settings: WebSettings) -> FastAPI:
         letter = case.letters.get(kind)
         if letter is None:
             raise NotFound(f"letter: case {case.id} has no {kind!r} letter")
-        path = Path(settings.out_dir) / "letters" / letter["posted_on"].isoformat() / f"{letter['letter_id']}.pdf"
+        from adapters.letters.outbox import file_stem
+        from application.service import attempt_id
+
+        stem = file_stem(attempt_id(case.id, letter["letter_id"]))
+        path = Path(settings.out_dir) / "letters" / letter["posted_on"].isoformat() / f"{stem}.pdf"
         if not path.is_file():
-            raise NotFound(f"letter: {letter['letter_id']}.pdf is not in the outbox folder")
+            raise NotFound(f"letter: {stem}.pdf is not in the outbox folder")
         return Response(path.read_bytes(), media_type="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="{letter["letter_id"]}.pdf"'})
+                        headers={"Content-Disposition": f'inline; filename="{stem}.pdf"'})
 
     # ------------------------------------------------- team lead, suspense
     @web.get("/approvals", response_class=HTMLResponse, include_in_schema=False)

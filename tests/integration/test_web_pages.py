@@ -81,3 +81,20 @@ def test_bad_form_values_are_refused_naming_the_field_and_nothing_is_saved(story
     r = c.post(f"/cases/{case.id}/arrange", data={"csrf": token, "ref": "T2", "version": str(case.version), **form})
     assert r.status_code == 200 and message in html.unescape(r.text)
     assert story.get_case("T2").version == case.version
+
+
+def test_a_letter_opens_as_the_pdf_in_the_outbox(tmp_path):
+    from tests.e2e.test_letters_signals_e2e import POLICY
+
+    policy = tmp_path / "policy.toml"
+    policy.write_text(POLICY)
+    clock = FixedClock(date(2026, 1, 1))
+    app = build(Settings(db=str(tmp_path / "l.db"), out_dir=str(tmp_path / "out"), policy_path=str(policy)),
+                clock=clock)
+    seed(app, clock)
+    case = app.get_case("T2")
+    assert "reminder" in case.letters
+    c = signed_in(create_app(app, WebSettings(secret_key="k" * 48, out_dir=str(tmp_path / "out"))), "olaf")
+    assert f"/cases/{case.id}/letters/reminder.pdf" in c.get("/tenancy/T2").text
+    r = c.get(f"/cases/{case.id}/letters/reminder.pdf")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf" and r.content[:5] == b"%PDF-"
