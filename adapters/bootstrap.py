@@ -273,7 +273,7 @@ def _default_letters(pf: PolicyFile, out: Path, store: SqlStore) -> Letters:
         config = LetterConfig.from_mapping(cfg)
     except (LetterRefused, ValueError) as e:
         return RefusingLetters(str(e))
-    return FileLetters(out / "letters", config, store)
+    return FileLetters(out / "letters", config, store, policy=pf.policy)
 
 
 @attrs.define

@@ -423,8 +423,7 @@ def _send_letter(app: Vangnet, case: ArrearsCase, t: Tenancy, a: actions.SendLet
     if posted_on != day:  # caught up: posted on the day actually run; a term runs from that day
         inputs = {**inputs, "posted_on": posted_on, "caught_up_from": day}
         if deadline is not None:
-            pol = app.policy
-            deadline = wik.payment_deadline(posted_on, receipt_days=pol.wik_receipt_days, term_days=pol.wik_term_days)
+            deadline = wik.letter_deadline(posted_on, app.policy)
             inputs["deadline"] = deadline
     letter_id = attempt_id(case.id, a.action_id)
     rows = t.arrears_by_period(as_of=day)

@@ -13,6 +13,7 @@ from typing import Any
 import attrs
 
 from domain.policy import Policy
+from domain.wik import POLICY_BOUNDS as WIK_BOUNDS
 
 
 class PolicyError(ValueError):
@@ -88,6 +89,9 @@ def policy_from_mapping(data: dict[str, Any], path: str | None = None) -> Policy
             if key.startswith("calling_window"):
                 _check_time(key, value)
         values[key] = value
+    for key, (low, high, why) in WIK_BOUNDS.items():
+        if key in values and not low <= values[key] <= high:
+            raise PolicyError(f"playbook.{key}: {values[key]} is outside {low}-{high} ({why})")
     if "robocall_day" in values and not 1 <= values["robocall_day"] <= 28:
         raise PolicyError(f"playbook.robocall_day: {values['robocall_day']} must be 1-28")
     perms = data.get("permissions", {})

@@ -8,6 +8,10 @@ next 190,000; 0.5% above that; minimum EUR 40, maximum EUR 6,775. Rule id ``WIK-
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from domain.policy import Policy
 
 MINIMUM_CENTS = 40_00
 MAXIMUM_CENTS = 6_775_00
@@ -70,3 +74,31 @@ def payment_deadline(
 
     day_after_receipt = presumed_receipt(posted_on, receipt_days=receipt_days) + timedelta(days=1)
     return on_or_next_business_day(day_after_receipt + timedelta(days=term_days))
+
+
+# --------------------------------------------------- the policy's WIK terms
+# The one source of the WIK numbers is the policy (``[playbook] wik_*``): the rules
+# that decide the 14-day letter and the letters adapter that prints it both ask here.
+
+
+def letter_costs(principal_cents: int, policy: Policy) -> int:
+    """The collection costs a 14-day letter on ``principal_cents`` states."""
+    return collection_costs_cents(principal_cents, vat_rate_percent=policy.wik_vat_percent)
+
+
+def letter_receipt(posted_on: date, policy: Policy) -> date:
+    """The presumed receipt of a letter posted on ``posted_on``."""
+    return presumed_receipt(posted_on, receipt_days=policy.wik_receipt_days)
+
+
+def letter_deadline(posted_on: date, policy: Policy) -> date:
+    """The deadline of a 14-day letter posted on ``posted_on`` under ``policy``."""
+    return payment_deadline(posted_on, receipt_days=policy.wik_receipt_days, term_days=policy.wik_term_days)
+
+
+# Legal bounds of the policy's WIK keys: (lowest, highest, why).
+POLICY_BOUNDS: dict[str, tuple[int, int, str]] = {
+    "wik_term_days": (PAYMENT_TERM_DAYS, 60, "the WIK payment term in days (at least 14)"),
+    "wik_receipt_days": (PRESUMED_RECEIPT_DAYS, 10, "days from posting to presumed receipt (at least 2)"),
+    "wik_vat_percent": (0, 100, "a VAT percentage (0 when the landlord reclaims VAT)"),
+}

@@ -27,8 +27,8 @@ def fourteen_day_letter(ctx: Context) -> Decision | None:
     if ctx.case.letters.get(LetterKind.FOURTEEN_DAY_LETTER.value) is None and ctx.at(
         on_or_next_business_day(ctx.case.due_date + timedelta(days=policy.wik_letter_days))
     ):
-        costs = wik.collection_costs_cents(ctx.arrears, vat_rate_percent=policy.wik_vat_percent)
-        deadline = wik.payment_deadline(ctx.day, receipt_days=policy.wik_receipt_days, term_days=policy.wik_term_days)
+        costs = wik.letter_costs(ctx.arrears, policy)
+        deadline = wik.letter_deadline(ctx.day, policy)
         ctx.add("letter", WIK_14, "letter:wik14", {"costs_cents": costs, "deadline": deadline, "posted_on": ctx.day},
                 letter_kind=LetterKind.FOURTEEN_DAY_LETTER.value, costs_cents=costs, deadline=deadline)
     return None
