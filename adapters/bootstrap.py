@@ -19,9 +19,8 @@ from adapters.memory import (
     RecordingTelephony,
     SystemClock,
 )
-from adapters.store.sql import SqlStore
-from application.access import Access
-from application.policy import PolicyFile, load_policy
+from adapters.store.sql import FieldCipher, SqlStore
+from application.policy import PolicyFile, identity, load_policy
 from application.ports import Clock, Letters, MunicipalSignal, Sms, Telephony
 from application.service import Ports, Vangnet
 
@@ -171,6 +170,21 @@ def redact_url(url: str) -> str:
     return url
 
 
+def check_adapter_sections(pf: PolicyFile) -> None:
+    """Errors in an adapter section of the policy stop every command at load, as one
+    clear error (not as a warning per letter later): a present ``[letters]`` table must
+    be complete and valid."""
+    cfg = pf.sections.get("letters") or {}
+    if cfg:
+        from adapters.letters import LetterConfig
+        from application.ports import LetterRefused
+
+        try:
+            LetterConfig.from_mapping(cfg)
+        except (LetterRefused, ValueError) as e:
+            raise ConfigError(" ".join(str(e).split())) from None
+
+
 def build(
     settings: Settings | None = None,
     *,
@@ -183,6 +197,8 @@ def build(
 ) -> Vangnet:
     settings = settings or Settings()
     pf = policy or load_policy(settings.policy_path)
+    if policy is None:
+        check_adapter_sections(pf)
     if settings.cipher_key is not None:
         check_key_format(settings.cipher_key)
     env = store_env(settings)
@@ -201,8 +217,10 @@ def build(
     finally:
         os.environ.update(saved)
     dialect = "postgres" if settings.db.startswith(("postgresql://", "postgres://")) else "sqlite"
-    store = SqlStore(app.recorder, dialect)
-    check_cipher(store, settings.cipher_key)
+    check_cipher(SqlStore(app.recorder, dialect), settings.cipher_key)
+    # personal data in the side tables (contact directory, sealing keys) is encrypted
+    # with a key derived from the same VANGNET_CIPHER_KEY as the events
+    store = SqlStore(app.recorder, dialect, FieldCipher(settings.cipher_key) if settings.cipher_key else None)
     out = Path(settings.out_dir)
     app.attach(
         store=store,
@@ -214,7 +232,7 @@ def build(
             signals=signals if signals is not None else _default_signals(pf, out, store),
         ),
         policy=pf.policy,
-        access=Access(pf.permissions),
+        access=identity(pf).access(pf.permissions),
     )
     if telephony is None or sms is None:
         tel, sms_port = telephony_adapters(pf, out, app)

@@ -85,6 +85,9 @@ class BankItem:
     line: LedgerLine | None = None
     matched_by: str | None = None
     reason: str | None = None
+    # the identity when the bank reuses a reference for another entry: the position in
+    # the statement (a bank repeats it when it sends the statement again)
+    position_id: str = ""
 
     @property
     def where(self) -> str:
@@ -253,6 +256,7 @@ class BankBook:
         where: dict[int, str] = {}
         ops: list[SideOp] = []
         taken: set[str] = set()  # item ids given out in this file
+        in_file: dict[tuple[str, str], BankItem] = {}  # (account, natural id) -> item of this file
         for st, header in zip(statements, headers, strict=True):
             matched = reader.match(st, lookup, today)
             report.ignored += matched.ignored
@@ -260,6 +264,12 @@ class BankBook:
             existing = app.store.bank_items_of_account(header.account, [i.natural_id for i in matched.items])
             for item in matched.items:
                 row = existing.get(item.natural_id)
+                earlier = in_file.get((header.account, item.natural_id))
+                if (row is not None and not _same_entry(row, item)) or earlier is not None:
+                    # the bank reused a reference for another entry: fall back to the position
+                    item = attrs.evolve(item, natural_id=item.position_id)
+                    row = app.store.bank_items_of_account(header.account, [item.natural_id]).get(item.natural_id)
+                in_file[(header.account, item.natural_id)] = item
                 if row is not None:  # seen before: never reopened, re-assigned or re-booked
                     if row["status"] == OPEN:
                         report.already_in_suspense += 1
@@ -511,6 +521,12 @@ class BankBook:
         except IntegrityError:
             raise ConcurrencyConflict(f"item: {item_id!r} was decided by someone else meanwhile; "
                                       "nothing was saved") from None
+
+
+def _same_entry(row: dict[str, Any], item: BankItem) -> bool:
+    """Whether a stored bank item is this item (a reference a bank reuses is not enough)."""
+    booked_on = item.booked_on.isoformat() if item.booked_on else None
+    return (row["cents"], row["credit_debit"], row["booked_on"]) == (item.cents, item.credit_debit, booked_on)
 
 
 def _row(item_id: str, source: str, header: StatementHeader, item: BankItem) -> dict[str, Any]:

@@ -37,7 +37,7 @@ from domain.actions import Action
 from domain.arrears_case import ArrearsCase, CaseError, carried_over
 from domain.playbook import case_opening_day, choose_track, evaluate
 from domain.tenancy import Tenancy, TenancyError
-from domain.values import SYSTEM, LetterKind, Period
+from domain.values import SYSTEM, Actor, LetterKind, Period
 
 ROBOCALL_SCRIPT = "robocall-nl-v1"
 BATCH = 500
@@ -55,6 +55,7 @@ class DayReport:
     letters: int = 0
     signals: int = 0
     errors: list[str] = attrs.Factory(list)
+    actor: str = str(SYSTEM)  # who ran the day (recorded in the store's run record)
 
     def as_dict(self) -> dict[str, Any]:
         d = attrs.asdict(self)
@@ -68,8 +69,10 @@ def payment_reference(tenancy: Tenancy) -> str:
 
 
 def run(app: Vangnet, day: date, *, through: date | None = None,
-        progress: Callable[[date], None] | None = None) -> list[DayReport]:
-    app.access.check(SYSTEM, "run_day")
+        progress: Callable[[date], None] | None = None, actor: Actor = SYSTEM) -> list[DayReport]:
+    """Run the days up to ``day`` as ``actor`` (``run_day`` permission: the system's
+    scheduler, a team lead, or the single-user administrator)."""
+    app.access.check(actor, "run_day")
     last = app.store.get_meta("last_run_day")
     start = day
     if last is not None:
@@ -82,24 +85,30 @@ def run(app: Vangnet, day: date, *, through: date | None = None,
     while d <= end:
         # a day caught up after a gap posts its letters on the day actually run (``day``),
         # so a stated deadline is never shorter than the tenant really gets
-        reports.append(run_one_day(app, d, post_on=max(d, day)))
+        reports.append(run_one_day(app, d, post_on=max(d, day), actor=actor))
         if progress:
             progress(d)
         d += timedelta(days=1)
     return reports
 
 
-def run_one_day(app: Vangnet, day: date, *, post_on: date | None = None) -> DayReport:
-    """Run the policies for ``day``. Letters are posted on ``post_on`` (default ``day``)."""
-    report = DayReport(day)
+def run_one_day(app: Vangnet, day: date, *, post_on: date | None = None, actor: Actor = SYSTEM) -> DayReport:
+    """Run the policies for ``day``. Letters are posted on ``post_on`` (default ``day``).
+
+    The run's record (``meta`` row ``run:DAY``) names the actor who ran it."""
+    app.access.check(actor, "run_day")
+    report = DayReport(day, actor=str(actor))
     if app.policy.post_rent_charges:
         _retry_conflicts(app, lambda: _post_rent(app, day, report))
     fresh: dict[Any, Any] = {}  # cases opened today and their tenancies, as saved: not reloaded
     _retry_conflicts(app, lambda: _open_cases(app, day, report, fresh))
     _retry_conflicts(app, lambda: _evaluate_cases(app, day, report, post_on or day, fresh))
     last = app.store.get_meta("last_run_day")
+    record = Upsert("meta", ("key",), {"key": f"run:{day.isoformat()}", "value": str(actor)})
     if last is None or date.fromisoformat(last) < day:
-        app.store.apply([Upsert("meta", ("key",), {"key": "last_run_day", "value": day.isoformat()})])
+        app.store.apply([Upsert("meta", ("key",), {"key": "last_run_day", "value": day.isoformat()}), record])
+    else:
+        app.store.apply([record])
     dispatch_outbox(app, day, report)
     return report
 

@@ -6,21 +6,55 @@ Sections: ``[playbook]`` (any field of ``domain.policy.Policy``), ``[permissions
 
 from __future__ import annotations
 
+import re
 import tomllib
+from datetime import time
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 from domain.policy import Policy
-from domain.wik import POLICY_BOUNDS as WIK_BOUNDS
 
 
 class PolicyError(ValueError):
     """The policy file is invalid; the message names the key."""
 
 
-ADAPTER_SECTIONS = ("letters", "telephony", "signals", "simulation", "ledger")
+ADAPTER_SECTIONS = ("letters", "telephony", "signals", "simulation", "ledger", "access")
+
+# playbook key -> (lowest, highest): a value outside is refused when the file is loaded
+RANGES: dict[str, tuple[int, int]] = {
+    "tolerance_cents": (0, 100_000),
+    "default_due_day": (1, 28),
+    "prevention_first_contact_business_days": (0, 30),
+    "prevention_phone_attempts": (0, 10),
+    "home_visit_within_business_days": (0, 60),
+    "worry_first_contact_days": (0, 60),
+    "worry_recent_case_months": (0, 120),
+    "robocall_day": (1, 28),
+    "robocall_days_after_due_when_late": (0, 60),
+    "robocall_retries": (0, 10),
+    "instalment_grace_days": (0, 60),
+    "instalments_missed_to_break": (1, 12),
+    "debt_counselling_pause_days": (0, 365),
+    "reminder_days": (1, 365),
+    "signal_days": (1, 365),
+    "signal_objection_days": (0, 365),
+    "wik_letter_days": (1, 365),
+    "wik_receipt_days": (2, 14),
+    "wik_term_days": (14, 90),
+    "wik_vat_percent": (0, 21),
+    "bailiff_months_of_rent": (1, 24),
+    "legal_months_of_rent": (1, 24),
+    "legal_months_after_signal": (0, 24),
+    "minutes_phone": (0, 600),
+    "minutes_home_visit": (0, 600),
+    "minutes_robocall": (0, 600),
+    "retention_months_after_end": (0, 240),
+    "max_days_between_checks": (1, 365),
+}
+CHOICES: dict[str, tuple[str, ...]] = {"strategy": ("preventive", "classic")}
 
 
 @attrs.frozen
@@ -31,9 +65,13 @@ class PolicyFile:
     path: str | None = None
 
 
-def _check_time(key: str, value: str) -> None:
-    from datetime import time
+def _time(value: str) -> time:
+    return time.fromisoformat(value)
 
+
+def _check_time(key: str, value: str) -> None:
+    if not re.fullmatch(r"[0-9]{2}:[0-9]{2}", value, re.ASCII):
+        raise PolicyError(f"playbook.{key}: {value!r} is not a time like 09:00")
     try:
         time.fromisoformat(value)
     except ValueError:
@@ -81,29 +119,46 @@ def policy_from_mapping(data: dict[str, Any], path: str | None = None) -> Policy
         elif isinstance(default, int):
             if isinstance(value, bool) or not isinstance(value, int):
                 raise PolicyError(f"playbook.{key}: {value!r} must be a whole number")
-            if value < 0:
-                raise PolicyError(f"playbook.{key}: {value!r} must not be negative")
+            low, high = RANGES.get(key, (0, 1_000_000))
+            if not low <= value <= high:
+                raise PolicyError(f"playbook.{key}: {value!r} must be between {low} and {high}")
         elif isinstance(default, str):
             if not isinstance(value, str):
                 raise PolicyError(f"playbook.{key}: {value!r} must be text")
             if key.startswith("calling_window"):
                 _check_time(key, value)
+            if key in CHOICES and value not in CHOICES[key]:
+                raise PolicyError(f"playbook.{key}: {value!r} is not one of {', '.join(CHOICES[key])}")
         values[key] = value
-    for key, (low, high, why) in WIK_BOUNDS.items():
-        if key in values and not low <= values[key] <= high:
-            raise PolicyError(f"playbook.{key}: {values[key]} is outside {low}-{high} ({why})")
-    if "robocall_day" in values and not 1 <= values["robocall_day"] <= 28:
-        raise PolicyError(f"playbook.robocall_day: {values['robocall_day']} must be 1-28")
+    start = values.get("calling_window_start", Policy().calling_window_start)
+    end = values.get("calling_window_end", Policy().calling_window_end)
+    if _time(start) >= _time(end):
+        raise PolicyError(f"playbook.calling_window_end: {end!r} must be later than calling_window_start {start!r}")
     perms = data.get("permissions", {})
     if not isinstance(perms, dict):
         raise PolicyError("permissions: must be a table of role = [permissions]")
-    from application.access import Access
+    from application.access import Access, Identity
 
     try:
         Access(perms)
     except ValueError as e:
         raise PolicyError(str(e)) from None
+    for k in ADAPTER_SECTIONS:
+        if not isinstance(data.get(k, {}), dict):
+            raise PolicyError(f"{k}: must be a table")
     sections = {k: dict(data.get(k, {})) for k in ADAPTER_SECTIONS}
+    try:
+        Identity.from_mapping(sections["access"])
+    except ValueError as e:
+        raise PolicyError(str(e)) from None
+    ledger = sections["ledger"]
+    if "camt_pattern" in ledger:
+        from domain.validation import check_regex
+
+        try:
+            check_regex(ledger["camt_pattern"], "ledger.camt_pattern")
+        except ValueError as e:
+            raise PolicyError(str(e)) from None
     mode = sections["telephony"].get("mode", "record")
     if mode not in ("record", "vendor", "twilio", "simulated"):
         raise PolicyError(f"telephony.mode: {mode!r} is not one of record, vendor, twilio, simulated")
@@ -111,6 +166,13 @@ def policy_from_mapping(data: dict[str, Any], path: str | None = None) -> Policy
     if fmt not in ("json", "csv"):
         raise PolicyError(f"signals.format: {fmt!r} must be json or csv")
     return PolicyFile(Policy(**values), perms, sections, path)
+
+
+def identity(pf: PolicyFile) -> Any:
+    """The ``[access]`` section as an ``application.access.Identity``."""
+    from application.access import Identity
+
+    return Identity.from_mapping(pf.sections.get("access"))
 
 
 def load_policy(path: str | Path | None) -> PolicyFile:

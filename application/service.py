@@ -47,6 +47,12 @@ from domain.arrears_case import ArrearsCase, CaseError
 from domain.calendar import on_or_next_business_day
 from domain.policy import Policy
 from domain.tenancy import Tenancy, TenancyError, tenancy_id_for
+from domain.validation import (
+    REASON_MAX,
+    check_date,
+    check_optional_text,
+    check_text,
+)
 from domain.values import (
     END_REASON_CODES,
     SYSTEM,
@@ -164,6 +170,19 @@ class Vangnet(Application):
             self.repository.cache = LRUCache(maxsize=cache.maxsize)
         elif cache is not None:
             self.repository.cache = Cache()
+
+    def forget(self, *ids: uuid.UUID) -> None:
+        """Drop these aggregates from the cache (a refused command may have changed them
+        in memory); the rest of the cache stays, so a long single-writer run (the
+        simulation) does not reload every aggregate after each refused command."""
+        cache = getattr(self.repository, "cache", None)
+        if cache is None:
+            return
+        for i in ids:
+            try:
+                cache.get(i, evict=True)
+            except KeyError:
+                pass
 
     def today(self) -> date:
         assert self.ports is not None
@@ -323,6 +342,9 @@ class Vangnet(Application):
         contact: Contact | None = None,
     ) -> uuid.UUID:
         self._guard(actor, "start_tenancy")
+        check_date(start_date, "start")
+        if contact is not None:
+            contact = clean_contact(contact)
         if self.tenancy_exists(ref):
             raise CommandError(f"tenancy: {ref!r} already exists")
         try:
@@ -345,6 +367,7 @@ class Vangnet(Application):
         """Replace the contact details of ``ref`` (fields left None keep their value);
         every change is kept in the contact history (personal data: erased with the rest)."""
         self._guard(actor, "update_contact")
+        contact = clean_contact(contact)
         t = self.get_tenancy(ref)
         if self.store.key(t.id) is None:
             raise CommandError(f"tenancy {ref}: personal data was erased; contact details cannot be recorded")
@@ -399,6 +422,7 @@ class Vangnet(Application):
 
     @retrying
     def assign_profile(self, actor: Actor, ref: str, *, reason: str, on: date | None = None) -> None:
+        reason = check_text(reason, "reason", max_len=REASON_MAX)
         self._guard(actor, "assign_profile")
         t = self.get_tenancy(ref)
         on = on or self.today()
@@ -410,6 +434,7 @@ class Vangnet(Application):
 
     @retrying
     def lift_profile(self, actor: Actor, ref: str, *, reason: str, on: date | None = None) -> None:
+        reason = check_text(reason, "reason", max_len=REASON_MAX)
         self._guard(actor, "lift_profile")
         t = self.get_tenancy(ref)
         on = on or self.today()
@@ -421,6 +446,7 @@ class Vangnet(Application):
 
     @retrying
     def agree_due_day(self, actor: Actor, ref: str, *, day: int, reason: str, on: date | None = None) -> None:
+        reason = check_text(reason, "reason", max_len=REASON_MAX)
         self._guard(actor, "agree_due_day")
         t = self.get_tenancy(ref)
         on = on or self.today()
@@ -435,6 +461,7 @@ class Vangnet(Application):
 
     @retrying
     def raise_worry(self, actor: Actor, ref: str, *, reason: str, on: date | None = None) -> None:
+        reason = check_text(reason, "reason", max_len=REASON_MAX)
         self._guard(actor, "raise_worry")
         t = self.get_tenancy(ref)
         on = on or self.today()
@@ -445,6 +472,7 @@ class Vangnet(Application):
 
     @retrying
     def lift_worry(self, actor: Actor, ref: str, *, reason: str, on: date | None = None) -> None:
+        reason = check_text(reason, "reason", max_len=REASON_MAX)
         self._guard(actor, "lift_worry")
         t = self.get_tenancy(ref)
         on = on or self.today()
@@ -456,6 +484,7 @@ class Vangnet(Application):
 
     @retrying
     def end_tenancy(self, actor: Actor, ref: str, *, on: date, reason: str) -> None:
+        reason = check_text(reason, "reason", max_len=REASON_MAX)
         self._guard(actor, "end_tenancy")
         t = self.get_tenancy(ref)
         if reason not in END_REASON_CODES:  # free text may say why (a death, a care home): sealed
@@ -479,6 +508,7 @@ class Vangnet(Application):
     def pay(self, actor: Actor, ref: str, *, cents: int, booked_on: date, tx_id: str, source: str = "manual") -> ImportReport:
         if not TX_ID.fullmatch(tx_id or ""):
             raise CommandError(f"tx: {tx_id!r} must be 1-64 letters, digits, '.', '_', '/' or '-'")
+        check_date(booked_on, "date")
         line = LedgerLine(line=1, transaction_id=tx_id, tenancy_ref=ref, booking_date=booked_on,
                           kind=LedgerKind.PAYMENT, cents=cents)
         return self.import_ledger(actor, [line], source=source, _permission="post_ledger")
@@ -600,7 +630,7 @@ class Vangnet(Application):
         try:
             act(case, tenancy)
         except (CaseError, TenancyError, InvalidValue) as e:
-            self.forget_cache()
+            self.forget(case.id, tenancy.id)  # only these two may hold unsaved changes
             raise CommandError(str(e)) from None
         tenancies = [tenancy] if tenancy.pending_events else []
         self.save_all(tenancies, [(case, day, False)], on=day)
@@ -718,6 +748,7 @@ class Vangnet(Application):
     @retrying
     def decide_legal_action(self, actor: Actor, case_id: uuid.UUID | str, *, reason: str,
                             on: date | None = None) -> ArrearsCase:
+        reason = check_text(reason, "reason", max_len=REASON_MAX)
         day = on or self.today()
         if not reason.strip():
             raise CommandError("reason: a legal-action decision needs a reason")
@@ -728,6 +759,7 @@ class Vangnet(Application):
     @retrying
     def pause_case(self, actor: Actor, case_id: uuid.UUID | str, *, until: date, reason: str,
                    on: date | None = None) -> ArrearsCase:
+        reason = check_text(reason, "reason", max_len=REASON_MAX)
         day = on or self.today()
         return self._case_command(
             case_id, actor, "pause_case",
@@ -820,13 +852,26 @@ class Vangnet(Application):
     def worklist(self, actor: Actor, day: date) -> list[dict[str, Any]]:
         self._guard(actor, "read")
         rows = self.store.tasks(until=day)
-        balances = {r["tenancy_id"]: r["balance_cents"] for r in self.store.tenancy_rows()} if rows else {}
+        balances = self.store.balances({r["tenancy_id"] for r in rows if r.get("tenancy_id")}) if rows else {}
         out = []
         for r in rows:
             days_late = (day - date.fromisoformat(r["case_due_date"])).days
             out.append({**r, "days_late": days_late, "amount": _eur(balances.get(r.get("tenancy_id", ""), 0) or 0)})
         out.sort(key=lambda r: (r["priority"], -r["days_late"], r["due_on"], r["task_id"]))
         return out
+
+
+def clean_contact(c: Contact) -> Contact:
+    """Contact details as every entry point must give them: bounded text without
+    control characters (an address may have line breaks)."""
+    return attrs.evolve(
+        c,
+        name=check_optional_text(c.name, "name"),
+        phone=check_optional_text(c.phone, "phone", max_len=40),
+        address=check_optional_text(c.address, "address", max_len=300, multiline=True),
+        iban=check_optional_text(c.iban, "iban", max_len=40),
+        municipality=check_optional_text(c.municipality, "municipality", max_len=100),
+    )
 
 
 # ------------------------------------------------- optimistic concurrency (forms)

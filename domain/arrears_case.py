@@ -13,6 +13,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.validation import staff_id
 from domain.values import (
     PERSONAL_CHANNELS,
     Channel,
@@ -42,8 +43,9 @@ class FourEyesRequired(CaseError):
 
 
 def _staff(actor: str) -> str:
-    """The person behind ``role:id``: one person in two roles is still one pair of eyes."""
-    return actor.partition(":")[2] or actor
+    """The person behind ``role:id``: one person in two roles is still one pair of eyes,
+    and ``Anna``, ``anna`` and `` anna `` are one person (trimmed, case-folded)."""
+    return staff_id(actor.partition(":")[2] or actor)
 
 
 PROGRAMME_STATES = ("intake", "stabilisation", "minnelijk", "wsnp", "moratorium")

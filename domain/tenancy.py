@@ -17,6 +17,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.validation import check_date
 from domain.values import Period, check_day_of_month
 
 NAMESPACE = uuid.UUID("6f1d2a0e-3c4b-4f5e-9a7b-0c1d2e3f4a5b")
@@ -86,6 +87,7 @@ class Tenancy(Aggregate):
         if rent_cents <= 0:
             raise TenancyError(f"rent: {rent_cents} cents is not a positive amount")
         check_day_of_month(due_day, field="due_day", high=31)
+        check_date(start_date, "start")
         return cls(ref=ref, rent_cents=rent_cents, start_date=start_date, due_day=due_day, by=by)
 
     # ---------------------------------------------------------------- derived
@@ -351,6 +353,11 @@ class Tenancy(Aggregate):
     # -------------------------------------------------------------------- end
     def end(self, *, on: date, reason: str, by: str) -> None:
         self._check_open()
+        if on < self.start_date:
+            raise TenancyError(f"date: {on.isoformat()} is before the start of tenancy {self.ref} "
+                               f"({self.start_date.isoformat()})")
+        if not reason.strip():
+            raise TenancyError("reason: ending a tenancy needs a reason")
         self._ended(on=on, reason=reason, by=by)
 
     @event("Ended")

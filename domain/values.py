@@ -19,7 +19,7 @@ class InvalidValue(ValueError):
     """A value that cannot be what it claims to be (amount, period, day...)."""
 
 
-_AMOUNT = re.compile(r"^(?P<euros>\d{1,9})(?:[.,](?P<cents>\d{2}))?$")
+_AMOUNT = re.compile(r"^(?P<euros>[0-9]{1,9})(?:[.,](?P<cents>[0-9]{2}))?$", re.ASCII)
 
 
 @attrs.frozen(order=True)
@@ -76,7 +76,7 @@ class Period:
 
     @classmethod
     def parse(cls, text: str, *, field: str = "period") -> Period:
-        m = re.fullmatch(r"(\d{4})-(\d{2})", text.strip()) if isinstance(text, str) else None
+        m = re.fullmatch(r"([0-9]{4})-([0-9]{2})", text.strip()) if isinstance(text, str) else None
         if not m:
             raise InvalidValue(f"{field}: {text!r} is not a period like 2026-02")
         try:

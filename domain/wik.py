@@ -94,11 +94,3 @@ def letter_receipt(posted_on: date, policy: Policy) -> date:
 def letter_deadline(posted_on: date, policy: Policy) -> date:
     """The deadline of a 14-day letter posted on ``posted_on`` under ``policy``."""
     return payment_deadline(posted_on, receipt_days=policy.wik_receipt_days, term_days=policy.wik_term_days)
-
-
-# Legal bounds of the policy's WIK keys: (lowest, highest, why).
-POLICY_BOUNDS: dict[str, tuple[int, int, str]] = {
-    "wik_term_days": (PAYMENT_TERM_DAYS, 60, "the WIK payment term in days (at least 14)"),
-    "wik_receipt_days": (PRESUMED_RECEIPT_DAYS, 10, "days from posting to presumed receipt (at least 2)"),
-    "wik_vat_percent": (0, 100, "a VAT percentage (0 when the landlord reclaims VAT)"),
-}

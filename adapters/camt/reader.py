@@ -10,7 +10,7 @@ from typing import Any
 
 import attrs
 
-from adapters.camt.matching import match_items
+from adapters.camt.matching import match_items, position_id
 from adapters.camt.parser import Statement, mask_iban
 from application.bank import BankItem, BankLookup, MatchedStatement, StatementHeader, account_key
 
@@ -49,7 +49,8 @@ class CamtReader:
                 refs=_refs(end_to_end_id=detail.end_to_end_id, mandate_id=detail.mandate_id,
                            structured_ref=detail.structured_ref, acct_svcr_ref=detail.acct_svcr_ref,
                            return_reason=detail.return_reason),
-                line=line, matched_by=refs.matched_by)))
+                line=line, matched_by=refs.matched_by,
+                position_id=position_id(statement.id, entry.index, detail.index))))
         for s in result.suspense:
             items.append(((s.entry_index, s.detail_index), BankItem(
                 natural_id=s.transaction_id, statement_id=statement.id, entry_index=s.entry_index,
@@ -57,7 +58,7 @@ class CamtReader:
                 counterparty=s.counterparty,
                 refs=_refs(end_to_end_id=s.end_to_end_id, mandate_id=s.mandate_id, structured_ref=s.structured_ref,
                            acct_svcr_ref=s.acct_svcr_ref, return_reason=s.return_reason, pattern_ref=s.pattern_ref),
-                reason=s.reason)))
+                reason=s.reason, position_id=position_id(statement.id, s.entry_index, s.detail_index))))
         items.sort(key=lambda pair: pair[0])
         iban = (statement.account_iban or "").replace(" ", "").upper()
         if self.accounts is not None and iban not in self.accounts:

@@ -13,11 +13,11 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from functools import update_wrapper
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
-from domain.values import Actor, InvalidValue, Money, Role
+from domain.values import Actor, InvalidValue
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,13 +33,20 @@ class Runtime:
 
     @property
     def actor(self) -> Actor:
-        text = self.actor_text or os.environ.get("VANGNET_ACTOR")
-        if not text:
-            return Actor(Role.ADMIN, _login())
+        """The actor from the installation's identity (``[access]`` in the policy):
+        single-user, ``--as`` / VANGNET_ACTOR or ``admin:<login>``; multi-user, the
+        operating-system account looked up in ``[access.users]``."""
+        from application.policy import PolicyError, identity, load_policy
+
+        text = self.actor_text or os.environ.get("VANGNET_ACTOR") or None
         try:
-            return Actor.parse(text)
+            ident = identity(load_policy(self.policy or os.environ.get("VANGNET_POLICY") or None))
+        except (PolicyError, InvalidValue) as e:
+            fail(str(e))
+        try:
+            return ident.resolve(_os_account() if ident.multi_user else _login(), text)  # type: ignore[no-any-return]
         except InvalidValue as e:
-            raise click.UsageError(str(e)) from None
+            fail(str(e))
 
     def use_store_day(self) -> None:
         """Case work without --date acts on the store's day (the last daily run), not the
@@ -78,10 +85,17 @@ def _login() -> str:
         return "local"
 
 
+def _os_account() -> str:
+    """The account the process runs under (not $USER, which anyone can set)."""
+    import pwd
+
+    return pwd.getpwuid(os.getuid()).pw_name
+
+
 pass_runtime = click.make_pass_decorator(Runtime)
 
 
-def fail(message: str, code: int = 2) -> None:
+def fail(message: str, code: int = 2) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
 
@@ -121,8 +135,10 @@ def echo_json(data: Any) -> None:
 
 
 def parse_money(value: str, field: str = "amount") -> int:
+    from domain.validation import parse_amount
+
     try:
-        return Money.parse(value, field=field).cents
+        return parse_amount(value, field=field)
     except InvalidValue as e:
         raise click.BadParameter(str(e).split(": ", 1)[-1], param_hint=f"--{field}") from None
 
@@ -131,24 +147,26 @@ class DateType(click.ParamType):
     name = "YYYY-MM-DD"
 
     def convert(self, value: Any, param: Any, ctx: Any) -> date:
-        if isinstance(value, date):
-            return value
+        from domain.validation import parse_date
+
         try:
-            return date.fromisoformat(str(value))
-        except ValueError:
-            self.fail(f"{value!r} is not a date like 2026-02-03", param, ctx)
+            return parse_date(value, param.name if param and param.name else "date")
+        except InvalidValue as e:
+            self.fail(str(e).split(": ", 1)[-1], param, ctx)
 
 
 class MoneyType(click.ParamType):
     name = "AMOUNT"
 
     def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        from domain.validation import parse_amount
+
         if isinstance(value, int):
             return value
         try:
-            return Money.parse(str(value), field=param.name if param else "amount").cents
+            return parse_amount(str(value), field=param.name if param and param.name else "amount")
         except InvalidValue:
-            self.fail(f"{value!r} is not an amount like 650.00 or 650,00", param, ctx)
+            self.fail(f"{value!r} is not an amount like 650.00 or 650,00 (ASCII digits)", param, ctx)
 
 
 class YesNo(click.ParamType):
@@ -165,6 +183,28 @@ class YesNo(click.ParamType):
         self.fail(f"{value!r} is not yes or no", param, ctx)
 
 
+class TextType(click.ParamType):
+    """A text option: length limit, no control characters (domain.validation.check_text)."""
+
+    name = "TEXT"
+
+    def __init__(self, max_len: int = 200, *, multiline: bool = False):
+        self.max_len = max_len
+        self.multiline = multiline
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> str:
+        from domain.validation import check_text
+
+        try:
+            return check_text(value, param.name if param and param.name else "text", max_len=self.max_len,
+                              multiline=self.multiline)
+        except InvalidValue as e:
+            self.fail(str(e).split(": ", 1)[-1], param, ctx)
+
+
 DATE = DateType()
+TEXT = TextType()
+ADDRESS = TextType(300, multiline=True)
+REASON = TextType(1000)
 MONEY = MoneyType()
 YES_NO = YesNo()

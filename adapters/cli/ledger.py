@@ -14,7 +14,8 @@ from typing import Any
 import click
 
 from adapters.cli.common import Runtime, echo_json, fail, guarded, parse_money, pass_runtime
-from domain.values import format_cents
+from application.csv_safe import safe_row
+from domain.values import InvalidValue, format_cents
 
 SOURCE = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
 
@@ -94,14 +95,14 @@ def _write_rejects(path: Path, data: bytes, encoding: str, rejected: list[Any]) 
     with tmp.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, delimiter=";")
         if rows:
-            w.writerow([*rows[0], "reason"])
+            w.writerow(safe_row([*rows[0], "reason"]))
         iban_col = rows[0].index("counterparty_iban") if rows and "counterparty_iban" in rows[0] else None
         for n, reasons in sorted(by_line.items()):
             row = list(rows[n - 1]) if 0 < n <= len(rows) else []
             if iban_col is not None and iban_col < len(row) and row[iban_col]:
                 v = row[iban_col].replace(" ", "")
                 row[iban_col] = v[:4] + "*" * max(len(v) - 6, 0) + v[-2:]  # personal data: masked
-            w.writerow([*row, "; ".join(reasons)])
+            w.writerow(safe_row([*row, "; ".join(reasons)]))
     os.replace(tmp, out)
     click.echo(f"rejected rows written to {out}", err=True)
 
@@ -128,16 +129,26 @@ def ledger_import_camt(rt: Runtime, file: str, source: str, pattern: str | None,
     transaction; what matches no tenancy goes to suspense. Re-importing is a no-op."""
     from adapters.camt.parser import CamtError, parse_camt053_statements
     from adapters.camt.reader import CamtReader
+    from application.access import AccessDenied
     from application.bank import BankBook, BankRefused
+    from application.service import ConcurrencyConflict
 
     if not SOURCE.match(source):
         _camt_refused(file, f"source: {source!r} must be 1-32 letters, digits, '.', '_' or '-'", as_json)
+    from domain.validation import check_regex
+
+    settings = app_sections(rt).get("ledger", {})
+    field = "pattern" if pattern else "ledger.camt_pattern"
+    pattern = pattern or settings.get("camt_pattern")
+    try:
+        if pattern is not None:
+            check_regex(pattern, field)  # the shared validation layer: one line naming the field
+    except InvalidValue as e:
+        _camt_refused(file, str(e), as_json)
     try:
         data = Path(file).read_bytes()
     except OSError as e:
         _camt_refused(file, f"file: {e.strerror}", as_json)
-    settings = app_sections(rt).get("ledger", {})
-    pattern = pattern or settings.get("camt_pattern")
     accounts = settings.get("camt_accounts")
     if accounts is not None and (not isinstance(accounts, list) or not all(isinstance(a, str) for a in accounts)):
         _camt_refused(file, "policy: [ledger] camt_accounts must be a list of IBANs", as_json)
@@ -148,8 +159,13 @@ def ledger_import_camt(rt: Runtime, file: str, source: str, pattern: str | None,
     try:
         statements = parse_camt053_statements(data)
         report = BankBook(rt.app).import_statements(rt.actor, statements, reader, source=source)
-    except (CamtError, BankRefused) as e:
+    except (CamtError, BankRefused, ConcurrencyConflict) as e:
         _camt_refused(file, str(e), as_json)
+    except AccessDenied as e:
+        if not as_json:
+            raise
+        echo_json({"refused": True, "file": file, "error": f"access denied: {e}", "imported_total": 0})
+        sys.exit(3)
     if as_json:
         echo_json(report.as_dict())
         return
@@ -219,7 +235,7 @@ def ledger_suspense(rt: Runtime, assign: tuple[str, str] | None, split: tuple[st
     for i in items:
         hint = f"  suggestion: {i['suggestion']['tenancy']} ({i['suggestion']['by']})" if i["suggestion"] else ""
         fate = f"  {i['status']}" + (f" {i['tenancy']}" if i["tenancy"] else "") if all_items else ""
-        click.echo(f"{i['item_id']}  {i['booked_on']}  {i['amount']:>10} {i['credit_debit']}  "
+        click.echo(f"{i['item_id']}  {i['booked_on']}  {i['amount']:>10} {i['credit_debit']}  {i['account']}  "
                    f"{i['counterparty'] or '-'}  {i['reason'] or ''}{fate}{hint}")
 
 

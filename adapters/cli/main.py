@@ -9,8 +9,11 @@ from typing import Any
 import click
 
 from adapters.cli.common import (
+    ADDRESS,
     DATE,
     MONEY,
+    REASON,
+    TEXT,
     YES_NO,
     Runtime,
     echo_json,
@@ -25,12 +28,47 @@ HELP = """Vangnet: prevent rent arrears and evictions, the Woonconcept way.
 Store: --db PATH (SQLite file, default ./vangnet.db, or VANGNET_DB), or a
 postgresql://user@host:5432/db URL.
 Actor: --as ROLE:ID or VANGNET_ACTOR (roles: officer, team_lead, letting,
-auditor, system). With no actor configured, a single-user installation runs as
-the local administrator admin:<login name>, with every right.
+auditor, system, admin). With no actor configured, a single-user installation
+runs as the local administrator admin:<login name>, with every right. A
+multi-user installation ([access] mode = "multi-user" in the policy) takes the
+actor from the operating-system account and its roles in [access.users]; --as
+may then only choose one of your own roles.
 """
 
 
-@click.group(help=HELP)
+class VangnetGroup(click.Group):
+    """Every refusal is one line (``error: ...``) with exit code 2, also for the
+    option errors click itself finds; an unexpected failure is one line with exit
+    code 1 (VANGNET_DEBUG=1 shows the traceback)."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        import os
+        import sys
+
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, False, **extra)
+        except click.exceptions.Abort:
+            click.echo("error: aborted", err=True)
+            sys.exit(1)
+        except click.ClickException as e:
+            click.echo(f"error: {' '.join(e.format_message().split())}", err=True)
+            sys.exit(e.exit_code)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as e:  # noqa: BLE001 - the last line of defence: no traceback for users
+            if os.environ.get("VANGNET_DEBUG"):
+                raise
+            text = " ".join(str(e).split())[:300]
+            click.echo(f"error: internal error ({type(e).__name__}): {text}; "
+                       "nothing more was done; VANGNET_DEBUG=1 shows the details", err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+@click.group(cls=VangnetGroup, help=HELP)
 @click.option("--db", metavar="TARGET", help="SQLite path or postgresql:// URL [env VANGNET_DB]")
 @click.option("--policy", metavar="FILE", help="TOML policy file [env VANGNET_POLICY]")
 @click.option("--as", "actor", metavar="ROLE:ID", help="who runs the command [env VANGNET_ACTOR]")
@@ -54,11 +92,11 @@ def tenancy() -> None:
 @click.option("--rent", required=True, type=MONEY, help="monthly rent, e.g. 650.00")
 @click.option("--start", "start_date", required=True, type=DATE)
 @click.option("--due-day", type=click.IntRange(1, 31), default=None)
-@click.option("--name", default=None)
-@click.option("--phone", default=None)
-@click.option("--address", default=None)
-@click.option("--iban", default=None)
-@click.option("--municipality", default=None)
+@click.option("--name", default=None, type=TEXT)
+@click.option("--phone", default=None, type=TEXT)
+@click.option("--address", default=None, type=ADDRESS)
+@click.option("--iban", default=None, type=TEXT)
+@click.option("--municipality", default=None, type=TEXT)
 @pass_runtime
 @guarded
 def tenancy_start(rt: Runtime, ref: str, rent: int, start_date: date, due_day: int | None, name: str | None,
@@ -115,7 +153,7 @@ def tenancy_intake(rt: Runtime, ref: str, debt_counselling: bool, garnishment: b
 @tenancy.command("agree-due-day")
 @click.argument("ref")
 @click.option("--day", required=True, type=click.IntRange(1, 31))
-@click.option("--reason", required=True)
+@click.option("--reason", required=True, type=REASON)
 @click.option("--date", "on", type=DATE, default=None)
 @pass_runtime
 @guarded
@@ -148,7 +186,10 @@ def tenancy_charge(rt: Runtime, ref: str, period: str, amount: int, tx: str | No
 @pass_runtime
 @guarded
 def tenancy_pay(rt: Runtime, ref: str, amount: int, on: date, tx: str) -> None:
-    """Record a payment by REF."""
+    """Record a payment by REF (dated today or earlier, as in a ledger import)."""
+    from domain.validation import check_not_future
+
+    check_not_future(on, rt.app.today(), "date")
     report = rt.app.pay(rt.actor, ref, cents=amount, booked_on=on, tx_id=tx)
     click.echo("payment already recorded (skipped)" if report.skipped else f"payment {tx} recorded for {ref}")
 
@@ -204,7 +245,7 @@ def tenancy_update_contact(rt: Runtime, ref: str, name: str | None, phone: str |
 def _simple_tenancy_command(name: str, method: str, doc: str) -> None:
     @tenancy.command(name, help=doc)
     @click.argument("ref")
-    @click.option("--reason", required=True)
+    @click.option("--reason", required=True, type=REASON)
     @click.option("--date", "on", type=DATE, default=None)
     @pass_runtime
     @guarded
@@ -222,7 +263,7 @@ _simple_tenancy_command("lift-worry", "lift_worry", "Lift the worry flag of REF.
 @tenancy.command("end")
 @click.argument("ref")
 @click.option("--date", "on", required=True, type=DATE)
-@click.option("--reason", required=True)
+@click.option("--reason", required=True, type=REASON)
 @pass_runtime
 @guarded
 def tenancy_end(rt: Runtime, ref: str, on: date, reason: str) -> None:
@@ -387,20 +428,21 @@ def case_bailiff(rt: Runtime, case_id: str, on: date | None) -> None:
 
 @case.command("decide-legal-action")
 @_case_id_arg
-@click.option("--by", "by_name", default=None, help="staff id (default: the actor's id)")
-@click.option("--reason", required=True)
+@click.option("--by", "by_name", default=None, help="staff id; must be the actor's own id (kept for old scripts)")
+@click.option("--reason", required=True, type=REASON)
 @click.option("--date", "on", type=DATE, default=None)
 @pass_runtime
 @guarded
 def case_legal(rt: Runtime, case_id: str, by_name: str | None, reason: str, on: date | None) -> None:
-    """Record a legal-action decision; filing needs two different team leads."""
-    from domain.values import Actor
+    """Record a legal-action decision; filing needs two different team leads.
+
+    The decision is recorded for the actor (--as, or the signed-in user of a
+    multi-user installation); nobody can decide in another person's name."""
+    from domain.validation import staff_id
 
     actor = rt.actor
-    if by_name and by_name != actor.id:
-        if actor.role.value != "admin":
-            fail(f"by: {by_name!r} differs from the actor {actor}; decide as yourself")
-        actor = Actor(actor.role, by_name)
+    if by_name is not None and staff_id(by_name) != staff_id(actor.id):
+        fail(f"by: {by_name!r} is not the actor {actor}; a decision is recorded for the person who makes it")
     case_ = rt.app.decide_legal_action(actor, case_id, reason=reason, on=on)
     state = "approved by two people" if case_.legal_action_approved else "needs a second, different decision"
     click.echo(f"legal-action decision recorded; {state}")
@@ -417,16 +459,27 @@ def day() -> None:
 @day.command("run")
 @click.option("--date", "on", required=True, type=DATE)
 @click.option("--through", type=DATE, default=None)
+@click.option("--allow-future", is_flag=True, help="allow days after today (simulations and tests only)")
 @click.option("--json", "as_json", is_flag=True)
 @pass_runtime
 @guarded
-def day_run(rt: Runtime, on: date, through: date | None, as_json: bool) -> None:
-    """Run the playbook for DATE (and each day through --through); skipped days are caught up."""
+def day_run(rt: Runtime, on: date, through: date | None, allow_future: bool, as_json: bool) -> None:
+    """Run the playbook for DATE (and each day through --through); skipped days are caught up.
+
+    Needs the run_day right (system, team_lead, or the single-user admin); the run's
+    record names the actor. Days after today are refused unless --allow-future."""
     from application import daily_run
+    from domain.validation import check_run_day
 
     if through is not None and through < on:
         fail(f"through: {through} is before --date {on}")
-    reports = daily_run.run(rt.app, on, through=through)
+    actor = rt.actor
+    rt.app.access.check(actor, "run_day")
+    today = rt.app.today()
+    check_run_day(on, today, allow_future=allow_future, field="date")
+    if through is not None:
+        check_run_day(through, today, allow_future=allow_future, field="through")
+    reports = daily_run.run(rt.app, on, through=through, actor=actor)
     if as_json:
         echo_json([r.as_dict() for r in reports])
         return
@@ -466,11 +519,13 @@ def policy_show(rt: Runtime, as_json: bool) -> None:
     """Print the effective policy."""
     import os
 
+    from adapters.bootstrap import ConfigError, check_adapter_sections
     from application.policy import PolicyError, load_policy, policy_as_dict
 
     try:
         pf = load_policy(rt.policy or os.environ.get("VANGNET_POLICY") or None)
-    except PolicyError as e:
+        check_adapter_sections(pf)
+    except (PolicyError, ConfigError) as e:
         fail(str(e))
     data = policy_as_dict(pf)
     if as_json:

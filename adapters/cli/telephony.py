@@ -51,7 +51,7 @@ def telephony_collect(rt: Runtime, inbox: str | None, as_json: bool) -> None:
 
 @telephony.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
 @pass_runtime
 @guarded
 def telephony_serve(rt: Runtime, host: str, port: int) -> None:
@@ -59,6 +59,7 @@ def telephony_serve(rt: Runtime, host: str, port: int) -> None:
     from adapters.cli.ledger import app_sections
     from adapters.telephony.twilio_adapter import make_webhook_app, serve
 
+    rt.app.access.check(rt.actor, "record_facts")  # the webhooks record provider facts
     cfg = app_sections(rt).get("telephony", {})
     token = os.environ.get("VANGNET_TWILIO_AUTH_TOKEN")
     if not token:

@@ -33,6 +33,7 @@ from uuid import UUID
 import attrs
 
 from adapters.files import atomic_write
+from application.csv_safe import safe_row
 from application.ports import ContactDirectory, SignalRequest
 
 PARTNER_TYPE = "Huur"
@@ -397,7 +398,7 @@ class FileSignals:
                     line += [a["soort"], "ja" if a["bereikt"] else "nee", a["datum"]]
                 else:
                     line += ["", "", ""]
-            writer.writerow([_csv_safe(v) for v in line])
+            writer.writerow(safe_row(line))
         return buf.getvalue().encode("utf-8")
 
     def _finish(self, journal: Path) -> list[str]:
@@ -438,17 +439,6 @@ class FileSignals:
             else:  # crashed before the batch file was in place: export again normally
                 journal.unlink()
         return recovered
-
-
-def _csv_safe(value: Any) -> str:
-    """Keep spreadsheet programs from reading a text cell as a formula (``=``, ``@``...).
-
-    A leading ``+`` or ``-`` followed by a digit (a phone number, an amount) is kept.
-    """
-    text = str(value)
-    if text[:1] in ("=", "@") or (text[:1] in ("+", "-") and not text[1:2].isdigit()):
-        return "'" + text
-    return text
 
 
 def _batch_has(batch: Path, ids: list[str]) -> bool:

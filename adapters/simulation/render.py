@@ -13,6 +13,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+from application.csv_safe import safe_row
 from domain.values import format_cents
 
 Kpis = dict[str, dict[str, Any]]
@@ -148,11 +149,11 @@ def comparison_text(kpis: Kpis) -> str:
 def csv_text(kpis: Kpis) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["strategy", *CSV_FIELDS])
+    w.writerow(safe_row(["strategy", *CSV_FIELDS]))
     for name, doc in kpis.items():
         for row in doc["months"]:
             flat = {**row, **{f"referrals_{p}": n for p, n in row["referrals_by_partner"].items()}}
-            w.writerow([name, *(flat[f] for f in CSV_FIELDS)])
+            w.writerow(safe_row([name, *(flat[f] for f in CSV_FIELDS)]))
     return buf.getvalue()
 
 

@@ -12,7 +12,7 @@ Stored format: the recorder class paths below are named in configuration
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -119,11 +119,104 @@ def ddl(dialect: str) -> list[str]:
     return out
 
 
-class SideWriter:
-    """Turns side operations into SQL for one dialect."""
+# personal data at rest: with VANGNET_CIPHER_KEY these columns are encrypted like the events
+ENCRYPTED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "contact_directory": ("name", "phone", "address", "iban", "municipality"),
+    "contact_history": ("name", "phone", "address", "iban", "municipality"),
+    "tenancy_keys": ("key",),
+}
+_ENC = "enc1:"
 
-    def __init__(self, dialect: str):
+
+class FieldCipher:
+    """AES-GCM for single column values, with a key derived (HKDF-SHA256) from the
+    store's VANGNET_CIPHER_KEY. The table, column and row key are authenticated data,
+    so a value copied into another row or column does not open."""
+
+    def __init__(self, cipher_key: str):
+        import base64
+
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+        raw = base64.b64decode(cipher_key)
+        sub = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"vangnet side-table fields v1").derive(raw)
+        self._aead = AESGCM(sub)
+
+    @staticmethod
+    def _aad(table: str, column: str, row_key: str) -> bytes:
+        return f"{table}|{column}|{row_key}".encode()
+
+    def encrypt(self, table: str, column: str, row_key: str, value: str | bytes | None) -> str | bytes | None:
+        """Text stays text, bytes stay bytes (a BLOB/BYTEA column keeps its type)."""
+        import base64
+        import os
+
+        if value is None:
+            return None
+        data = value.encode() if isinstance(value, str) else bytes(value)
+        nonce = os.urandom(12)
+        token = _ENC + base64.b64encode(nonce + self._aead.encrypt(nonce, data, self._aad(table, column, row_key))).decode()
+        return token if isinstance(value, str) else token.encode()
+
+    def decrypt(self, table: str, column: str, row_key: str, value: Any) -> Any:
+        import base64
+
+        from cryptography.exceptions import InvalidTag
+
+        as_bytes = isinstance(value, bytes | bytearray | memoryview)
+        text = bytes(value).decode("latin-1") if as_bytes else value
+        if not isinstance(text, str) or not text.startswith(_ENC):
+            return value  # written before encryption covered this table
+        raw = base64.b64decode(text[len(_ENC):])
+        try:
+            data = self._aead.decrypt(raw[:12], raw[12:], self._aad(table, column, row_key))
+        except InvalidTag:
+            raise ValueError(f"{table}.{column} of {row_key}: does not open with VANGNET_CIPHER_KEY") from None
+        return data if as_bytes else data.decode()
+
+
+def _is_sealed(v: Any) -> bool:
+    if isinstance(v, str):
+        return v.startswith(_ENC)
+    if isinstance(v, bytes | bytearray | memoryview):
+        return bytes(v[:len(_ENC)]) == _ENC.encode()
+    return False
+
+
+def seal_row(cipher: FieldCipher | None, table: str, row: dict[str, Any]) -> dict[str, Any]:
+    cols = ENCRYPTED_COLUMNS.get(table)
+    if cipher is None or not cols:
+        return row
+    key_col = TABLES[table][0][0]
+    rk = str(row.get(key_col))
+    return {c: (cipher.encrypt(table, c, rk, v) if c in cols else v) for c, v in row.items()}
+
+
+def open_row(cipher: FieldCipher | None, table: str, row: dict[str, Any]) -> dict[str, Any]:
+    cols = ENCRYPTED_COLUMNS.get(table)
+    if not cols:
+        return row
+    key_col = TABLES[table][0][0]
+    rk = str(row.get(key_col))
+    out = dict(row)
+    for c in cols:
+        v = out.get(c)
+        if _is_sealed(v):
+            if cipher is None:
+                raise ValueError(f"{table}.{c}: encrypted, and VANGNET_CIPHER_KEY is not set")
+            out[c] = cipher.decrypt(table, c, rk, v)
+    return out
+
+
+class SideWriter:
+    """Turns side operations into SQL for one dialect (encrypting the personal-data
+    columns when a ``FieldCipher`` is set)."""
+
+    def __init__(self, dialect: str, cipher: FieldCipher | None = None):
         self.dialect = dialect
+        self.cipher = cipher
         self.ph = "?" if dialect == "sqlite" else "%s"
         self._sql_cache: dict[tuple[Any, ...], str] = {}
 
@@ -169,7 +262,9 @@ class SideWriter:
         )
 
     def apply(self, cursor: Any, ops: Sequence[SideOp]) -> None:
-        # group consecutive upserts of the same shape into executemany
+        # group consecutive upserts (and deletes) of the same shape into executemany,
+        # after putting the operations of one table together (batchable_order)
+        ops = batchable_order(ops)
         batch_sql: str | None = None
         batch: list[tuple[Any, ...]] = []
 
@@ -186,11 +281,15 @@ class SideWriter:
                 if sql != batch_sql:
                     flush()
                     batch_sql = sql
-                batch.append(tuple(op.row[c] for c in cols))
+                row = seal_row(self.cipher, op.table, op.row) if self.cipher is not None else op.row
+                batch.append(tuple(row[c] for c in cols))
             elif isinstance(op, Delete):
-                flush()
                 where = " AND ".join(f'"{k}" = {self.ph}' for k in op.where)
-                cursor.execute(f"DELETE FROM {op.table} WHERE {where}", tuple(op.where.values()))
+                sql = f"DELETE FROM {op.table} WHERE {where}"
+                if sql != batch_sql:
+                    flush()
+                    batch_sql = sql
+                batch.append(tuple(op.where.values()))
             elif isinstance(op, Claim):
                 flush()
                 self.claim(cursor, op)
@@ -201,6 +300,52 @@ class SideWriter:
             else:  # pragma: no cover
                 raise TypeError(f"unknown side operation {op!r}")
         flush()
+
+
+def batchable_order(ops: Sequence[SideOp]) -> Sequence[SideOp]:
+    """The same changes in an order that batches: a save of many cases emits, per case,
+    its rm_cases row, a delete of its rm_tasks and its task rows; run in that order,
+    each case costs three statements. Operations on different tables commute, so they
+    are grouped by table (in order of first appearance, each table's own order kept);
+    within a table, deletes move before its upserts when no earlier upsert of that
+    table writes a row the delete matches (rows are whole, so the result is the same).
+    Any other operation (claims) keeps the given order as it is."""
+    if len(ops) < 3:
+        return ops
+    tables: dict[str, list[SideOp]] = {}
+    for op in ops:
+        if isinstance(op, (Upsert, Delete)):
+            tables.setdefault(op.table, []).append(op)
+        elif isinstance(op, TouchCase):
+            tables.setdefault("rm_cases", []).append(op)
+        else:
+            return ops
+    out: list[SideOp] = []
+    for table_ops in tables.values():
+        deletes = [op for op in table_ops if isinstance(op, Delete)]
+        if not deletes or len(deletes) == len(table_ops):
+            out.extend(table_ops)
+            continue
+        shapes = {tuple(d.where) for d in deletes}  # the column sets the deletes match on
+        written: dict[tuple[str, ...], set[tuple[Any, ...]]] = {k: set() for k in shapes}
+        hoist = True
+        for op in table_ops:
+            if isinstance(op, Upsert):
+                for k, seen in written.items():
+                    seen.add(tuple(op.row.get(c) for c in k))
+            elif isinstance(op, Delete):
+                if tuple(op.where.values()) in written[tuple(op.where)]:
+                    hoist = False
+                    break
+            else:
+                hoist = False
+                break
+        if hoist:
+            out.extend(deletes)
+            out.extend(op for op in table_ops if not isinstance(op, Delete))
+        else:
+            out.extend(table_ops)
+    return out
 
 
 # ------------------------------------------------------------ hash chain
@@ -309,12 +454,15 @@ def _chain_select(gt: int | None, lte: int | None, limit: int | None, ph: str) -
 class SqlStore:
     """Implements ``application.store.Store`` over the recorder's datastore."""
 
-    def __init__(self, recorder: Any, dialect: str):
+    def __init__(self, recorder: Any, dialect: str, cipher: FieldCipher | None = None):
         self.recorder = recorder
         self.datastore = recorder.datastore
         self.dialect = dialect
-        self.writer = SideWriter(dialect)
+        self.cipher = cipher
+        self.writer = SideWriter(dialect, cipher)
         self.ph = self.writer.ph
+        if cipher is not None:  # the recorder writes side rows in the events' transaction: same cipher
+            recorder.writer = SideWriter(dialect, cipher)
 
     # ------------------------------------------------------------- plumbing
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
@@ -361,6 +509,19 @@ class SqlStore:
 
     def tenancy_rows(self) -> Iterator[dict[str, Any]]:
         return iter(self._rows("SELECT * FROM rm_tenancies ORDER BY ref"))
+
+    def balances(self, tenancy_ids: Iterable[str]) -> dict[str, int]:
+        """tenancy id (text) -> balance in cents, from rm_tenancies, for these tenancies only."""
+        out: dict[str, int] = {}
+        ids = list(tenancy_ids)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join(["?"] * len(chunk))
+            for r in self._rows(
+                f"SELECT tenancy_id, balance_cents FROM rm_tenancies WHERE tenancy_id IN ({marks})", chunk
+            ):
+                out[r["tenancy_id"]] = r["balance_cents"]
+        return out
 
     def active_tenancy_ids(self, on: date) -> list[UUID]:
         rows = self._rows(
@@ -442,8 +603,9 @@ class SqlStore:
         return [r["case_id"] for r in rows]
 
     def contact_history(self, tenancy_id: UUID) -> list[dict[str, Any]]:
-        return self._rows("SELECT * FROM contact_history WHERE tenancy_id = ? ORDER BY changed_on, change_id",
+        rows = self._rows("SELECT * FROM contact_history WHERE tenancy_id = ? ORDER BY changed_on, change_id",
                           (str(tenancy_id),))
+        return [open_row(self.cipher, "contact_history", r) for r in rows]
 
     def case_officer(self, case_id: UUID) -> str | None:
         rows = self._rows("SELECT officer FROM case_officers WHERE case_id = ?", (str(case_id),))
@@ -500,15 +662,15 @@ class SqlStore:
         rows = self._rows("SELECT * FROM contact_directory WHERE tenancy_id = ?", (str(tenancy_id),))
         if not rows:
             return None
-        r = rows[0]
+        r = open_row(self.cipher, "contact_directory", rows[0])
         return Contact(tenancy_id=tenancy_id, name=r["name"], phone=r["phone"], address=r["address"],
                        iban=r["iban"], municipality=r["municipality"])
 
     get = contact  # ContactDirectory protocol
 
     def key(self, tenancy_id: UUID) -> bytes | None:
-        rows = self._rows("SELECT key FROM tenancy_keys WHERE tenancy_id = ?", (str(tenancy_id),))
-        return bytes(rows[0]["key"]) if rows else None
+        rows = self._rows("SELECT tenancy_id, key FROM tenancy_keys WHERE tenancy_id = ?", (str(tenancy_id),))
+        return bytes(open_row(self.cipher, "tenancy_keys", rows[0])["key"]) if rows else None
 
     def is_erased(self, tenancy_id: UUID) -> bool:
         return bool(self._rows("SELECT 1 AS x FROM erasures WHERE tenancy_id = ?", (str(tenancy_id),)))

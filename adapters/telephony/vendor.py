@@ -32,6 +32,7 @@ from pathlib import Path
 
 import attrs
 
+from application.csv_safe import safe_row
 from application.ports import (
     CallRequest,
     Clock,
@@ -99,8 +100,8 @@ class CampaignConflict(Exception):
 def _csv_bytes(header: Sequence[str], rows: Sequence[Sequence[str]]) -> bytes:
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, delimiter=";", quotechar='"', lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow(safe_row(header))
+    writer.writerows(safe_row(r) for r in rows)
     return buf.getvalue().encode("utf-8")
 
 

@@ -86,9 +86,11 @@ def test_an_incomplete_letter_configuration_writes_nothing_and_says_which_key(
     broken.write_text(POLICY.replace('landlord_iban = "NL91ABNA0417164300"\n', ""))
     monkeypatch.setenv("VANGNET_POLICY", str(broken))
     r = CliRunner().invoke(cli, ["day", "run", "--date", "2026-02-02", "--through", "2026-02-16"])
-    assert r.exit_code == 0
-    assert "letters.landlord_iban" in r.stderr
+    # an invalid [letters] table stops the command at load, as one clear error (exit 2)
+    assert r.exit_code == 2
+    assert "letters.landlord_iban" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert not (landlord / "out" / "letters").exists() or not any((landlord / "out" / "letters").rglob("*.html"))
+    monkeypatch.delenv("VANGNET_POLICY")
     assert json.loads(invoke("letters", "outbox", "--json")) == []
 
 

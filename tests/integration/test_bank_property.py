@@ -4,6 +4,7 @@ the end are the same."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,7 @@ def _assign(book: BankBook, how: str) -> None:
 
 
 def _run(tmp: Path, steps: list[tuple[str, str]]) -> tuple[dict[str, int], int]:
-    app = build(Settings(db=f"file:prop-{id(steps)}-{len(steps)}?mode=memory&cache=shared",
+    app = build(Settings(db=f"file:prop-{uuid.uuid4().hex}?mode=memory&cache=shared",
                          out_dir=str(tmp)), clock=FixedClock(date(2024, 6, 1)))
     book = BankBook(app)
     reader = CamtReader()

@@ -138,6 +138,12 @@ def test_a_refused_file_says_why_in_camt_terms_and_as_json(store: Path) -> None:
     assert error["refused"] is True and "S1" in error["error"] and "CLBD" in error["error"]
     code, out, err = run("ledger", "import-camt", f)
     assert code == 2 and "S1" in err and "Traceback" not in err
+    fine = write(store, "fine.xml", camt_file(Stmt("S1", [Item(5_000, ref="T1")])))
+    code, out, _ = run("--as", "letting:lars", "ledger", "import-camt", fine, "--json")
+    assert code == 3 and "import_ledger" in json.loads(out)["error"]
+    notice = write(store, "notice.xml", camt_file(Stmt("N1"), version="08", kind="camt.054"))
+    code, out, _ = run("ledger", "import-camt", notice, "--json")
+    assert code == 2 and "camt.054 debit/credit notification" in json.loads(out)["error"]
 
 
 # --------------------------------------------------------- 4. several accounts
@@ -241,3 +247,18 @@ def test_a_statement_of_an_account_that_is_not_a_rent_account_goes_to_suspense(
     [item] = suspense()
     assert item["amount"] == "2.00" and "unknown account NL20...4567 EUR" in item["reason"]
     assert item["suggestion"] == {"tenancy": "T1", "by": "structured_ref"}  # the officer decides
+
+
+def test_a_bank_reference_reused_for_another_entry_does_not_hide_it(store: Path) -> None:
+    """Some banks number entries per statement: reference 1 of today is not reference 1 of
+    yesterday. Both are booked, and each re-import still books nothing."""
+    day1, day2 = chain("S", [Item(10_000, ref="T1", bank_ref="1")],
+                       [Item(20_000, ref="T1", bank_ref="1", booked="2024-05-14"),
+                        Item(300, ref="T1", bank_ref="2", booked="2024-05-14")])
+    f1, f2 = write(store, "d1.xml", camt_file(day1)), write(store, "d2.xml", camt_file(day2))
+    assert import_json(f1)["imported"] == {"PAYMENT": 1}
+    assert import_json(f2)["imported"] == {"PAYMENT": 2}
+    assert balance("T1") == "-303.00"
+    both = write(store, "both.xml", camt_file(day1, day2))
+    assert import_json(both)["imported"] == {} and import_json(f2)["imported"] == {}
+    assert balance("T1") == "-303.00"
