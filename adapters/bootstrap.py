@@ -34,6 +34,9 @@ class Settings:
     db: str = "./vangnet.db"  # path, ":memory:", or postgresql://user@host:port/db
     policy_path: str | None = None
     cipher_key: str | None = None  # base64 AES key: encrypt events at rest
+    # keyed seal of the hash chain (HMAC key kept outside the store): the key itself, or a file holding it
+    seal_key: str | None = None
+    seal_key_file: str | None = None
     out_dir: str = "./vangnet-out"
     # Aggregate cache (0: off). Off by default: a cached copy costs a deepcopy per load,
     # more than replaying a tenancy's events; long single-writer runs (the simulation)
@@ -53,6 +56,8 @@ class Settings:
             "db": os.environ.get("VANGNET_DB", "./vangnet.db"),
             "policy_path": os.environ.get("VANGNET_POLICY") or None,
             "cipher_key": os.environ.get("VANGNET_CIPHER_KEY") or None,
+            "seal_key": os.environ.get("VANGNET_SEAL_KEY") or None,
+            "seal_key_file": os.environ.get("VANGNET_SEAL_KEY_FILE") or None,
             "out_dir": os.environ.get("VANGNET_OUT", "./vangnet-out"),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
@@ -149,6 +154,43 @@ def check_cipher(store: SqlStore, key: str | None) -> None:
         raise ConfigError("cipher_key: VANGNET_CIPHER_KEY is not the key this store was encrypted with")
 
 
+SEAL_MIN_BYTES = 16
+
+
+def load_seal_key(settings: Settings) -> bytes | None:
+    """The seal key from VANGNET_SEAL_KEY, or the first line of VANGNET_SEAL_KEY_FILE;
+    at least 16 bytes. It is never written to the store (only a check value is)."""
+    text = settings.seal_key
+    if text is None and settings.seal_key_file:
+        try:
+            text = Path(settings.seal_key_file).read_text("utf-8").strip()
+        except (OSError, UnicodeDecodeError) as e:
+            raise ConfigError(f"seal_key_file: {settings.seal_key_file!r} cannot be read ({e})") from None
+    if text is None:
+        return None
+    key = text.strip().encode("utf-8")
+    if len(key) < SEAL_MIN_BYTES:
+        raise ConfigError(f"seal_key: the seal key must be at least {SEAL_MIN_BYTES} bytes "
+                          "(e.g. `openssl rand -base64 32`)")
+    return key
+
+
+def check_seal(store: SqlStore, key: bytes | None) -> None:
+    """A sealed store needs its key: never a silent unsealed write, nor one with another key."""
+    from application.audit.chain import seal_key_check
+    from application.store import Upsert
+
+    recorded = store.get_meta("seal")
+    if key is None:
+        if recorded is not None:
+            raise ConfigError("seal_key: this store is sealed; VANGNET_SEAL_KEY (or VANGNET_SEAL_KEY_FILE) is missing")
+        return
+    if recorded is None:
+        store.apply([Upsert("meta", ("key",), {"key": "seal", "value": seal_key_check(key)})])
+    elif recorded != seal_key_check(key):
+        raise ConfigError("seal_key: VANGNET_SEAL_KEY is not the key this store was sealed with")
+
+
 def _postgres_reason(env: dict[str, str]) -> str | None:
     """The server's own reason (no such database, login refused), without the password."""
     try:
@@ -221,6 +263,10 @@ def build(
     # personal data in the side tables (contact directory, sealing keys) is encrypted
     # with a key derived from the same VANGNET_CIPHER_KEY as the events
     store = SqlStore(app.recorder, dialect, FieldCipher(settings.cipher_key) if settings.cipher_key else None)
+    seal_key = load_seal_key(settings)
+    check_seal(store, seal_key)
+    setattr(app.recorder, "seal_key", seal_key)  # noqa: B010 - every write transaction seals its chain head
+    app.seal_key = seal_key  # audit verify checks the seals
     out = Path(settings.out_dir)
     app.attach(
         store=store,

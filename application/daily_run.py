@@ -393,6 +393,10 @@ def _arrangement_completed(x: Performance, a: actions.CompleteArrangement) -> No
     x.case.complete_arrangement(on=x.day, rule=a.rule, inputs=x.inputs, action_id=a.action_id)
 
 
+def _track(x: Performance, a: actions.ChangeTrack) -> None:
+    x.case.change_track(track=a.track, on=x.day, rule=a.rule, inputs=x.inputs, action_id=a.action_id)
+
+
 def _programme(x: Performance, a: actions.ChangeProgramme) -> None:
     x.case.change_programme(state=a.state, on=x.day, by="system", rule=a.rule, action_id=a.action_id)
 
@@ -414,6 +418,7 @@ HANDLERS: dict[type[Action], Callable[[Performance, Any], None]] = {
     actions.BreakArrangement: _arrangement_broken,
     actions.CompleteArrangement: _arrangement_completed,
     actions.ChangeProgramme: _programme,
+    actions.ChangeTrack: _track,
 }
 
 
@@ -441,7 +446,7 @@ def _send_letter(app: Vangnet, case: ArrearsCase, t: Tenancy, a: actions.SendLet
         letter_id=letter_id, kind=kind.value, case_id=case.id, tenancy_id=t.id, tenancy_ref=t.ref,
         posted_on=posted_on, arrears=tuple(PeriodAmount(p, c) for p, c, _ in rows), total_cents=total,
         payment_reference=payment_reference(t), costs_cents=a.costs_cents,
-        deadline=deadline, offers_signal=kind == LetterKind.REMINDER,
+        deadline=deadline, offers_signal=kind == LetterKind.REMINDER, instalments=tuple(a.instalments),
     )
     assert app.ports is not None
     if app.ports.letters is None:

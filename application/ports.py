@@ -139,6 +139,7 @@ class LetterRequest:
     costs_cents: int | None = None  # WIK letter: the cost amount from the legal scale
     deadline: date | None = None  # WIK letter: 14 days after the day after presumed receipt
     offers_signal: bool = False  # reminder: offer to pass details to the municipality
+    instalments: tuple[tuple[date, int], ...] = ()  # arrangement letters: the plan (due date, cents)
 
 
 @attrs.frozen

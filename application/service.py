@@ -42,7 +42,9 @@ from application.projections import case_ops, tenancy_ops
 from application.store import Delete, SideOp, Store, Upsert
 from application.transcoding import DateAsISO, FastTranscoder
 from application.views import case_dict, eur, tenancy_dict
-from application.writepath import FastMapper, save_events
+from application.writepath import FastMapper, register_shape, restore, save_events
+from domain import affordability
+from domain.affordability import Budget, Verdict
 from domain.arrears_case import ArrearsCase, CaseError
 from domain.calendar import on_or_next_business_day
 from domain.policy import Policy
@@ -115,14 +117,22 @@ class Ports:
 
 class Vangnet(Application):
     name = "Vangnet"
+    # snapshot a tenancy every 24 events (about a year of rent and payments): loading a
+    # long-lived tenancy starts from its newest snapshot (application.writepath)
+    snapshotting_intervals = {Tenancy: 24}  # type: ignore[dict-item]
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
         self.policy = Policy()
         self.access = Access()
+        self.seal_key: bytes | None = None  # the chain's seal key (kept outside the store), for audit verify
         self._store: Store | None = None
         self.ports: Ports | None = None
         self._refs: dict[uuid.UUID, str] = {}  # tenancy id -> ref (never changes)
+        if self.snapshots is not None:
+            # loads go through load_many, which checks a snapshot's shape before using it
+            self.repository.snapshot_store = None
+            register_shape(Tenancy, Tenancy.start("shape", 1, date(2000, 1, 1), 1, by="shape"))
 
     # ------------------------------------------------------------ composition
     def attach(self, *, store: Store, ports: Ports, policy: Policy, access: Access) -> None:
@@ -232,6 +242,12 @@ class Vangnet(Application):
 
     # --------------------------------------------------------------- loading
     def _get(self, aggregate_id: uuid.UUID) -> Any:
+        repo = self.repository
+        if self.snapshots is not None and (repo.cache is None or not repo.fastforward):
+            got = self.load_many([aggregate_id]).get(aggregate_id)  # from its newest snapshot
+            if got is None:
+                raise AggregateNotFoundError(aggregate_id)
+            return got
         agg = self.repository.get(aggregate_id, projector_func=_project)
         if isinstance(agg, Tenancy):
             self._refs[agg.id] = agg.ref
@@ -259,13 +275,17 @@ class Vangnet(Application):
             if not wanted:
                 return out
         to_event = self.mapper.to_domain_event
+        start = self._snapshots_of(wanted)
         agg: Any = None
         for stored in self.store.events_of(wanted):
-            event = to_event(stored)
             if agg is not None and agg.id != stored.originator_id:
                 out[agg.id] = agg
                 agg = None
-            agg = event.mutate(agg)  # type: ignore[attr-defined]
+            if agg is None:
+                agg = start.get(stored.originator_id)
+            if agg is not None and stored.originator_version <= agg.version:
+                continue  # in the snapshot
+            agg = to_event(stored).mutate(agg)  # type: ignore[attr-defined]
         if agg is not None:
             out[agg.id] = agg
         for i in wanted:
@@ -276,6 +296,18 @@ class Vangnet(Application):
                 self._refs[a.id] = a.ref
             if cache is not None:
                 cache.put(i, deepcopy(a) if self.repository.deepcopy_from_cache else a)
+        return out
+
+    def _snapshots_of(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
+        """Aggregates rebuilt from their newest usable snapshot (see application.writepath)."""
+        if self.snapshots is None:
+            return {}
+        table = self.snapshots.recorder.events_table_name  # type: ignore[attr-defined]
+        out: dict[uuid.UUID, Any] = {}
+        for oid, stored in self.store.latest_snapshots(ids, table).items():
+            agg = restore(self.mapper.to_domain_event(stored))
+            if agg is not None:
+                out[oid] = agg
         return out
 
     def get_tenancy_by_id(self, tenancy_id: uuid.UUID) -> Tenancy:
@@ -391,7 +423,7 @@ class Vangnet(Application):
             raise CommandError(f"tenancy {tenancy_id}: personal data was erased; sensitive answers cannot be recorded")
         return key
 
-    def seal_text(self, tenancy_id: uuid.UUID, text: str) -> str:
+    def seal_text(self, tenancy_id: uuid.UUID, text: Any) -> str:
         """Free text that may hold personal or health data (a worry reason, a contact note,
         referral details, a decision reason), sealed with the tenancy key like the intake."""
         return sealing.seal(self._key(tenancy_id), tenancy_id, text)
@@ -716,10 +748,22 @@ class Vangnet(Application):
 
     @retrying
     def agree_arrangement(self, actor: Actor, case_id: uuid.UUID | str, *, instalments: int, first_date: date,
-                          on: date | None = None, amount_cents: int | None = None) -> ArrearsCase:
+                          on: date | None = None, amount_cents: int | None = None,
+                          budget: Budget | None = None) -> ArrearsCase:
+        return self.arrange(actor, case_id, instalments=instalments, first_date=first_date, on=on,
+                            amount_cents=amount_cents, budget=budget)[0]
+
+    @retrying
+    def arrange(self, actor: Actor, case_id: uuid.UUID | str, *, instalments: int, first_date: date,
+                on: date | None = None, amount_cents: int | None = None,
+                budget: Budget | None = None) -> tuple[ArrearsCase, Verdict | None]:
+        """Agree a payment arrangement in monthly instalments. With a ``budget`` the largest
+        instalment is checked against it (ARR-AFFORD): refused when it does not fit, agreed
+        with a warning when it is tight; the figures and the verdict's reason are sealed."""
         day = on or self.today()
         if instalments < 1 or instalments > 60:
             raise CommandError(f"instalments: {instalments} must be between 1 and 60")
+        verdicts: list[Verdict] = []
 
         def act(c: ArrearsCase, t: Tenancy) -> None:
             total = amount_cents if amount_cents is not None else t.arrears_cents(as_of=day)
@@ -729,9 +773,19 @@ class Vangnet(Application):
             from domain.calendar import add_months
 
             plan = [(add_months(first_date, i), base + (1 if i < rest else 0)) for i in range(instalments)]
+            if budget is not None:
+                v = affordability.check(budget, rent_cents=t.rent_cents, instalment_cents=max(x for _, x in plan),
+                                        policy=self.policy)
+                if v.verdict == affordability.UNAFFORDABLE:
+                    raise CaseError(f"arrangement refused (ARR-AFFORD): {v.reason}")
+                c.record_budget_check(verdict=v.verdict, sealed=self.seal_text(t.id, {
+                    "income_cents": budget.income_cents, "fixed_costs_cents": budget.fixed_costs_cents,
+                    "people": budget.people, "room_cents": v.room_cents, "reason": v.reason}), on=day, by=str(actor))
+                verdicts.append(v)
             c.agree_arrangement(instalments=plan, on=day, by=str(actor))
 
-        return self._case_command(case_id, actor, "agree_arrangement", act, day)
+        case = self._case_command(case_id, actor, "agree_arrangement", act, day)
+        return case, (verdicts[-1] if verdicts else None)
 
     @retrying
     def object_to_signal(self, actor: Actor, case_id: uuid.UUID | str, *, on: date | None = None) -> ArrearsCase:

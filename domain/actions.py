@@ -69,6 +69,7 @@ class SendLetter(Action):
     letter_kind: str
     costs_cents: int | None = None
     deadline: date | None = None
+    instalments: tuple[tuple[date, int], ...] = ()  # arrangement letters: the plan (due day, cents)
 
 
 @attrs.frozen
@@ -123,12 +124,20 @@ class ChangeProgramme(Action):
     state: str
 
 
+@attrs.frozen
+class ChangeTrack(Action):
+    """The case moves to another track (a broken arrangement: the worry track)."""
+
+    kind: ClassVar[str] = "track"
+    track: str
+
+
 ACTIONS: dict[str, type[Action]] = {
     cls.kind: cls
     for cls in (
         Close, Resume, CreateTask, Robocall, Sms, SendLetter, SendSignal, ChargeCosts,
         MarkBailiffEligible, MarkLegalEligible, SettlePromise, MissInstalment,
-        BreakArrangement, CompleteArrangement, ChangeProgramme,
+        BreakArrangement, CompleteArrangement, ChangeProgramme, ChangeTrack,
     )
 }
 

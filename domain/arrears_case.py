@@ -135,6 +135,8 @@ class ArrearsCase(Aggregate):
         self.notes: list[dict[str, Any]] = []  # free text (sealed by the application): contact notes, details
         self.programme: dict[str, Any] | None = None  # the debt-help programme: state, since, started_on
         self.programmes: list[dict[str, Any]] = []  # every state it went through
+        self.budget_checks: list[dict[str, Any]] = []  # affordability verdicts (figures sealed)
+        self.track_changed_on: date | None = None
         carried = inputs.get("carried_over")
         if carried:  # the same debt re-opened (a storno): its letters, signal and costs stand
             self.letters = {k: dict(v) for k, v in carried.get("letters", {}).items()}
@@ -374,6 +376,31 @@ class ArrearsCase(Aggregate):
             for t in self.tasks.values():
                 if t["status"] == "open" and t["kind"] in ("approve_bailiff", "review_legal_action"):
                     t["status"] = "cancelled"
+
+    # ------------------------------------------------------------ budget, track
+    def record_budget_check(self, *, verdict: str, sealed: str, on: date, by: str) -> None:
+        """The affordability verdict of an arrangement (ARR-AFFORD); the budget figures and
+        the reason are sealed with the tenancy key."""
+        self._check_open()
+        if not sealed.startswith("v1:"):
+            raise CaseError("budget: figures must be sealed before they are recorded")
+        self._budget_checked(verdict=verdict, sealed=sealed, on=on, by=by, rule="ARR-AFFORD")
+
+    @event("BudgetChecked")
+    def _budget_checked(self, verdict: str, sealed: str, on: date, by: str, rule: str) -> None:
+        self.budget_checks.append({"verdict": verdict, "sealed": sealed, "on": on, "by": by, "rule": rule})
+
+    def change_track(self, *, track: str, on: date, rule: str, inputs: dict[str, Any], action_id: str) -> None:
+        if self.has_done(action_id) or self.track == track:
+            return
+        self._check_open()
+        self._track_changed(track=track, on=on, rule=rule, inputs=inputs, action_id=action_id)
+
+    @event("TrackChanged")
+    def _track_changed(self, track: str, on: date, rule: str, inputs: dict[str, Any], action_id: str) -> None:
+        self._record_step(action_id, rule, inputs, on)
+        self.track = track
+        self.track_changed_on = on
 
     # ------------------------------------------------------------------ notes
     def add_note(self, *, about: str, sealed: str, on: date, by: str) -> None:

@@ -33,6 +33,10 @@ class Policy:
     debt_counselling_pause_days: int = 30
     # bank return reason codes (ISO 20022) -> stop_contact | new_bank_details | normal
     return_codes: dict[str, str] = attrs.field(factory=lambda: dict(DEFAULT_RETURN_CODES), hash=False)
+    # arrangements people can keep: the budget's living-allowance norm (monthly, besides rent)
+    living_allowance_cents: int = 750_00
+    living_allowance_extra_person_cents: int = 250_00
+    affordability_warn_percent: int = 80  # an instalment above this share of the room: agreed with a warning
     # debt-help programmes (NVVK): how long a state may hold collection without news
     programme_intake_max_days: int = 56
     programme_stabilisation_max_days: int = 183

@@ -67,7 +67,7 @@ def _watch_current_rent(tenancy: Tenancy, day: date, policy: Policy, add: AddFn,
     """Rent falling due after ``since`` must be paid (money booked since then counts
     towards it, oldest rent first): a shortfall after the grace days is an officer task."""
     grace = timedelta(days=policy.instalment_grace_days)
-    paid = tenancy.payments_since(since)
+    paid = tenancy.payments_between(since, day)
     due = sorted((tenancy.charge_due[p], p, c) for p, c in tenancy.charges.items() if tenancy.charge_due[p] > since)
     cumulative = 0
     for due_on, period, cents in due:

@@ -169,6 +169,8 @@ class Partner(StrEnum):
 class LetterKind(StrEnum):
     REMINDER = "reminder"
     FOURTEEN_DAY_LETTER = "fourteen_day_letter"
+    ARRANGEMENT_CONFIRMATION = "arrangement_confirmation"  # the instalment plan in writing
+    ARRANGEMENT_BROKEN = "arrangement_broken"  # the arrangement ended: what now
 
 
 class LedgerKind(StrEnum):

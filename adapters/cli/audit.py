@@ -224,6 +224,8 @@ def audit_verify(rt: Runtime, anchor: str | None, limit: int, as_json: bool) -> 
             f"chain {report.chain_entries} entries"
             + (f", head {head['position']}:{head['hash']}" if head else "")
         )
+        if report.seal:
+            click.echo(f"seal: {report.seal}")
         for d in report.discrepancies:
             click.echo(str(d))
         if report.omitted:
@@ -235,6 +237,28 @@ def audit_verify(rt: Runtime, anchor: str | None, limit: int, as_json: bool) -> 
             if report.ok
             else f"verify: FAILED ({len(report.discrepancies) + report.omitted} discrepancies)"
         )
+    if not report.ok:
+        sys.exit(1)
+
+
+@audit.command("seal")
+@click.option("--json", "as_json", is_flag=True)
+@pass_runtime
+@guarded
+@_audit_errors
+def audit_seal(rt: Runtime, as_json: bool) -> None:
+    """Seal the verified chain head with the seal key (VANGNET_SEAL_KEY or
+    VANGNET_SEAL_KEY_FILE): once for a store written before sealing or without the
+    key. Seals nothing when verify finds anything else. Exit 1 then."""
+    from application.audit import seal_head
+
+    report = seal_head(rt.app, rt.actor)
+    if as_json:
+        echo_json(report.as_dict())
+    else:
+        for d in report.discrepancies:
+            click.echo(str(d))
+        click.echo(f"seal: {report.seal}" if report.ok else "seal: NOT sealed: verify found discrepancies")
     if not report.ok:
         sys.exit(1)
 

@@ -393,15 +393,33 @@ def case_programme(rt: Runtime, case_id: str, state: str, on: date | None) -> No
 @click.option("--instalments", required=True, type=click.IntRange(1, 60))
 @click.option("--first-date", required=True, type=DATE)
 @click.option("--amount", type=MONEY, default=None, help="total to arrange (default: the arrears)")
+@click.option("--income", type=MONEY, default=None, help="net monthly household income (budget; sealed)")
+@click.option("--fixed-costs", type=MONEY, default=None, help="monthly fixed costs besides the rent (sealed)")
+@click.option("--people", type=click.IntRange(1, 20), default=1, show_default=True,
+              help="persons in the household (living-allowance norm from the policy)")
 @click.option("--date", "on", type=DATE, default=None)
 @pass_runtime
 @guarded
 def case_arrange(rt: Runtime, case_id: str, instalments: int, first_date: date, amount: int | None,
-                 on: date | None) -> None:
-    """Agree a payment arrangement in monthly instalments."""
-    rt.app.agree_arrangement(rt.actor, case_id, instalments=instalments, first_date=first_date, on=on,
-                             amount_cents=amount)
-    click.echo(f"arrangement of {instalments} instalments agreed")
+                 income: int | None, fixed_costs: int | None, people: int, on: date | None) -> None:
+    """Agree a payment arrangement in monthly instalments, checked against the budget:
+    refused when the instalment does not fit, a warning when it is tight. The daily run
+    sends the confirmation letter with the plan."""
+    from domain.affordability import TIGHT, Budget
+
+    budget = None
+    if income is not None or fixed_costs is not None:
+        if income is None or fixed_costs is None:
+            fail("budget: give both --income and --fixed-costs")
+        budget = Budget(income, fixed_costs, people)
+    _, verdict = rt.app.arrange(rt.actor, case_id, instalments=instalments, first_date=first_date, on=on,
+                                amount_cents=amount, budget=budget)
+    if verdict is None:
+        click.echo("warning: no budget given (--income, --fixed-costs): affordability not checked", err=True)
+    elif verdict.verdict == TIGHT:
+        click.echo(f"warning: {verdict.reason}", err=True)
+    click.echo(f"arrangement of {instalments} instalments agreed"
+               + (f" ({verdict.verdict})" if verdict is not None else ""))
 
 
 @case.command("object-to-signal")

@@ -27,6 +27,7 @@ def serve(rt: Runtime, host: str, port: int, sso_header: str | None, insecure_co
 
     from adapters.web.app import WebSettings, create_app, secret_for
 
+    rt.use_store_day()  # the workbench's "today" is the store's day (its last daily run)
     app = rt.app
     sso = sso_header or os.environ.get("VANGNET_SSO_HEADER") or None
     settings = WebSettings(secret_key=secret_for(app), secure_cookies=not insecure_cookies, sso_header=sso,

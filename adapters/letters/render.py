@@ -25,6 +25,8 @@ TEMPLATES = Path(__file__).parent / "templates"
 TITLES = {
     LetterKind.REMINDER: "Herinnering huurbetaling",
     LetterKind.FOURTEEN_DAY_LETTER: "Aanmaning (veertiendagenbrief)",
+    LetterKind.ARRANGEMENT_CONFIRMATION: "Bevestiging betalingsregeling",
+    LetterKind.ARRANGEMENT_BROKEN: "Betalingsregeling vervallen",
 }
 
 _DEJAVU_FILES = {
@@ -80,6 +82,12 @@ def context(
         "offers_signal": bool(letter.offers_signal),
         "objection": config.objection_lines(),
     }
+    if letter.instalments:
+        ctx["instalments"] = [
+            {"n": n, "due_on": dutch_date(d), "amount": euro(c)}
+            for n, (d, c) in enumerate(letter.instalments, start=1)
+        ]
+        ctx["instalments_total"] = euro(sum(c for _, c in letter.instalments))
     if letter.kind == LetterKind.FOURTEEN_DAY_LETTER:
         assert letter.costs_cents is not None and letter.deadline is not None
         receipt = wik.letter_receipt(letter.posted_on, policy)

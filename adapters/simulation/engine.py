@@ -498,7 +498,7 @@ class Simulation:
             self.sms_rule[(cid, e.message_id)] = e.rule
         elif name == "ArrearsCase.ContactAttempted":
             self._contact_event(d, ref, cid, e)
-        elif name == "ArrearsCase.LetterSent":
+        elif name == "ArrearsCase.LetterSent" and e.kind in ("reminder", "fourteen_day_letter"):
             receipt = wik.letter_receipt(e.posted_on, self.policy)
             kind = "fourteen_day_letter" if e.kind == "fourteen_day_letter" else "reminder"
             self._schedule(max(receipt, d + timedelta(days=1)), ("nudge", ref, kind))

@@ -159,7 +159,7 @@ class Kpis:
             elif event.channel == "home_visit":
                 self._flow(event.on, "home_visits")
                 self._flow(event.on, "staff_minutes", p.minutes_home_visit)
-        elif name == "ArrearsCase.LetterSent":
+        elif name == "ArrearsCase.LetterSent" and event.kind in ("reminder", "fourteen_day_letter"):
             self._flow(
                 event.posted_on,
                 "fourteen_day_letters" if event.kind == "fourteen_day_letter" else "reminders",

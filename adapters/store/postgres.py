@@ -17,6 +17,14 @@ from adapters.store.sql import SideWriter, _chain_select, append_chain, ddl
 class VangnetPostgresRecorder(PostgresApplicationRecorder):
     chain_positions_dense = False  # positions may have gaps (sequences): see application.audit.eventlog
     writer = SideWriter("postgres")
+    seal_key: bytes | None = None  # set by adapters.bootstrap from VANGNET_SEAL_KEY(_FILE)
+
+    def select_seals(self) -> list[tuple[int, str, str | None]]:
+        from adapters.store.sql import SEALS_SQL
+
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(SEALS_SQL)
+            return [(int(r["position"]), r["mac"], r["hash"]) for r in curs.fetchall()]
 
     def create_table(self) -> None:
         super().create_table()
@@ -34,7 +42,7 @@ class VangnetPostgresRecorder(PostgresApplicationRecorder):
         # extend the hash chain now that the notification ids are known.
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         if ids:
-            append_chain(curs, "%s", stored_events, ids)
+            append_chain(curs, "%s", stored_events, ids, self.seal_key)
         return ids
 
     def select_chain(self, gt: int | None, lte: int | None, limit: int | None = None) -> list[tuple[int, str]]:

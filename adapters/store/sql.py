@@ -56,6 +56,9 @@ TABLES: dict[str, list[tuple[str, str]]] = {
     # tamper evidence: h_n = sha256(h_{n-1} || event n), written with the events (application.audit)
     # (SQLite: INTEGER PRIMARY KEY is the rowid; PostgreSQL gets BIGINT, see ddl())
     "event_chain": [("position", "INTEGER PRIMARY KEY"), ("hash", "TEXT")],
+    # keyed seal of the chain head of each write transaction (HMAC with a key kept
+    # outside the store; application.audit.chain.seal_mac), when a seal key is set
+    "chain_seals": [("position", "INTEGER PRIMARY KEY"), ("mac", "TEXT")],
     "suspense": [
         ("item_id", "TEXT PRIMARY KEY"), ("statement_id", "TEXT"), ("booked_on", "TEXT"), ("cents", "BIGINT"),
         ("credit_debit", "TEXT"), ("reason", "TEXT"), ("refs", "TEXT"), ("status", "TEXT"),
@@ -352,12 +355,15 @@ def batchable_order(ops: Sequence[SideOp]) -> Sequence[SideOp]:
 CHAIN_LAST_SQL = "SELECT hash FROM event_chain ORDER BY position DESC LIMIT 1"
 
 
-def append_chain(cursor: Any, ph: str, stored_events: Sequence[Any], ids: Sequence[int]) -> None:
+def append_chain(cursor: Any, ph: str, stored_events: Sequence[Any], ids: Sequence[int],
+                 seal_key: bytes | None = None) -> None:
     """Extend the hash chain with the events just inserted at positions ``ids``, inside
     the inserting transaction (writers are serialised, so the last hash read here is the
     chain's head). A position already in the chain (SQLite reuses the rowid of a deleted
-    last event) gets a hash chained from the old head, so verify still reports it."""
+    last event) gets a hash chained from the old head, so verify still reports it.
+    With a ``seal_key``, the new head is sealed (``chain_seals``) in the same transaction."""
     from application.audit import GENESIS, chain_hash
+    from application.audit.chain import seal_mac
 
     cursor.execute(CHAIN_LAST_SQL)
     row = cursor.fetchone()
@@ -371,6 +377,24 @@ def append_chain(cursor: Any, ph: str, stored_events: Sequence[Any], ids: Sequen
         "ON CONFLICT (position) DO UPDATE SET hash = excluded.hash",
         rows,
     )
+    if seal_key is not None and rows:
+        pos, head = rows[-1]
+        cursor.execute(
+            f"INSERT INTO chain_seals (position, mac) VALUES ({ph}, {ph}) "
+            "ON CONFLICT (position) DO UPDATE SET mac = excluded.mac",
+            (pos, seal_mac(seal_key, pos, head)),
+        )
+
+
+SEALS_SQL = ("SELECT s.position, s.mac, c.hash FROM chain_seals s LEFT JOIN event_chain c "
+             "ON c.position = s.position ORDER BY s.position")
+
+
+def select_seals(datastore: Any) -> list[tuple[int, str, str | None]]:
+    """Every keyed seal with the chain hash now at its position, in order."""
+    with datastore.transaction(commit=False) as c:
+        c.execute(SEALS_SQL)
+        return [(int(r["position"]), r["mac"], r["hash"]) for r in c.fetchall()]
 
 
 class VangnetSQLiteRecorder(SQLiteApplicationRecorder):
@@ -378,6 +402,10 @@ class VangnetSQLiteRecorder(SQLiteApplicationRecorder):
     same transaction as the events (``save(..., side_ops=[...])``)."""
 
     writer = SideWriter("sqlite")
+    seal_key: bytes | None = None  # set by adapters.bootstrap from VANGNET_SEAL_KEY(_FILE)
+
+    def select_seals(self) -> list[tuple[int, str, str | None]]:
+        return select_seals(self.datastore)
 
     def construct_create_table_statements(self) -> list[str]:
         return super().construct_create_table_statements() + ddl("sqlite")
@@ -395,7 +423,7 @@ class VangnetSQLiteRecorder(SQLiteApplicationRecorder):
             c.execute(f"SELECT MAX(rowid) FROM {self.events_table_name}")
             last = c.fetchone()[0]
             ids = list(range(last - len(params) + 1, last + 1))
-            append_chain(c, "?", stored_events, ids)
+            append_chain(c, "?", stored_events, ids, self.seal_key)
         ops = kwargs.get("side_ops")
         if ops:
             self.writer.apply(c, ops)
@@ -715,6 +743,38 @@ class SqlStore:
                     )
                     out.extend(StoredEvent(r["originator_id"], r["originator_version"], r["topic"], bytes(r["state"]))
                                for r in c.fetchall())
+        return out
+
+    def latest_snapshots(self, ids: Sequence[UUID], table: str) -> dict[UUID, Any]:
+        """The newest stored snapshot of each of these aggregates that has one (snapshots
+        live in the library's snapshot table ``table``), in one query per 500 ids."""
+        from eventsourcing.persistence import StoredEvent
+
+        out: dict[UUID, Any] = {}
+        ids = list(ids)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            with self.datastore.transaction(commit=False) as c:
+                if self.dialect == "sqlite":
+                    marks = ",".join("?" * len(chunk))
+                    c.execute(
+                        f"SELECT originator_id, originator_version, topic, state FROM {table} "
+                        f"WHERE originator_id IN ({marks}) ORDER BY originator_id, originator_version DESC",
+                        [u.hex for u in chunk],
+                    )
+                    rows = [(UUID(r["originator_id"]), r["originator_version"], r["topic"], r["state"])
+                            for r in c.fetchall()]
+                else:
+                    c.execute(
+                        f"SELECT originator_id, originator_version, topic, state FROM {table} "
+                        "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version DESC",
+                        (chunk,),
+                    )
+                    rows = [(r["originator_id"], r["originator_version"], r["topic"], bytes(r["state"]))
+                            for r in c.fetchall()]
+            for oid, version, topic, state in rows:
+                if oid not in out:
+                    out[oid] = StoredEvent(oid, version, topic, state)
         return out
 
     def count_events(self) -> int:

@@ -38,6 +38,16 @@ Hash chain (tamper evidence)
     with their chain entries, is caught only by comparing the head (position and hash,
     printed by verify) with a copy kept elsewhere (``anchor``).
 
+Keyed seal
+    With a seal key kept outside the store (VANGNET_SEAL_KEY or VANGNET_SEAL_KEY_FILE)
+    every write transaction also stores an HMAC-SHA256 of its chain head
+    (``chain_seals``, ``chain.seal_mac``). Recomputing the chain after an edit cannot
+    produce matching seals without the key: ``verify`` reports each sealed position
+    that no longer matches and events after the last seal. Stores written before (or
+    without a key) carry the unkeyed chain only: verify says so (``seal`` in its
+    report); with a key it is a discrepancy until ``seal_head`` (``vangnet audit
+    seal``) seals the verified head.
+
 Speed
     Export, verify and rebuild read one page (1,000 events) per query, decode JSON
     states with orjson (the mapper does encrypted or unusual events), and replay
@@ -66,7 +76,7 @@ from application.audit.readmodels import (
 )
 from application.audit.replay import _Replay, _replay_all
 from application.audit.report import Discrepancy, VerifyReport
-from application.audit.verify import verify
+from application.audit.verify import seal_head, verify
 
 __all__ = [
     "EXPORT_COLUMNS",
@@ -98,6 +108,7 @@ __all__ = [
     "parse_as_of",
     "read_export",
     "rebuild_read_models",
+    "seal_head",
     "tenancy_as_of",
     "tenancy_state",
     "verify",

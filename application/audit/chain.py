@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +25,63 @@ def chain_hash(
     h.update(f"\x1f{position}\x1f{oid}\x1f{version}\x1f{topic}\x1f".encode())
     h.update(state)
     return h.hexdigest()
+
+
+# ------------------------------------------------------------------ keyed seal
+#
+# The chain alone is not a signature: whoever can write the store can recompute it.
+# With a seal key (VANGNET_SEAL_KEY or VANGNET_SEAL_KEY_FILE, kept outside the store),
+# every write transaction also stores ``chain_seals(position, mac)`` for the chain head
+# it produced: ``mac = HMAC-SHA256(key, "vangnet-seal-v1" || position || head hash)``.
+# An edited event with a recomputed chain changes the head hashes, and nobody without
+# the key can make matching macs: verify reports every sealed position that no longer
+# matches, and events written after the last seal (by a writer without the key).
+
+SEAL_NONE = ("none: this store carries the unkeyed SHA-256 chain only (no VANGNET_SEAL_KEY); "
+             "an edit with a recomputed chain is caught only by an anchor kept elsewhere")
+
+
+def seal_mac(key: bytes, position: int, head_hash: str) -> str:
+    """The keyed seal of the chain head ``(position, head_hash)``, hex."""
+    msg = f"vangnet-seal-v1\x1f{position}\x1f{head_hash.lower()}".encode()
+    return hmac.new(key, msg, hashlib.sha256).hexdigest()
+
+
+def seal_key_check(key: bytes) -> str:
+    """A check value of the key (not the key), kept in the store's meta table so that a
+    wrong key is refused when the store is opened."""
+    return hmac.new(key, b"vangnet-seal-key-check", hashlib.sha256).hexdigest()[:32]
+
+
+def check_seals(report: VerifyReport, seals: list[tuple[int, str, str | None]], head_pos: int | None,
+                key: bytes | None) -> str:
+    """Check every ``(position, mac, chain hash there)`` against the key; returns the
+    seal status line for the report."""
+    if key is None:
+        if seals:
+            report.add("chain", "the store is sealed but no seal key was given (VANGNET_SEAL_KEY)")
+            return "not checked: no seal key"
+        return SEAL_NONE
+    if not seals:
+        if head_pos is None:
+            return "keyed: nothing written yet"
+        report.add("chain", "no keyed seal: this store carries the old unkeyed chain only (written before "
+                   "sealing or without the key); `vangnet audit seal` seals its verified head", head_pos)
+        return "none: the old unkeyed chain"
+    bad = 0
+    for pos, mac, head in seals:
+        if head is None:
+            report.add("chain", "sealed position has no chain entry: events were deleted after sealing", pos)
+            bad += 1
+        elif not hmac.compare_digest(seal_mac(key, pos, head), str(mac)):
+            report.add("chain", "keyed seal does not match: the chain up to here was edited or recomputed "
+                       "without the seal key", pos)
+            bad += 1
+    last = seals[-1][0]
+    if head_pos is not None and head_pos > last:
+        report.add("chain", f"events after position {last} are not covered by the keyed seal "
+                   "(written without the seal key, or appended by hand)", head_pos)
+    return f"keyed: {len(seals)} seals, last at position {last}" + (f", {bad} not matching" if bad else "")
 
 
 _DELETED = "stored event deleted: the chain has an entry here, the store has no event"

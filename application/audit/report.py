@@ -29,6 +29,7 @@ class VerifyReport:
     cases: int = 0
     chain_entries: int = 0
     chain_head: dict[str, Any] | None = None
+    seal: str | None = None  # the keyed seal's status (application.audit.chain.check_seals)
     discrepancies: list[Discrepancy] = attrs.Factory(list)
     omitted: int = 0  # found, but past the listing limit
     limit: int = 1000
@@ -65,6 +66,7 @@ class VerifyReport:
             "cases": self.cases,
             "chain_entries": self.chain_entries,
             "chain_head": self.chain_head,
+            "seal": self.seal,
             "first_tampered_position": self.first_tampered_position,
             "read_model_rows": self.read_model_rows,
             "discrepancies": [d.as_dict() for d in self.discrepancies],

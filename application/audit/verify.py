@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from application.audit.chain import _ChainCheck
+from application.audit.chain import _ChainCheck, check_seals
 from application.audit.common import PAGE, _bulk, _check
 from application.audit.eventlog import event_log
 from application.audit.readmodels import _compare_read_models, expected_read_models
@@ -50,6 +50,9 @@ def verify(
                     f"{got[0][1] if got else 'missing'}, the anchor says {anchor[1]}",
                     anchor[0],
                 )
+        select_seals = getattr(log.recorder, "select_seals", None)
+        if select_seals is not None:
+            report.seal = check_seals(report, select_seals(), chain.head_pos, getattr(app, "seal_key", None))
     else:
         report.add("chain", "this store keeps no hash chain (its recorder has no event_chain)")
     tenancies, cases, broken = replay.split()
@@ -58,3 +61,25 @@ def verify(
     expected = expected_read_models(app, tenancies, cases)
     _compare_read_models(app, expected, report, {str(b) for b in broken})
     return report
+
+
+def seal_head(app: Any, actor: Any) -> VerifyReport:
+    """Seal the head of a store that carries the old unkeyed chain (or whose last
+    writes were made without the key), after verifying it: the seal vouches only for a
+    chain that verify found whole. Returns the verify report; seals nothing if it found
+    anything other than the missing seal."""
+    from application.audit.chain import seal_mac
+    from application.audit.common import AuditError
+    from application.store import Upsert
+
+    _check(app, actor, "audit")
+    key = getattr(app, "seal_key", None)
+    if key is None:
+        raise AuditError("seal_key: VANGNET_SEAL_KEY (or VANGNET_SEAL_KEY_FILE) is not set")
+    report = verify(app, actor)
+    other = [d for d in report.discrepancies if "keyed seal" not in d.message]
+    if other or report.omitted or report.chain_head is None:
+        return report
+    pos, head = report.chain_head["position"], report.chain_head["hash"]
+    app.store.apply([Upsert("chain_seals", ("position",), {"position": pos, "mac": seal_mac(key, pos, head)})])
+    return verify(app, actor)

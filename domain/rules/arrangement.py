@@ -65,7 +65,7 @@ def arrangement_progress(tenancy: Tenancy, agreed: date, day: date, policy: Poli
     instalment). Current rent stays due: it counts against the arrangement once due, and,
     like an instalment, only after its grace days when judging a missed instalment."""
     grace_days = timedelta(days=policy.instalment_grace_days)
-    paid = tenancy.payments_since(agreed)
+    paid = tenancy.payments_between(agreed, day)  # money booked after ``day`` is not known on it
     rent_due = [(tenancy.charge_due[p], c) for p, c in tenancy.charges.items() if agreed < tenancy.charge_due[p] <= day]
     towards = paid - sum(c for _, c in rent_due)
     return towards, paid - sum(c for due, c in rent_due if due + grace_days <= day)

@@ -89,7 +89,7 @@ def personal_track(ctx: Context, track: Track) -> None:
         first_rule, retry_rule, visit_rule = WORRY_CONTACT_D3, WORRY_PHONE_RETRY, WORRY_VISIT
     if ctx.at(min(first_due, max(day, case.opened_on))):
         ctx.add("task", first_rule, "task:phone:1", {"first_contact_due": first_due},
-                task_kind=TaskKind.PHONE.value, due_on=max(first_due, case.opened_on))
+                task_kind=TaskKind.PHONE.value, due_on=max(first_due, case.track_changed_on or case.opened_on))
     reached, failed_days = officer_phone_days(case)
     if reached:
         return

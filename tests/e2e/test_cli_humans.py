@@ -141,3 +141,34 @@ def test_user_add_reads_the_password_and_only_the_administrator_manages_users(st
     r = CliRunner().invoke(cli, ["--db", str(store), "--as", "team_lead:tess", "user", "add", "eve", "--role",
                                  "team_lead", "--password-stdin"], input="correct horse battery\n")
     assert r.exit_code == 3
+
+
+def test_vangnet_serve_answers_and_sends_unsigned_visitors_to_sign_in(store):
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "VANGNET_DB": str(store), "VANGNET_OUT": str(store.parent / "out")}
+    proc = subprocess.Popen([sys.executable, "-m", "adapters.cli", "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        page = None
+        for _ in range(100):
+            try:
+                page = urllib.request.urlopen(f"http://127.0.0.1:{port}/worklist", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert page is not None and page.status == 200
+        assert page.url.endswith("/login?next=/worklist")
+        body = page.read().decode()
+        assert '<html lang="nl">' in body and "Aanmelden" in body
+        api = urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=5)
+        assert "/api/v1/worklist" in json.loads(api.read())["paths"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert "no users yet" in proc.stderr.read()

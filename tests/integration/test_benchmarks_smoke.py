@@ -10,7 +10,7 @@ from benchmarks.__main__ import table
 from benchmarks.core import SIZES, run_benchmark
 
 
-@pytest.mark.parametrize("name", ["ledger_import", "write", "audit_replay", "long_history"])
+@pytest.mark.parametrize("name", ["ledger_import", "write", "audit_replay", "long_history", "simulation"])
 def test_benchmark_runs_at_tiny_size(name: str) -> None:
     results = run_benchmark(name, SIZES["tiny"])
     assert results

@@ -390,15 +390,15 @@ def test_an_honoured_arrangement_pauses_escalation_until_it_is_completed(app):
     run(app, "2026-02-11", "2026-03-01")
     pay(app, "S1", "2026-03-02", RENT)  # March rent, paid as it falls due
     run(app, "2026-03-02", "2026-03-16")
-    assert rules(app, "S1") == []  # no robocall, reminder, signal task or 14-day letter
+    assert rules(app, "S1") == ["ARR-CONFIRM"]  # the plan in writing; no robocall, reminder, signal task or 14-day letter
     assert calls(app) == []
-    assert app.ports.letters.sent == {}  # type: ignore[union-attr]
+    assert [x.kind for x in app.ports.letters.sent.values()] == ["arrangement_confirmation"]  # type: ignore[union-attr]
     pay(app, "S1", "2026-03-16", 325_00)
     run(app, "2026-03-17")
     case = case_of(app, "S1")
     assert case.arrangement is not None and case.arrangement["status"] == "completed"
     assert (case.is_open, case.close_reason) == (False, "paid")
-    assert rules(app, "S1") == ["ARR-COMPLETE", "CLOSE-PAID"]
+    assert rules(app, "S1") == ["ARR-CONFIRM", "ARR-COMPLETE", "CLOSE-PAID"]
     assert not app.get_tenancy("S1").worry
 
 
