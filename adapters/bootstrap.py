@@ -333,6 +333,7 @@ def _default_letters(pf: PolicyFile, out: Path, store: SqlStore) -> Letters:
     from adapters.letters import FileLetters, LetterConfig
     from application.ports import LetterRefused
 
+    # the letter states, and checks, the deadline the playbook computed: the same postal days
     try:
         config = LetterConfig.from_mapping(cfg)
     except (LetterRefused, ValueError) as e:

@@ -15,6 +15,7 @@ from application.ports import (
     LetterReceipt,
     LetterRequest,
     SignalRequest,
+    SignalUpdate,
     SmsRequest,
 )
 
@@ -83,5 +84,10 @@ class RecordingLetters:
 class RecordingSignals:
     sent: dict[str, SignalRequest] = attrs.Factory(dict)
 
+    updates: dict[str, SignalUpdate] = attrs.Factory(dict)
+
     def send(self, signal: SignalRequest) -> None:
         self.sent.setdefault(signal.signal_id, signal)
+
+    def update(self, update: SignalUpdate) -> None:
+        self.updates.setdefault(update.update_id, update)

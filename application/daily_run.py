@@ -28,6 +28,7 @@ from application.ports import (
     LetterRequest,
     PeriodAmount,
     SignalRequest,
+    SignalUpdate,
     SmsRequest,
 )
 from application.service import ConcurrencyConflict, Vangnet, attempt_id
@@ -35,6 +36,7 @@ from application.store import SideOp, Upsert
 from domain import actions, wik
 from domain.actions import Action
 from domain.arrears_case import ArrearsCase, CaseError, carried_over
+from domain.calendar import on_or_next_business_day
 from domain.playbook import case_opening_day, choose_track, evaluate
 from domain.tenancy import Tenancy, TenancyError
 from domain.values import SYSTEM, Actor, LetterKind, Period
@@ -62,6 +64,47 @@ class DayReport:
         d["day"] = self.day.isoformat()
         d["actions"] = dict(sorted(self.actions.items()))
         return d
+
+
+def costs_tx_id(case: ArrearsCase, action_id: str = "costs:wik") -> str:
+    """The ledger line of a case's WIK costs (charged once per 14-day letter)."""
+    return f"costs/{case.id}" if action_id == "costs:wik" else f"costs/{case.id}/{action_id}"
+
+
+COMPENSATING = frozenset({"letter_withdrawn", "costs_reversed", "signal_withdrawn", "signal_resolved",
+                          "eligibility_withdrawn"})
+
+
+def _compensate(case: ArrearsCase, t: Tenancy, a: Action, day: date, inputs: dict[str, Any],
+                outbox: list[SideOp]) -> None:
+    """Compensating steps (PLAYBOOK 5): a late fact shows a step should not have been taken."""
+    from domain.values import TaskKind
+
+    p = a.params
+    if a.kind == "letter_withdrawn":
+        case.withdraw_letter(kind=p["letter_kind"], on=day, rule=a.rule, inputs=inputs, action_id=a.action_id)
+        case.create_task(task_id=f"task:apologise:{p['letter_id']}", kind=TaskKind.APOLOGISE_LETTER.value,
+                         due_on=on_or_next_business_day(day), rule=a.rule, inputs=inputs, on=day)
+    elif a.kind == "costs_reversed":
+        booked = [s["action_id"] for s in case.steps if s["rule"] == "WIK-COSTS"]
+        line = costs_tx_id(case, booked[-1] if booked else "costs:wik")
+        case.reverse_costs(on=day, rule=a.rule, inputs=inputs, action_id=a.action_id)
+        t.reverse_costs(cents=p["cents"], case_id=str(case.id), tx_id=f"{line}/reversal", reverses=line,
+                        booked_on=day, rule=a.rule, reason="a payment booked in time arrived late")
+    elif a.kind in ("signal_withdrawn", "signal_resolved"):
+        status = "withdrawn" if a.kind == "signal_withdrawn" else "resolved"
+        if status == "withdrawn":
+            case.withdraw_signal(on=day, rule=a.rule, inputs=inputs, action_id=a.action_id)
+        else:
+            case.resolve_signal(on=day, rule=a.rule, inputs=inputs, action_id=a.action_id)
+        uid = attempt_id(case.id, a.action_id)
+        outbox.append(_outbox("signal_update", uid, day, {
+            "update_id": uid, "signal_id": p["signal_id"], "status": status, "case_id": str(case.id),
+            "tenancy_id": str(t.id), "ref": t.ref, "on": day, "rule": a.rule,
+            "amount_cents": t.arrears_cents(as_of=day),
+        }))
+    elif a.kind == "eligibility_withdrawn":
+        case.withdraw_eligibility(which=p["which"], on=day, rule=a.rule, inputs=inputs, action_id=a.action_id)
 
 
 def payment_reference(tenancy: Tenancy) -> str:
@@ -173,14 +216,14 @@ def _save_charges(app: Vangnet, batch: list[Tenancy], tx_id: str, day: date) -> 
 
 def _open_cases(app: Vangnet, day: date, report: DayReport, fresh: dict[Any, Any]) -> None:
     pending: list[tuple[Tenancy, ArrearsCase]] = []
-    due = [tid for tid, unpaid_since in app.store.unpaid_without_case(day) if case_opening_day(unpaid_since) <= day]
+    due = [tid for tid, unpaid_since in app.store.unpaid_without_case(day) if case_opening_day(unpaid_since, app.policy.grace_days) <= day]
     loaded = app.load_many(due)
     for tid in due:
         t = loaded.get(tid) or app.get_tenancy_by_id(tid)
         if t.open_case_id is not None or (t.ended_on is not None and t.ended_on <= day):
             continue
         since = t.unpaid_since(app.policy.tolerance_cents, as_of=day)
-        if since is None or case_opening_day(since) > day:
+        if since is None or case_opening_day(since, app.policy.grace_days) > day:
             continue
         arrears = t.arrears_cents(as_of=day)
         period = t.arrears_by_period(as_of=day)[0][0]
@@ -313,8 +356,9 @@ class Performance:
 
 
 def _close(x: Performance, a: actions.Close) -> None:
-    x.case.close(on=x.day, reason=a.reason, rule=a.rule, inputs=x.inputs)
-    x.tenancy.unlink_case(x.case.id, on=x.day)
+    closed_on = a.closed_on or x.day  # a case cleared in time closes with the booking date
+    x.case.close(on=closed_on, reason=a.reason, rule=a.rule, inputs=x.inputs)
+    x.tenancy.unlink_case(x.case.id, on=closed_on)
 
 
 def _resume(x: Performance, a: actions.Resume) -> None:
@@ -324,6 +368,8 @@ def _resume(x: Performance, a: actions.Resume) -> None:
 def _task(x: Performance, a: actions.CreateTask) -> None:
     x.case.create_task(task_id=a.action_id, kind=a.task_kind, due_on=a.due_on, rule=a.rule, inputs=x.inputs,
                        on=x.day)
+    if a.proposed_due_day:
+        x.tenancy.propose_due_day(day=a.proposed_due_day, on=x.day, rule=a.rule, inputs=x.inputs)
 
 
 def _robocall(x: Performance, a: actions.Robocall) -> None:
@@ -352,7 +398,7 @@ def _letter(x: Performance, a: actions.SendLetter) -> None:
 
 def _signal(x: Performance, a: actions.SendSignal) -> None:
     case, t, day = x.case, x.tenancy, x.day
-    sid = attempt_id(case.id, "signal")
+    sid = attempt_id(case.id, a.action_id)
     amount = t.arrears_cents(as_of=day)
     case.send_signal(signal_id=sid, on=day, amount_cents=amount, rule=a.rule, inputs=x.inputs)
     x.outbox.append(_outbox("signal", sid, day, {
@@ -366,6 +412,8 @@ def _signal(x: Performance, a: actions.SendSignal) -> None:
 
 def _costs(x: Performance, a: actions.ChargeCosts) -> None:
     x.case.charge_costs(cents=a.cents, on=x.day, rule=a.rule, inputs=x.inputs, action_id=a.action_id)
+    x.tenancy.book_costs(cents=a.cents, case_id=str(x.case.id), tx_id=costs_tx_id(x.case, a.action_id),
+                         booked_on=x.day, rule=a.rule)
 
 
 def _bailiff_eligible(x: Performance, a: actions.MarkBailiffEligible) -> None:
@@ -418,6 +466,11 @@ HANDLERS: dict[type[Action], Callable[[Performance, Any], None]] = {
     actions.BreakArrangement: _arrangement_broken,
     actions.CompleteArrangement: _arrangement_completed,
     actions.ChangeProgramme: _programme,
+    actions.WithdrawLetter: lambda x, a: _compensate(x.case, x.tenancy, a, x.day, x.inputs, x.outbox),
+    actions.ReverseCosts: lambda x, a: _compensate(x.case, x.tenancy, a, x.day, x.inputs, x.outbox),
+    actions.WithdrawSignal: lambda x, a: _compensate(x.case, x.tenancy, a, x.day, x.inputs, x.outbox),
+    actions.ResolveSignal: lambda x, a: _compensate(x.case, x.tenancy, a, x.day, x.inputs, x.outbox),
+    actions.WithdrawEligibility: lambda x, a: _compensate(x.case, x.tenancy, a, x.day, x.inputs, x.outbox),
     actions.ChangeTrack: _track,
 }
 
@@ -447,6 +500,9 @@ def _send_letter(app: Vangnet, case: ArrearsCase, t: Tenancy, a: actions.SendLet
         posted_on=posted_on, arrears=tuple(PeriodAmount(p, c) for p, c, _ in rows), total_cents=total,
         payment_reference=payment_reference(t), costs_cents=a.costs_cents,
         deadline=deadline, offers_signal=kind == LetterKind.REMINDER, instalments=tuple(a.instalments),
+        reminder_posted_on=(case.letters[LetterKind.REMINDER.value]["posted_on"]
+                            if kind == LetterKind.FOURTEEN_DAY_LETTER and LetterKind.REMINDER.value in case.letters
+                            else None),
     )
     assert app.ports is not None
     if app.ports.letters is None:
@@ -504,6 +560,11 @@ def dispatch_outbox(app: Vangnet, day: date, report: DayReport | None = None) ->
                 signal_date=date.fromisoformat(payload["signal_date"]),
                 contact_attempts=tuple(ContactAttemptSummary(a["channel"], a["reached"], date.fromisoformat(a["on"]))
                                        for a in payload["attempts"])))
+        elif kind == "signal_update" and app.ports.signals is not None and hasattr(app.ports.signals, "update"):
+            app.ports.signals.update(SignalUpdate(
+                update_id=item["item_id"], signal_id=payload["signal_id"], case_id=uuid.UUID(payload["case_id"]),
+                tenancy_id=uuid.UUID(payload["tenancy_id"]), tenancy_ref=payload["ref"], status=payload["status"],
+                on=on, rule=payload["rule"], amount_cents=payload["amount_cents"]))
         else:
             continue  # no adapter for it: stays pending
         done.append(Upsert("outbox", ("item_id",), {**item, "sent_on": day.isoformat()}))

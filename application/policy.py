@@ -52,6 +52,7 @@ RANGES: dict[str, tuple[int, int]] = {
     "minutes_home_visit": (0, 600),
     "minutes_robocall": (0, 600),
     "retention_months_after_end": (0, 240),
+    "risk_min_months": (3, 120),
     "max_days_between_checks": (1, 365),
 }
 CHOICES: dict[str, tuple[str, ...]] = {"strategy": ("preventive", "classic")}
@@ -127,6 +128,13 @@ def policy_from_mapping(data: dict[str, Any], path: str | None = None) -> Policy
                 raise PolicyError(f"playbook.{key}: {value!r} must be text")
             if key.startswith("calling_window"):
                 _check_time(key, value)
+            if key == "wik_no_delivery_weekdays":
+                from domain.wik import parse_weekdays
+
+                try:
+                    parse_weekdays(value)
+                except ValueError as e:
+                    raise PolicyError(f"playbook.{key}: {e}") from None
             if key in CHOICES and value not in CHOICES[key]:
                 raise PolicyError(f"playbook.{key}: {value!r} is not one of {', '.join(CHOICES[key])}")
         values[key] = value

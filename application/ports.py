@@ -139,6 +139,7 @@ class LetterRequest:
     costs_cents: int | None = None  # WIK letter: the cost amount from the legal scale
     deadline: date | None = None  # WIK letter: 14 days after the day after presumed receipt
     offers_signal: bool = False  # reminder: offer to pass details to the municipality
+    reminder_posted_on: date | None = None  # WIK letter: the reminder it follows (posted earlier)
     instalments: tuple[tuple[date, int], ...] = ()  # arrangement letters: the plan (due date, cents)
 
 
@@ -179,8 +180,26 @@ class SignalRequest:
     contact_attempts: tuple[ContactAttemptSummary, ...]
 
 
+@attrs.frozen
+class SignalUpdate:
+    """What follows a signal (PLAYBOOK 5): ``resolved`` when the arrears are cleared,
+    ``withdrawn`` when the facts as booked show it should not have been sent."""
+
+    update_id: str  # deterministic
+    signal_id: str
+    case_id: UUID
+    tenancy_id: UUID
+    tenancy_ref: str
+    status: str  # resolved | withdrawn
+    on: date
+    rule: str
+    amount_cents: int  # arrears on ``on`` (0 when cleared)
+
+
 class MunicipalSignal(Protocol):
     def send(self, signal: SignalRequest) -> None: ...
+
+    def update(self, update: SignalUpdate) -> None: ...
 
 
 # ----------------------------------------------------------------------- tasks

@@ -37,6 +37,7 @@ class Action:
 class Close(Action):
     kind: ClassVar[str] = "close"
     reason: str
+    closed_on: date | None = None  # a case cleared in time closes with the booking date (PLAYBOOK 5)
 
 
 @attrs.frozen
@@ -50,6 +51,7 @@ class CreateTask(Action):
     kind: ClassVar[str] = "task"
     task_kind: str
     due_on: date
+    proposed_due_day: int | None = None  # LATE-PATTERN-DUE-DAY: the due day the task proposes
 
 
 @attrs.frozen
@@ -124,6 +126,50 @@ class ChangeProgramme(Action):
     state: str
 
 
+# --- compensating steps: a fact that arrived late shows a step should not have been taken
+
+
+@attrs.frozen
+class WithdrawLetter(Action):
+    """A letter sent in error: marked withdrawn, an officer apologises (LATE-LETTER-APOLOGY)."""
+
+    kind: ClassVar[str] = "letter_withdrawn"
+    letter_kind: str
+    letter_id: str
+
+
+@attrs.frozen
+class ReverseCosts(Action):
+    """Booked collection costs that are not due: reversed by a ledger line (LATE-COSTS-REVERSED)."""
+
+    kind: ClassVar[str] = "costs_reversed"
+    cents: int
+
+
+@attrs.frozen
+class WithdrawSignal(Action):
+    """A signal that should not have been sent: withdrawn with a message (LATE-SIGNAL-WITHDRAWN)."""
+
+    kind: ClassVar[str] = "signal_withdrawn"
+    signal_id: str
+
+
+@attrs.frozen
+class ResolveSignal(Action):
+    """The arrears of a sent signal are cleared: a "resolved" message (BGS-RESOLVED)."""
+
+    kind: ClassVar[str] = "signal_resolved"
+    signal_id: str
+
+
+@attrs.frozen
+class WithdrawEligibility(Action):
+    """Bailiff or legal eligibility the booked arrears did not support (LATE-ELIGIBILITY-WITHDRAWN)."""
+
+    kind: ClassVar[str] = "eligibility_withdrawn"
+    which: str
+
+
 @attrs.frozen
 class ChangeTrack(Action):
     """The case moves to another track (a broken arrangement: the worry track)."""
@@ -138,6 +184,7 @@ ACTIONS: dict[str, type[Action]] = {
         Close, Resume, CreateTask, Robocall, Sms, SendLetter, SendSignal, ChargeCosts,
         MarkBailiffEligible, MarkLegalEligible, SettlePromise, MissInstalment,
         BreakArrangement, CompleteArrangement, ChangeProgramme, ChangeTrack,
+        WithdrawLetter, ReverseCosts, WithdrawSignal, ResolveSignal, WithdrawEligibility,
     )
 }
 

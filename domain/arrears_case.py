@@ -48,6 +48,9 @@ def _staff(actor: str) -> str:
     return staff_id(actor.partition(":")[2] or actor)
 
 
+# officer tasks that outlive the case: an apology for a letter sent in error
+AFTER_CLOSE_TASKS = frozenset({"apologise_letter", "propose_due_day"})
+
 PROGRAMME_STATES = ("intake", "stabilisation", "minnelijk", "wsnp", "moratorium")
 PROGRAMME_END_STATES = ("ended", "failed", "lapsed")
 _NEXT = {"stabilisation", "minnelijk", "wsnp", "moratorium", "ended", "failed"}
@@ -74,6 +77,7 @@ def carried_over(previous: ArrearsCase) -> dict[str, Any]:
         "signal": previous.signal,
         "costs_cents": previous.costs_cents,
         "costs_charged_on": previous.costs_charged_on,
+        "closed_on": previous.closed_on,
     }
 
 
@@ -132,12 +136,20 @@ class ArrearsCase(Aggregate):
         self.close_reason: str | None = None
         self.facts: set[str] = set()
         self.steps: list[dict[str, Any]] = []  # every automated step: rule, inputs, on
+        # compensating steps (facts that arrived late, PLAYBOOK 5)
+        self.withdrawn_letters: list[dict[str, Any]] = []
+        self.costs_reversed = False
+        self.costs_reversed_on: date | None = None
+        self.withdrawn_signals: list[dict[str, Any]] = []
+        self.eligibility_withdrawals: list[dict[str, Any]] = []
         self.notes: list[dict[str, Any]] = []  # free text (sealed by the application): contact notes, details
         self.programme: dict[str, Any] | None = None  # the debt-help programme: state, since, started_on
         self.programmes: list[dict[str, Any]] = []  # every state it went through
         self.budget_checks: list[dict[str, Any]] = []  # affordability verdicts (figures sealed)
         self.track_changed_on: date | None = None
         carried = inputs.get("carried_over")
+        # the same debt re-opened: money booked before the previous case closed was that case's
+        self.reopened_after: date | None = carried.get("closed_on") if carried else None
         if carried:  # the same debt re-opened (a storno): its letters, signal and costs stand
             self.letters = {k: dict(v) for k, v in carried.get("letters", {}).items()}
             self.actions.update(LETTER_ACTIONS[k] for k in self.letters if k in LETTER_ACTIONS)
@@ -579,7 +591,7 @@ class ArrearsCase(Aggregate):
 
     def send_signal(self, *, signal_id: str, on: date, amount_cents: int, rule: str, inputs: dict[str, Any]) -> None:
         self._check_open()
-        if self.signal is not None or self.has_done(signal_id):
+        if (self.signal is not None and self.signal.get("withdrawn_on") is None) or self.has_done(signal_id):
             return
         missing = [k for k, ok in self.signal_conditions().items() if not ok]
         if missing:
@@ -593,7 +605,7 @@ class ArrearsCase(Aggregate):
 
     def charge_costs(self, *, cents: int, on: date, rule: str, inputs: dict[str, Any], action_id: str) -> None:
         self._check_open()
-        if self.costs_charged_on is not None or self.has_done(action_id):
+        if (self.costs_charged_on is not None and not self.costs_reversed) or self.has_done(action_id):
             return
         problems = self.costs_problems(cents=cents, on=on)
         if problems:
@@ -620,6 +632,76 @@ class ArrearsCase(Aggregate):
         self._record_step(action_id, rule, inputs, on)
         self.costs_cents = cents
         self.costs_charged_on = on
+        self.costs_reversed = False
+        self.costs_reversed_on = None
+
+    # ----------------------------------------------- compensating steps (PLAYBOOK 5)
+    def withdraw_letter(self, *, kind: str, on: date, rule: str, inputs: dict[str, Any], action_id: str) -> None:
+        """A letter that the facts as booked show was sent in error: it stands as sent, is
+        marked withdrawn (a 14-day letter no longer carries costs) and an officer apologises."""
+        if self.has_done(action_id) or kind not in self.letters:
+            return
+        self._letter_withdrawn(kind=kind, on=on, rule=rule, inputs=inputs, action_id=action_id)
+
+    @event("LetterWithdrawn")
+    def _letter_withdrawn(self, kind: str, on: date, rule: str, inputs: dict[str, Any], action_id: str) -> None:
+        self._record_step(action_id, rule, inputs, on)
+        letter = self.letters[kind]
+        letter["withdrawn_on"] = on
+        self.withdrawn_letters.append({"kind": kind, **letter})
+
+    def reverse_costs(self, *, on: date, rule: str, inputs: dict[str, Any], action_id: str) -> None:
+        if self.has_done(action_id) or self.costs_charged_on is None or self.costs_reversed:
+            return
+        self._costs_reversed(cents=self.costs_cents, on=on, rule=rule, inputs=inputs, action_id=action_id)
+
+    @event("CollectionCostsReversed")
+    def _costs_reversed(self, cents: int, on: date, rule: str, inputs: dict[str, Any], action_id: str) -> None:
+        self._record_step(action_id, rule, inputs, on)
+        self.costs_reversed = True
+        self.costs_reversed_on = on
+
+    def withdraw_signal(self, *, on: date, rule: str, inputs: dict[str, Any], action_id: str) -> None:
+        if self.has_done(action_id) or self.signal is None or self.signal.get("withdrawn_on") is not None:
+            return
+        self._signal_withdrawn(on=on, rule=rule, inputs=inputs, action_id=action_id)
+
+    @event("MunicipalSignalWithdrawn")
+    def _signal_withdrawn(self, on: date, rule: str, inputs: dict[str, Any], action_id: str) -> None:
+        self._record_step(action_id, rule, inputs, on)
+        assert self.signal is not None
+        self.signal["withdrawn_on"] = on
+        self.withdrawn_signals.append(dict(self.signal))
+
+    def resolve_signal(self, *, on: date, rule: str, inputs: dict[str, Any], action_id: str) -> None:
+        """The arrears the signal reported are cleared: the municipality is told."""
+        if self.has_done(action_id) or self.signal is None or self.signal.get("withdrawn_on") is not None:
+            return
+        if self.signal.get("resolved_on") is not None:
+            return
+        self._signal_resolved(on=on, rule=rule, inputs=inputs, action_id=action_id)
+
+    @event("MunicipalSignalResolved")
+    def _signal_resolved(self, on: date, rule: str, inputs: dict[str, Any], action_id: str) -> None:
+        self._record_step(action_id, rule, inputs, on)
+        assert self.signal is not None
+        self.signal["resolved_on"] = on
+
+    def withdraw_eligibility(self, *, which: str, on: date, rule: str, inputs: dict[str, Any], action_id: str) -> None:
+        if self.has_done(action_id):
+            return
+        if (self.bailiff_eligible_on if which == "bailiff" else self.legal_eligible_on) is None:
+            return
+        self._eligibility_withdrawn(which=which, on=on, rule=rule, inputs=inputs, action_id=action_id)
+
+    @event("EligibilityWithdrawn")
+    def _eligibility_withdrawn(self, which: str, on: date, rule: str, inputs: dict[str, Any], action_id: str) -> None:
+        self._record_step(action_id, rule, inputs, on)
+        self.eligibility_withdrawals.append({"which": which, "on": on})
+        if which == "bailiff":
+            self.bailiff_eligible_on = None
+        else:
+            self.legal_eligible_on = None
 
     # -------------------------------------------------------- bailiff & legal
     def mark_bailiff_eligible(self, *, on: date, rule: str, inputs: dict[str, Any], action_id: str) -> None:
@@ -723,5 +805,5 @@ class ArrearsCase(Aggregate):
         self.closed_on = on
         self.close_reason = reason
         for t in self.tasks.values():
-            if t["status"] == "open":
+            if t["status"] == "open" and t["kind"] not in AFTER_CLOSE_TASKS:
                 t["status"] = "cancelled"

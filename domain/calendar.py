@@ -1,7 +1,12 @@
-"""Business days: Monday to Friday, not a Dutch public holiday.
+"""Business days and the legal holiday calendar.
 
-Holidays come from the maintained ``holidays`` package (Netherlands). Lookups are
-cached per year, so rules can call these functions in hot paths.
+Business days are Monday to Friday, not a general holiday. The holidays are the
+general holidays of the Algemene termijnenwet (art. 3), built here explicitly rather
+than taken from a holiday package (which lists Good Friday, and 5 May only every
+five years): New Year's Day, Easter Sunday and Easter Monday, Ascension Day, Whit
+Sunday and Whit Monday, Christmas Day and Boxing Day, King's Day (27 April, or 26
+April when the 27th is a Sunday) and Liberation Day, 5 May, every year. Good Friday
+is not one. Lookups are cached per year, so rules can call these functions in hot paths.
 """
 
 from __future__ import annotations
@@ -9,12 +14,48 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import lru_cache
 
-import holidays
+
+def easter_sunday(year: int) -> date:
+    """Easter Sunday of the Gregorian calendar (the anonymous Gregorian algorithm)."""
+    a = year % 19
+    b, c = divmod(year, 100)
+    d, e = divmod(b, 4)
+    f = (b + 8) // 25
+    g = (b - f + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    ell = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * ell) // 451
+    month, day = divmod(h + ell - 7 * m + 114, 31)
+    return date(year, month, day + 1)
 
 
-@lru_cache(maxsize=64)
+def kings_day(year: int) -> date:
+    day = date(year, 4, 27)
+    return day - timedelta(days=1) if day.weekday() == 6 else day
+
+
+@lru_cache(maxsize=128)
+def legal_holidays(year: int) -> dict[date, str]:
+    """The general holidays of the Algemene termijnenwet in ``year``, with their names."""
+    easter = easter_sunday(year)
+    return {
+        date(year, 1, 1): "Nieuwjaarsdag",
+        easter: "Eerste Paasdag",
+        easter + timedelta(days=1): "Tweede Paasdag",
+        kings_day(year): "Koningsdag",
+        date(year, 5, 5): "Bevrijdingsdag",
+        easter + timedelta(days=39): "Hemelvaartsdag",
+        easter + timedelta(days=49): "Eerste Pinksterdag",
+        easter + timedelta(days=50): "Tweede Pinksterdag",
+        date(year, 12, 25): "Eerste Kerstdag",
+        date(year, 12, 26): "Tweede Kerstdag",
+    }
+
+
+@lru_cache(maxsize=128)
 def _holidays(year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays("NL", years=year).keys())
+    return frozenset(legal_holidays(year))
 
 
 def is_holiday(day: date) -> bool:
@@ -23,6 +64,12 @@ def is_holiday(day: date) -> bool:
 
 def is_business_day(day: date) -> bool:
     return day.weekday() < 5 and day not in _holidays(day.year)
+
+
+def is_term_end_day(day: date) -> bool:
+    """A day on which a legal term may end (Algemene termijnenwet art. 1): not a
+    Saturday, a Sunday or a general holiday."""
+    return is_business_day(day)
 
 
 def next_business_day(day: date) -> date:

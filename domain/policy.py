@@ -50,13 +50,33 @@ class Policy:
     wik_receipt_days: int = 2
     wik_term_days: int = 14
     wik_vat_percent: int = 0
+    wik_no_delivery_weekdays: str = "sun,mon"  # no post on these days, nor on public holidays
     bailiff_months_of_rent: int = 2
     legal_months_of_rent: int = 3
     legal_months_after_signal: int = 2
+    # section 2: thresholds and grace (amounts in cents; rent percentages of one month's rent)
+    grace_days: int = 0  # days after the due day before rent counts as unpaid
+    min_reminder_cents: int = 25_00  # no letter below EUR 25 of arrears
+    min_wik_letter_cents: int = 25_00
+    min_wik_letter_rent_percent: int = 50  # no 14-day letter below half a month's rent ...
+    min_signal_rent_percent: int = 50  # ... and no signal ...
+    threshold_waived_after_months: int = 2  # ... unless the arrears are older than this
+    # a tenant who paid late by the same few days in 3 of the last 4 months: propose a due day
+    late_pattern_months: int = 3
+    late_pattern_window_months: int = 4
+    late_pattern_max_days_late: int = 10
+    late_pattern_spread_days: int = 2
+    # section 2: the monthly rhythm
+    monthly_robocall: bool = True  # every tenant unpaid on the robocall day, every month
+    contact_cadence_days: int = 21  # an officer task when nothing else is scheduled this long
+    silent_case_days: int = 21  # audit: no open case this long without a step or an open task
     # section 6: staff minutes
     minutes_phone: int = 10
     minutes_home_visit: int = 60
     minutes_robocall: int = 0
+    # risk score (application.risk): off until the store has this many labelled months
+    risk_enabled: bool = False
+    risk_min_months: int = 6
     # privacy
     retention_months_after_end: int = 24
     # recheck a waiting case at least this often

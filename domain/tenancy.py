@@ -72,6 +72,8 @@ class Tenancy(Aggregate):
         self.paid = 0
         self.reversed = 0
         self.credited = 0
+        self.costs_booked = 0  # WIK collection costs as ledger lines (net of reversals)
+        self.due_day_proposals: list[dict[str, Any]] = []  # from a stable late-payment pattern
         # cases
         self.open_case_id: uuid.UUID | None = None
         self.case_ids: list[uuid.UUID] = []
@@ -94,7 +96,12 @@ class Tenancy(Aggregate):
     @property
     def balance_cents(self) -> int:
         """What the tenant owes (positive) or has in credit (negative)."""
-        return self.charged - self.paid + self.reversed - self.credited
+        return self.charged - self.paid + self.reversed - self.credited + self.costs_booked
+
+    @property
+    def costs_lines(self) -> list[dict[str, Any]]:
+        """The collection-cost ledger lines (bookings and reversals), in booking order."""
+        return [dict(tx, key=k) for k, tx in self.transactions.items() if tx["kind"] in ("COSTS", "COSTS_REVERSAL")]
 
     def due_date_of(self, period: Period) -> date:
         return period.due_date(self.due_day)
@@ -234,6 +241,22 @@ class Tenancy(Aggregate):
         self.due_day = day
         self.proposed_due_day = None
 
+    def propose_due_day(self, *, day: int, on: date, rule: str, inputs: dict[str, Any]) -> None:
+        """A stable late-payment pattern proposes a due day to the officer (not agreed:
+        agreeing it stays a recorded agreement with the tenant)."""
+        if any(p["from"] == self.due_day and p["day"] == day for p in self.due_day_proposals):
+            return
+        self._due_day_proposed(day=day, on=on, rule=rule, inputs=inputs)
+
+    @event("DueDayProposed")
+    def _due_day_proposed(self, day: int, on: date, rule: str, inputs: dict[str, Any]) -> None:
+        self.due_day_proposals.append({"from": self.due_day, "day": day, "on": on, "rule": rule})
+        self.proposed_due_day = day
+
+    def due_day_proposed(self) -> bool:
+        """A pattern proposal is open for the current due day."""
+        return any(p["from"] == self.due_day for p in self.due_day_proposals)
+
     # ----------------------------------------------------------------- ledger
     def charge_rent(self, *, period: Period, cents: int, source: str, tx_id: str, booked_on: date) -> None:
         if self.ended_on is not None and period.first_day() > self.ended_on:  # notice given: rent runs to the end
@@ -307,6 +330,44 @@ class Tenancy(Aggregate):
     def _credit_posted(self, cents: int, source: str, tx_id: str, booked_on: date, reason: str) -> None:
         self.credited += cents
         self.transactions[f"{source}/{tx_id}"] = {"kind": "CREDIT", "cents": cents, "booked_on": booked_on}
+
+    # ------------------------------------------------------- collection costs
+    def book_costs(self, *, cents: int, case_id: str, tx_id: str, booked_on: date, rule: str) -> None:
+        """WIK collection costs as a ledger line on the tenancy (rule ``WIK-COSTS``)."""
+        if cents <= 0:
+            raise TenancyError(f"amount: {cents} cents is not a positive cost amount")
+        if self.has_transaction("vangnet", tx_id):
+            return
+        self._costs_booked(cents=cents, case_id=case_id, tx_id=tx_id, booked_on=booked_on, rule=rule)
+
+    @event("CollectionCostsBooked")
+    def _costs_booked(self, cents: int, case_id: str, tx_id: str, booked_on: date, rule: str) -> None:
+        self.costs_booked += cents
+        self.transactions[f"vangnet/{tx_id}"] = {
+            "kind": "COSTS", "cents": cents, "booked_on": booked_on, "case_id": case_id, "rule": rule,
+        }
+
+    def reverse_costs(self, *, cents: int, case_id: str, tx_id: str, reverses: str, booked_on: date,
+                      rule: str, reason: str) -> None:
+        """A ledger line that takes booked collection costs back (a compensating step)."""
+        if self.has_transaction("vangnet", tx_id):
+            return
+        original = self.transactions.get(f"vangnet/{reverses}")
+        if original is None or original["kind"] != "COSTS":
+            raise TenancyError(f"reverses: {reverses!r} is not a collection-cost line of tenancy {self.ref}")
+        if cents != original["cents"]:
+            raise TenancyError(f"amount: a cost reversal takes back the whole {original['cents']} cents")
+        self._costs_reversed(cents=cents, case_id=case_id, tx_id=tx_id, reverses=reverses, booked_on=booked_on,
+                             rule=rule, reason=reason)
+
+    @event("CollectionCostsReversed")
+    def _costs_reversed(self, cents: int, case_id: str, tx_id: str, reverses: str, booked_on: date, rule: str,
+                        reason: str) -> None:
+        self.costs_booked -= cents
+        self.transactions[f"vangnet/{tx_id}"] = {
+            "kind": "COSTS_REVERSAL", "cents": cents, "booked_on": booked_on, "case_id": case_id,
+            "reverses": reverses, "rule": rule, "reason": reason,
+        }
 
     # ------------------------------------------------------------------ worry
     def raise_worry(self, *, reason: str, on: date, by: str, rule: str = "STAFF") -> None:

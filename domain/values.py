@@ -189,6 +189,8 @@ class TaskKind(StrEnum):
     CALL_BACK = "call_back"
     APPROVE_BAILIFF = "approve_bailiff"
     REVIEW_LEGAL_ACTION = "review_legal_action"
+    APOLOGISE_LETTER = "apologise_letter"  # a letter sent in error (a late fact)
+    PROPOSE_DUE_DAY = "propose_due_day"  # a stable late-payment pattern
     ESTATE = "estate"  # the tenant died (bank return MD07): contact the estate, nothing else
     NEW_BANK_DETAILS = "new_bank_details"  # account closed or blocked (AC04, AC06)
     PROGRAMME_CURRENT_RENT = "programme_current_rent"  # in a debt-help programme, current rent unpaid

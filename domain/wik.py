@@ -27,6 +27,24 @@ _BANDS: tuple[tuple[int | None, int], ...] = (
 
 PRESUMED_RECEIPT_DAYS = 2
 PAYMENT_TERM_DAYS = 14
+# Letters are not delivered on Sundays and Mondays (PostNL), nor on public holidays.
+NO_DELIVERY_WEEKDAYS: frozenset[int] = frozenset({6, 0})
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def parse_weekdays(text: str) -> frozenset[int]:
+    """``"sun,mon"`` -> {6, 0}; an empty text means post is delivered every day."""
+    out: set[int] = set()
+    for part in text.split(","):
+        name = part.strip().lower()[:3]
+        if not name:
+            continue
+        if name not in WEEKDAY_NAMES:
+            raise ValueError(f"{part.strip()!r} is not a weekday (mon, tue, wed, thu, fri, sat, sun)")
+        out.add(WEEKDAY_NAMES.index(name))
+    if len(out) == 7:
+        raise ValueError("post must be delivered on at least one weekday")
+    return frozenset(out)
 
 
 def collection_costs_cents(principal_cents: int, *, vat_rate_percent: int = 0) -> int:
@@ -52,8 +70,27 @@ def collection_costs_cents(principal_cents: int, *, vat_rate_percent: int = 0) -
     return cents
 
 
-def presumed_receipt(posted_on: date, *, receipt_days: int = PRESUMED_RECEIPT_DAYS) -> date:
-    return posted_on + timedelta(days=receipt_days)
+def is_delivery_day(day: date, no_delivery: frozenset[int] = NO_DELIVERY_WEEKDAYS) -> bool:
+    from domain.calendar import is_holiday
+
+    return day.weekday() not in no_delivery and not is_holiday(day)
+
+
+def presumed_receipt(
+    posted_on: date,
+    *,
+    receipt_days: int = PRESUMED_RECEIPT_DAYS,
+    no_delivery: frozenset[int] = NO_DELIVERY_WEEKDAYS,
+) -> date:
+    """The presumed day of receipt: ``receipt_days`` postal delivery days after posting
+    (rule ``WIK-RECEIPT``). A delivery day is a day that is not in ``no_delivery``
+    (default Sunday and Monday) and not a public holiday of the legal calendar."""
+    day = posted_on
+    for _ in range(receipt_days):
+        day += timedelta(days=1)
+        while not is_delivery_day(day, no_delivery):
+            day += timedelta(days=1)
+    return day
 
 
 def payment_deadline(
@@ -61,22 +98,34 @@ def payment_deadline(
     *,
     receipt_days: int = PRESUMED_RECEIPT_DAYS,
     term_days: int = PAYMENT_TERM_DAYS,
+    no_delivery: frozenset[int] = NO_DELIVERY_WEEKDAYS,
 ) -> date:
-    """The last day to pay (rule ``WIK-14``).
+    """The last day to pay (rule ``WIK-14``); the only deadline function: the letter
+    states it and the costs check reads the deadline the letter stated.
 
-    PLAYBOOK.md: "a deadline 14 days after the day after presumed receipt
-    (receipt = posting + 2 days)". So: posted D, presumed receipt D+2, the day
-    after receipt D+3, deadline D+3+14 = D+17. A deadline on a Saturday, Sunday or
-    public holiday moves to the next business day (Algemene termijnenwet), so the
-    term is never shorter than the law allows (a short term means no costs are due).
+    Presumed receipt R counts ``receipt_days`` postal delivery days from posting; the
+    deadline is ``term_days`` days after the day after receipt (R + 1 + 14, one day
+    more than the legal minimum of 14 days counted from the day after receipt, so a
+    stated deadline is never too short). A deadline on a Saturday, Sunday or general
+    holiday of the Algemene termijnenwet (5 May every year) moves to the next day that
+    is none (art. 1).
     """
-    from domain.calendar import on_or_next_business_day
+    from domain.calendar import is_term_end_day
 
-    day_after_receipt = presumed_receipt(posted_on, receipt_days=receipt_days) + timedelta(days=1)
-    return on_or_next_business_day(day_after_receipt + timedelta(days=term_days))
+    day_after_receipt = presumed_receipt(posted_on, receipt_days=receipt_days,
+                                         no_delivery=no_delivery) + timedelta(days=1)
+    deadline = day_after_receipt + timedelta(days=term_days)
+    while not is_term_end_day(deadline):
+        deadline += timedelta(days=1)
+    return deadline
 
 
-# --------------------------------------------------- the policy's WIK terms
+def letter_deadline(posted_on: date, policy: Policy) -> date:
+    """The deadline of a 14-day letter posted on ``posted_on`` under ``policy``."""
+    return payment_deadline(posted_on, receipt_days=policy.wik_receipt_days, term_days=policy.wik_term_days,
+                            no_delivery=parse_weekdays(policy.wik_no_delivery_weekdays))
+
+
 # The one source of the WIK numbers is the policy (``[playbook] wik_*``): the rules
 # that decide the 14-day letter and the letters adapter that prints it both ask here.
 
@@ -88,9 +137,5 @@ def letter_costs(principal_cents: int, policy: Policy) -> int:
 
 def letter_receipt(posted_on: date, policy: Policy) -> date:
     """The presumed receipt of a letter posted on ``posted_on``."""
-    return presumed_receipt(posted_on, receipt_days=policy.wik_receipt_days)
-
-
-def letter_deadline(posted_on: date, policy: Policy) -> date:
-    """The deadline of a 14-day letter posted on ``posted_on`` under ``policy``."""
-    return payment_deadline(posted_on, receipt_days=policy.wik_receipt_days, term_days=policy.wik_term_days)
+    return presumed_receipt(posted_on, receipt_days=policy.wik_receipt_days,
+                            no_delivery=parse_weekdays(policy.wik_no_delivery_weekdays))

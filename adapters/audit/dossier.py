@@ -169,8 +169,8 @@ stappen vermelden de regel die gold en de gegevens waarop die besliste.</p>
 
 <h2>4. Verloop per maand</h2>
 <table border="1" width="100%">
-<thead><tr><th width="20%">Maand</th><th width="20%">Huur in rekening</th><th width="20%">Betaald</th><th width="20%">Gecrediteerd</th><th width="20%">Saldo einde maand</th></tr></thead><tbody>
-{% for m in d.history_by_month %}<tr><td>{{ m.period }}</td><td class="num">{{ m.charged|euro }}</td><td class="num">{{ m.paid|euro }}</td><td class="num">{{ m.credited|euro }}</td><td class="num">{{ m.balance|euro }}</td></tr>
+<thead><tr><th width="16%">Maand</th><th width="17%">Huur in rekening</th><th width="17%">Betaald</th><th width="17%">Gecrediteerd</th><th width="16%">Incassokosten</th><th width="17%">Saldo einde maand</th></tr></thead><tbody>
+{% for m in d.history_by_month %}<tr><td>{{ m.period }}</td><td class="num">{{ m.charged|euro }}</td><td class="num">{{ m.paid|euro }}</td><td class="num">{{ m.credited|euro }}</td><td class="num">{{ m.costs|euro }}</td><td class="num">{{ m.balance|euro }}</td></tr>
 {% endfor %}</tbody></table>
 
 <h2>5. Contactpogingen</h2>

@@ -108,7 +108,7 @@ def audit_tenancy(rt: Runtime, ref: str, as_of: str | None, as_json: bool) -> No
     )
     click.echo(
         f"  balance {s['balance']} (charged {s['charged']}, paid {s['paid']}, reversed "
-        f"{s['reversed']}, credited {s['credited']})  open case {s['open_case_id'] or '-'}"
+        f"{s['reversed']}, credited {s['credited']}, collection costs {s.get('collection_costs', '0.00')})  open case {s['open_case_id'] or '-'}"
     )
     click.echo(f"events ({len(view['events'])}):")
     _print_events(view["events"])

@@ -43,10 +43,14 @@ class Runtime:
             ident = identity(load_policy(self.policy or os.environ.get("VANGNET_POLICY") or None))
         except (PolicyError, InvalidValue) as e:
             fail(str(e))
+        from application.access import AccessDenied
+
         try:
             return ident.resolve(_os_account() if ident.multi_user else _login(), text)  # type: ignore[no-any-return]
         except InvalidValue as e:
             fail(str(e))
+        except AccessDenied as e:
+            fail(f"access denied: {e}", 3)
 
     def use_store_day(self) -> None:
         """Case work without --date acts on the store's day (the last daily run), not the
@@ -55,6 +59,23 @@ class Runtime:
 
         if self._app is None and "clock" not in self.overrides:
             self.overrides["clock"] = StoreClock()
+
+    def require(self, permission: str) -> Actor:
+        """The actor, checked for ``permission`` against the installation's policy, for
+        commands that do not open the store (policy show, simulate, web serve)."""
+        from application.access import AccessDenied
+        from application.policy import PolicyError, identity, load_policy
+
+        try:
+            pf = load_policy(self.policy or os.environ.get("VANGNET_POLICY") or None)
+        except PolicyError as e:
+            fail(str(e))
+        actor = self.actor
+        try:
+            identity(pf).access(pf.permissions).check(actor, permission)
+        except AccessDenied as e:
+            fail(f"access denied: {e}", 3)
+        return actor
 
     def settings(self) -> Any:
         from adapters.bootstrap import Settings

@@ -115,18 +115,24 @@ def _eur(cents: Any) -> str:
 
 
 def print_worklist(app: Any, actor: Any, day: date) -> None:
+    from adapters.risk import SklearnRisk
     from application import workbench
+    from application.risk import order_worklist
 
-    rows = workbench.worklist(app, actor, day, limit=100_000)
+    rows = order_worklist(app, SklearnRisk(), day, workbench.worklist(app, actor, day, limit=100_000))
     if not rows:
         click.echo("no tasks due")
         return
+    scored = any(r["risk"] is not None for r in rows)
     click.echo(f"{'due':<10}  {'track':<10} {'ref':<10} {'name':<22} {'amount':>10} {'late':>5}  "
-               f"{'task':<20} {'rule':<18} case")
+               + (f"{'risk':>5}  " if scored else "") + f"{'task':<20} {'rule':<18} case")
     for r in rows:
         name = (r["name"] or "-")[:22]
+        risk = (f"{r['risk']:>5.2f}  " if r["risk"] is not None else f"{'-':>5}  ") if scored else ""
         click.echo(f"{r['due_on']:<10}  {r['track']:<10} {r['ref']:<10} {name:<22} {r['amount']:>10} "
-                   f"{r['days_late']:>4}d  {r['kind']:<20} {r['rule']:<18} {r['case_id'][:8]}")
+                   f"{r['days_late']:>4}d  {risk}{r['kind']:<20} {r['rule']:<18} {r['case_id'][:8]}")
+    if scored:
+        click.echo("risk: probability still unpaid on the robocall day (score breaks ties only)")
 
 
 def print_case_list(app: Any, actor: Any, rows: list[dict[str, Any]]) -> None:

@@ -66,6 +66,10 @@ def signals_export(rt: Runtime, municipality: str | None, out_dir: str | None, a
     port = app.ports.signals
     if not isinstance(port, FileSignals):
         port = FileSignals(_out(rt) / "signals", app.store)
+    from application.signal_lifecycle import recheck
+
+    today = app.today()
+    port.recheck = lambda record: recheck(app, record, today)  # conditions and arrears as of the export
     report = port.export(municipality, Path(out_dir) if out_dir else None, today=app.today())
     data = {k: (list(map(str, v)) if isinstance(v, tuple) else v) for k, v in attrs.asdict(report).items()}
     if as_json:
@@ -79,6 +83,12 @@ def signals_export(rt: Runtime, municipality: str | None, out_dir: str | None, a
         click.echo(f"warning: signal {sid} has no municipality; route the 'unknown' batch by hand", err=True)
     for sid in report.missing_contact:
         click.echo(f"warning: signal {sid} has no contact details; kept pending", err=True)
+    for sid in report.held:
+        click.echo(f"held: signal {sid} (a promise is pending or the arrears are under the threshold)")
+    for sid in report.dropped:
+        click.echo(f"dropped: signal {sid} (cleared or withdrawn before export; never sent)")
+    for sid in report.updates:
+        click.echo(f"update: signal {sid} resolved or withdrawn; the municipality is told")
 
 
 @signals.command("list")

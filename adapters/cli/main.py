@@ -514,11 +514,15 @@ def day_run(rt: Runtime, on: date, through: date | None, allow_future: bool, as_
 @pass_runtime
 @guarded
 def worklist(rt: Runtime, on: date | None, as_json: bool) -> None:
-    """Officer tasks due (default: on the store's day), by priority (track, days late, amount)."""
+    """Officer tasks due (default: on the store's day), by priority (track, days late);
+    with playbook.risk_enabled and enough history, the risk score breaks ties."""
     rt.use_store_day()
     day_ = on or rt.app.today()
+    from adapters.risk import SklearnRisk
+    from application.risk import order_worklist
+
     if as_json:
-        echo_json(rt.app.worklist(rt.actor, day_))
+        echo_json(order_worklist(rt.app, SklearnRisk(), day_, rt.app.worklist(rt.actor, day_)))
         return
     from adapters.cli.humans import print_worklist
 
@@ -545,6 +549,7 @@ def policy_show(rt: Runtime, as_json: bool) -> None:
         check_adapter_sections(pf)
     except (PolicyError, ConfigError) as e:
         fail(str(e))
+    rt.require("read")
     data = policy_as_dict(pf)
     if as_json:
         echo_json(data)
@@ -572,6 +577,7 @@ for _module in (
     "adapters.cli.letters",
     "adapters.cli.audit",
     "adapters.cli.simulate",
+    "adapters.cli.calibrate",
     "adapters.cli.web",
 ):
     try:

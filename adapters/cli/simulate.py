@@ -117,6 +117,9 @@ def simulate(
     from adapters.simulation import scenario as scen
     from application.policy import PolicyError, load_policy
 
+    if not print_scenario:
+        rt.require("read")  # a simulation writes its own stores only, but not for unknown people
+
     try:
         sc = scen.load(scenario_path)
         if print_scenario:
@@ -302,6 +305,9 @@ def _days(sc: Any) -> int:
 @click.option(
     "--csv", "csv_file", default=None, metavar="FILE", help="write the monthly KPIs as CSV"
 )
+@click.option("--risk", "with_risk", is_flag=True,
+              help="add the risk score's held-out evaluation (AUC with 95% interval, calibration)")
+@click.option("--risk-plot", default=None, metavar="FILE", help="write the risk score's calibration plot (PNG/SVG)")
 @pass_runtime
 @guarded
 def report(
@@ -313,9 +319,12 @@ def report(
     chart: str | None,
     html_file: str | None,
     csv_file: str | None,
+    with_risk: bool,
+    risk_plot: str | None,
 ) -> None:
     """The corporation's KPIs per month (PLAYBOOK.md section 6) for any store, simulated
-    or real, computed from the events' business dates."""
+    or real, computed from the events' business dates. With --risk: the risk score
+    trained on all but the last 3 months and scored on those."""
     from adapters.simulation import kpi, render
 
     first, last = _month(first, "from"), _month(last, "to")
@@ -345,13 +354,35 @@ def report(
         Path(html_file).write_text(render.html_report(data, title="Vangnet KPIs"), encoding="utf-8")
     if csv_file:
         Path(csv_file).write_text(render.csv_text(data), encoding="utf-8")
+    risk_doc = _risk_section(app, risk_plot) if (with_risk or risk_plot) else None
     if as_json:
-        echo_json(doc)
+        echo_json({**doc, "risk": risk_doc} if risk_doc is not None else doc)
         return
     if not doc["months"]:
         click.echo("no events in the store")
         return
     click.echo(render.table_text(data), nl=False)
+    if risk_doc is not None:
+        from adapters.risk.report import risk_text
+
+        click.echo(risk_text(risk_doc), nl=False)
+
+
+def _risk_section(app: Any, plot: str | None) -> dict[str, Any]:
+    from adapters.risk import SklearnRisk
+    from application.risk import NotEnoughHistory, evaluate
+
+    if plot and Path(plot).suffix.lower() not in (".png", ".svg"):
+        fail(f"risk-plot: {plot!r} must end in .png or .svg")
+    try:
+        ev = evaluate(app, SklearnRisk()).as_dict()
+    except NotEnoughHistory as e:
+        return {"error": str(e)}
+    if plot:
+        from adapters.risk.report import calibration_plot
+
+        Path(plot).write_bytes(calibration_plot(ev, Path(plot).suffix.lower().lstrip(".")))
+    return ev
 
 
 COMMANDS = [simulate, report]

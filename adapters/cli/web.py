@@ -27,6 +27,7 @@ def serve(rt: Runtime, host: str, port: int, sso_header: str | None, insecure_co
 
     from adapters.web.app import WebSettings, create_app, secret_for
 
+    rt.require("read")  # who starts the server (each request then acts as its signed-in user)
     rt.use_store_day()  # the workbench's "today" is the store's day (its last daily run)
     app = rt.app
     sso = sso_header or os.environ.get("VANGNET_SSO_HEADER") or None
@@ -72,6 +73,7 @@ def user_add(rt: Runtime, name: str, role: str, password_stdin: bool) -> None:
 @guarded
 def user_list(rt: Runtime, as_json: bool) -> None:
     """List workbench users (never their hashes)."""
+    rt.app.access.check(rt.actor, "audit")  # who may act in this installation: auditors and the admin
     rows = rt.app.store.users()
     if as_json:
         echo_json(rows)

@@ -41,6 +41,7 @@ MOVED_KEYS = {
     "wik_vat_percent": "playbook.wik_vat_percent",
     "receipt_days": "playbook.wik_receipt_days",
     "term_days": "playbook.wik_term_days",
+    "no_delivery_weekdays": "playbook.wik_no_delivery_weekdays",
 }
 ALL_KEYS = frozenset(REQUIRED_TEXT) | frozenset(OPTIONAL_TEXT)
 

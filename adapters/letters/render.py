@@ -97,6 +97,8 @@ def context(
             deadline=dutch_date(letter.deadline),
             deadline_weekday=dutch_date(letter.deadline, weekday=True),
             receipt_date=dutch_date(receipt),
+            reminder_date=(dutch_date(letter.reminder_posted_on)
+                           if letter.reminder_posted_on and letter.reminder_posted_on < letter.posted_on else None),
             term_days=policy.wik_term_days,
             vat_percent=policy.wik_vat_percent,
         )

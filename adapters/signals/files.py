@@ -11,7 +11,15 @@ at export time::
 
     <out>/<municipality>/signals-<yyyy-mm-dd>-<n>.json|csv
 
-and then moves each exported record to ``<outbox>/exported/``. Crash safety: a
+and then moves each exported record to ``<outbox>/exported/``.
+
+Lifecycle (PLAYBOOK 5): a pending signal is re-checked at export by the application's
+``recheck`` (arrears and conditions as of the export day): cleared or withdrawn ones
+are dropped (``<outbox>/dropped/``) and never sent, one with a pending promise or
+under the threshold is held, the rest go with the arrears of the export day. When the
+arrears of an exported signal are cleared (``resolved``) or a late fact withdraws it
+(``withdrawn``), ``update`` queues one message for the same municipality, exported in
+the same batch format with its ``status``; an update is exported once. Crash safety: a
 journal ``<outbox>/journal/<batch>.json`` (signal ids and the batch path) is written
 before the batch file and removed after the moves; a re-run finishes an interrupted
 export from the journal instead of exporting again. A signal is exported once.
@@ -34,9 +42,10 @@ import attrs
 
 from adapters.files import atomic_write
 from application.csv_safe import safe_row
-from application.ports import ContactDirectory, SignalRequest
+from application.ports import Contact, ContactDirectory, SignalRequest, SignalUpdate
 
 PARTNER_TYPE = "Huur"
+STATUS_TEXT = {"new": "nieuw", "resolved": "opgelost", "withdrawn": "ingetrokken"}
 FORMAT_ID = "vangnet-vroegsignaal-1"
 UNKNOWN = "unknown"
 PERSONAL_CHANNELS = frozenset({"phone", "home_visit"})
@@ -68,6 +77,9 @@ class ExportReport:
     objected: tuple[str, ...] = ()  # tenant objected: not exported, kept pending
     recovered: tuple[str, ...] = ()  # finished from an interrupted earlier export
     pending_left: int = 0  # pending records not exported by this run
+    held: tuple[str, ...] = ()  # re-checked at export: held (a promise pending, under the threshold)
+    dropped: tuple[str, ...] = ()  # re-checked at export: cleared or withdrawn, never sent
+    updates: tuple[str, ...] = ()  # resolved / withdrawn messages exported by this run
 
     @property
     def changed(self) -> bool:
@@ -166,6 +178,7 @@ class FileSignals:
         *,
         is_objected: Callable[[UUID], bool] | None = None,
         partner_name: str | None = None,
+        recheck: Callable[[dict[str, Any]], tuple[str, int | None, str]] | None = None,
     ) -> None:
         if fmt not in ("json", "csv"):
             raise ValueError(f"signal export format: {fmt!r}; choose json or csv")
@@ -174,6 +187,7 @@ class FileSignals:
         self.fmt = fmt
         self.is_objected = is_objected
         self.partner_name = partner_name
+        self.recheck = recheck  # record -> ("export", amount, "") | ("hold", None, why) | ("drop", None, why)
 
     @property
     def pending_dir(self) -> Path:
@@ -186,6 +200,36 @@ class FileSignals:
     @property
     def journal_dir(self) -> Path:
         return self.outbox / "journal"
+
+    @property
+    def dropped_dir(self) -> Path:
+        return self.outbox / "dropped"
+
+    # ---------------------------------------------------------------- update
+
+    def update(self, update: SignalUpdate) -> None:
+        """What follows a signal. Not yet exported: it is dropped, the municipality never
+        hears of it. Exported: one ``resolved`` or ``withdrawn`` message is queued."""
+        name = _file_name(update.signal_id)
+        pending, exported = self.pending_dir / name, self.exported_dir / name
+        if pending.exists() and not exported.exists():
+            record = _load(pending)
+            record.update(dropped_on=update.on.isoformat(), status=update.status, rule=update.rule)
+            atomic_write(self.dropped_dir / name, _dump(record))
+            pending.unlink()
+            return
+        if not exported.exists():
+            return  # never sent (dropped before): nothing to tell
+        uname = _file_name(f"{update.signal_id}.{update.status}")
+        if (self.exported_dir / uname).exists() or (self.pending_dir / uname).exists():
+            return  # once
+        original = _load(exported)
+        record = {k: original[k] for k in ("signal_id", "case_id", "tenancy_id", "tenancy_ref",
+                                           "origin_date", "signal_date", "contact_attempts")}
+        record.update(kind="update", status=update.status, update_date=update.on.isoformat(),
+                      amount_cents=update.amount_cents, rule=update.rule,
+                      municipality=original.get("municipality"))
+        atomic_write(self.pending_dir / uname, _dump(record))
 
     # ------------------------------------------------------------------- send
 
@@ -232,6 +276,9 @@ class FileSignals:
         unknown: list[str] = []
         missing: list[str] = []
         objected: list[str] = []
+        held: list[str] = []
+        dropped: list[str] = []
+        updates: list[str] = []
         left = 0
         for path in sorted(self.pending_dir.glob("*.json")) if self.pending_dir.is_dir() else []:
             record = _load(path)
@@ -243,10 +290,34 @@ class FileSignals:
             tenancy_id = UUID(record["tenancy_id"])
             contact = self.contacts.get(tenancy_id)
             town = ((contact.municipality if contact else None) or "").strip()
+            is_update = record.get("kind") == "update"
+            if is_update and record.get("municipality"):
+                town = record["municipality"]  # the municipality that had the signal
             group = town if town else UNKNOWN
             if wanted is not None and group.casefold() != wanted:
                 left += 1
                 continue
+            if is_update:
+                row = self._export_row(record, contact or Contact(tenancy_id), group)
+                folder = municipality_dir(group)
+                names.setdefault(folder, group)
+                groups.setdefault(folder, []).append((path.name, row))
+                updates.append(sid)
+                continue
+            if self.recheck is not None:
+                verdict, amount, why = self.recheck(record)
+                if verdict == "drop":
+                    record.update(dropped_on=today.isoformat(), status="dropped", reason=why)
+                    atomic_write(self.dropped_dir / path.name, _dump(record))
+                    path.unlink()
+                    dropped.append(sid)
+                    continue
+                if verdict == "hold":
+                    held.append(sid)
+                    left += 1
+                    continue
+                if amount is not None:
+                    record["amount_cents"] = amount  # the arrears of the export day
             if self.is_objected is not None and self.is_objected(tenancy_id):
                 objected.append(sid)
                 left += 1
@@ -300,6 +371,9 @@ class FileSignals:
             objected=tuple(objected),
             recovered=tuple(recovered),
             pending_left=left,
+            held=tuple(held),
+            dropped=tuple(dropped),
+            updates=tuple(updates),
         )
 
     # -------------------------------------------------------- export helpers
@@ -331,6 +405,9 @@ class FileSignals:
         }
         if self.partner_name:
             row["signaalpartner_naam"] = self.partner_name
+        row["status"] = STATUS_TEXT.get(record.get("status", "new"), "nieuw")
+        if record.get("update_date"):
+            row["statusdatum"] = record["update_date"]
         return row
 
     def _next_batch_name(self, folder: Path, today: date) -> str:
@@ -367,6 +444,8 @@ class FileSignals:
             "naam",
             "adres",
             "telefoonnummer",
+            "status",
+            "statusdatum",
         ]
         for i in range(1, width + 1):
             header += [
@@ -390,6 +469,8 @@ class FileSignals:
                 r["client"]["naam"],
                 r["client"]["adres"].replace("\n", ", "),
                 r["client"]["telefoonnummer"],
+                r["status"],
+                r.get("statusdatum", ""),
             ]
             attempts = r["contactpogingen"]
             for i in range(width):

@@ -38,7 +38,8 @@ from application.service import (
     Vangnet,
     expecting_version,
 )
-from domain.values import Actor, Channel, InvalidValue, Money, Outcome, Partner
+from domain import validation
+from domain.values import Actor, Channel, InvalidValue, Outcome, Partner
 
 HERE = Path(__file__).parent
 SESSION_HOURS = 8
@@ -279,9 +280,9 @@ def create_app(app: Vangnet, settings: WebSettings) -> FastAPI:
             phone = _clean_phone(data.get("phone", ""))
             iban = _clean_iban(data.get("iban", ""))
             app.update_contact(actor, ref, Contact(
-                tenancy_id=None, name=data.get("name", "").strip() or None, phone=phone,  # type: ignore[arg-type]
-                address=data.get("address", "").strip() or None, iban=iban,
-                municipality=data.get("municipality", "").strip() or None))
+                tenancy_id=None, name=_optional(data, "name"), phone=phone,  # type: ignore[arg-type]
+                address=_optional(data, "address", validation.ADDRESS_MAX), iban=iban,
+                municipality=_optional(data, "municipality")))
 
         return act(request, tenancy_url(ref), run, N_("Contact details saved."))
 
@@ -310,16 +311,18 @@ def create_app(app: Vangnet, settings: WebSettings) -> FastAPI:
                           name=f"case_{name}")
 
     case_action("contact", N_("Contact recorded."), lambda a, c, d: app.record_contact(
-        a, c, channel=Channel(d.get("channel", "")), outcome=Outcome(d.get("outcome", "")),
+        a, c, channel=Channel(_choice(d, "channel", ("phone", "home_visit"))),
+        outcome=Outcome(_choice(d, "outcome", ("reached", "no_answer", "not_home", "refused"))),
         promise_date=_date_or_none(d.get("promise_date"), "promise_date"), task_id=d.get("task_id") or None))
     case_action("refer", N_("Referral recorded."), lambda a, c, d: app.refer(
-        a, c, partner=Partner(d.get("partner", "")), consent=d.get("consent") == "yes"))
+        a, c, partner=Partner(_choice(d, "partner", tuple(p.value for p in Partner))),
+        consent=d.get("consent") == "yes"))
     case_action("arrange", N_("Arrangement agreed."), lambda a, c, d: app.agree_arrangement(
         a, c, instalments=_int(d, "instalments"), first_date=_date(d, "first_date"),
-        amount_cents=Money.parse(d["amount"], field="amount").cents if d.get("amount", "").strip() else None))
+        amount_cents=validation.parse_amount(d["amount"]) if d.get("amount", "").strip() else None))
     case_action("object", N_("Objection to the municipal signal recorded."), lambda a, c, d: app.object_to_signal(a, c))
     case_action("complete-task", N_("Task completed."), lambda a, c, d: app.close_task(
-        a, c, _required(d, "task_id"), outcome=d.get("outcome") or "done"))
+        a, c, _required(d, "task_id", 120), outcome=_optional(d, "outcome") or "done"))
     case_action("approve-bailiff", N_("Bailiff hand-over approved."), lambda a, c, d: app.approve_bailiff(a, c))
     case_action("decide-legal", N_("Legal-action decision recorded."), lambda a, c, d: app.decide_legal_action(
         a, c, reason=_required(d, "reason")))
@@ -342,11 +345,15 @@ def create_app(app: Vangnet, settings: WebSettings) -> FastAPI:
         letter = case.letters.get(kind)
         if letter is None:
             raise NotFound(f"letter: case {case.id} has no {kind!r} letter")
-        path = Path(settings.out_dir) / "letters" / letter["posted_on"].isoformat() / f"{letter['letter_id']}.pdf"
+        from adapters.letters.outbox import file_stem
+        from application.service import attempt_id
+
+        stem = file_stem(attempt_id(case.id, letter["letter_id"]))
+        path = Path(settings.out_dir) / "letters" / letter["posted_on"].isoformat() / f"{stem}.pdf"
         if not path.is_file():
-            raise NotFound(f"letter: {letter['letter_id']}.pdf is not in the outbox folder")
+            raise NotFound(f"letter: {stem}.pdf is not in the outbox folder")
         return Response(path.read_bytes(), media_type="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="{letter["letter_id"]}.pdf"'})
+                        headers={"Content-Disposition": f'inline; filename="{stem}.pdf"'})
 
     # ------------------------------------------------- team lead, suspense
     @web.get("/approvals", response_class=HTMLResponse, include_in_schema=False)
@@ -364,7 +371,7 @@ def create_app(app: Vangnet, settings: WebSettings) -> FastAPI:
         data = await form_of(request)
         actor = actor_of(request)
         return act(request, "/suspense",
-                   lambda: workbench.assign_suspense(app, actor, item_id, _required(data, "ref").strip()),
+                   lambda: workbench.assign_suspense(app, actor, item_id, _required(data, "ref", 64)),
                    N_("Bank item booked on the tenancy."))
 
     @web.get("/report", response_class=HTMLResponse, include_in_schema=False)
@@ -412,41 +419,44 @@ def _eur_cents(cents: int | None) -> str:
     return format_cents(cents or 0)
 
 
-def _required(d: dict[str, str], field: str) -> str:
-    v = d.get(field, "")
-    if not v.strip():
-        raise CommandError(f"{field}: required")
-    return v
+# Form fields go through the shared validation layer (domain.validation): one line naming
+# the field and the (shortened, escaped) value.
 
 
-def _int(d: dict[str, str], field: str) -> int:
-    try:
-        return int(_required(d, field))
-    except ValueError:
-        raise CommandError(f"{field}: {d.get(field)!r} is not a whole number") from None
+def _required(d: dict[str, str], field: str, max_len: int = validation.REASON_MAX) -> str:
+    return validation.check_text(d.get(field, ""), field, max_len=max_len)
+
+
+def _optional(d: dict[str, str], field: str, max_len: int = validation.TEXT_MAX) -> str | None:
+    return validation.check_optional_text(d.get(field), field, max_len=max_len)
+
+
+def _int(d: dict[str, str], field: str, low: int = 1, high: int = 60) -> int:
+    text = _required(d, field, 10)
+    if not text.isascii() or not text.isdigit():
+        raise InvalidValue(f"{field}: {validation.show(text)} must be a whole number")
+    return validation.check_int(int(text), field, low, high)
 
 
 def _int_or_none(v: str | None) -> int | None:
     try:
-        return int(v) if v else None
+        return int(v) if v and v.isascii() and v.isdigit() else None
     except ValueError:
         return None
 
 
 def _date(d: dict[str, str], field: str) -> date:
-    got = _date_or_none(d.get(field), field)
-    if got is None:
-        raise CommandError(f"{field}: required")
-    return got
+    return validation.parse_date(_required(d, field, 10), field)
 
 
 def _date_or_none(v: str | None, field: str) -> date | None:
     if not v or not v.strip():
         return None
-    try:
-        return date.fromisoformat(v.strip())
-    except ValueError:
-        raise CommandError(f"{field}: {v!r} is not a date like 2026-02-20") from None
+    return validation.parse_date(v.strip(), field)
+
+
+def _choice(d: dict[str, str], field: str, choices: tuple[str, ...]) -> str:
+    return validation.check_choice(d.get(field, ""), field, choices)
 
 
 def _month(v: str) -> str:

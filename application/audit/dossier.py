@@ -51,7 +51,7 @@ def _month_history(t: Any, until: date) -> list[dict[str, Any]]:
     balance = 0
     i = 0
     while p <= last:
-        charged = paid = credited = 0
+        charged = paid = credited = costs = 0
         end = p.last_day()
         while i < len(txs) and txs[i]["booked_on"] <= end:
             kind, cents = txs[i]["kind"], txs[i]["cents"]
@@ -63,14 +63,19 @@ def _month_history(t: Any, until: date) -> list[dict[str, Any]]:
                 paid -= cents
             elif kind == "CREDIT":
                 credited += cents
+            elif kind == "COSTS":  # WIK collection costs, a ledger line
+                costs += cents
+            elif kind == "COSTS_REVERSAL":
+                costs -= cents
             i += 1
-        balance += charged - paid - credited
+        balance += charged - paid - credited + costs
         rows.append(
             {
                 "period": str(p),
                 "charged_cents": charged,
                 "paid_cents": paid,
                 "credited_cents": credited,
+                "costs_cents": costs,
                 "balance_cents": balance,
             }
         )
@@ -209,6 +214,7 @@ def dossier(
                 "charged": _eur(r["charged_cents"]),
                 "paid": _eur(r["paid_cents"]),
                 "credited": _eur(r["credited_cents"]),
+                "costs": _eur(r["costs_cents"]),
                 "balance": _eur(r["balance_cents"]),
             }
             for r in _month_history(t, day)

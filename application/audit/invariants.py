@@ -66,12 +66,13 @@ class Invariants:
         flag = self._flag
         tallies = {self.aggs[k].id: v for k, v in self.ledger.items() if k in self.aggs}
         for tid, t in tenancies.items():
-            charged, paid, reversed_, credited = tallies.get(tid, (0, 0, 0, 0))
-            expected = charged - paid + reversed_ - credited
+            charged, paid, reversed_, credited, costs, costs_back = tallies.get(tid, (0, 0, 0, 0, 0, 0))
+            expected = charged - paid + reversed_ - credited + costs - costs_back
             if t.balance_cents != expected:
                 flag(
                     f"tenancy {t.ref}: balance {t.balance_cents} is not charges {charged} - payments "
-                    f"{paid} + reversals {reversed_} - credits {credited} = {expected}",
+                    f"{paid} + reversals {reversed_} - credits {credited} + costs {costs - costs_back} "
+                    f"= {expected}",
                     None,
                     tid,
                 )

@@ -19,7 +19,8 @@ from application.audit.eventlog import iter_rows
 from application.audit.invariants import Invariants
 from application.audit.report import VerifyReport
 
-_LEDGER = {"RentCharged": 0, "PaymentReceived": 1, "PaymentReversed": 2, "CreditPosted": 3}
+_LEDGER = {"RentCharged": 0, "PaymentReceived": 1, "PaymentReversed": 2, "CreditPosted": 3,
+           "CollectionCostsBooked": 4, "CollectionCostsReversed": 5}
 
 
 def _mutation_plan(cls: type) -> tuple[Callable[..., Any], tuple[str, ...], Any] | None:
@@ -167,7 +168,7 @@ class _Replay(Invariants):
                 if info[2] is not None:
                     tally = ledger_of.get(key)
                     if tally is None:
-                        tally = ledger_of[key] = [0, 0, 0, 0]
+                        tally = ledger_of[key] = [0, 0, 0, 0, 0, 0]
                     tally[info[2]] += d["cents"]
                 if version != agg._version + 1:
                     from eventsourcing.domain import OriginatorVersionError
@@ -221,7 +222,7 @@ class _Replay(Invariants):
             if ledger is not None:
                 tally = self.ledger.get(key)
                 if tally is None:
-                    tally = self.ledger[key] = [0, 0, 0, 0]
+                    tally = self.ledger[key] = [0, 0, 0, 0, 0, 0]
                 tally[ledger] += ev.cents
             if agg is None:
                 agg = self.aggs[key] = ev.mutate(None)

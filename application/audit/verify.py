@@ -10,6 +10,7 @@ from application.audit.eventlog import event_log
 from application.audit.readmodels import _compare_read_models, expected_read_models
 from application.audit.replay import _Replay
 from application.audit.report import VerifyReport
+from application.audit.silence import check_silent_cases
 
 
 def verify(
@@ -58,6 +59,7 @@ def verify(
     tenancies, cases, broken = replay.split()
     report.tenancies, report.cases = len(tenancies), len(cases)
     replay.final_checks(tenancies, cases, broken)
+    check_silent_cases(app, cases, report)
     expected = expected_read_models(app, tenancies, cases)
     _compare_read_models(app, expected, report, {str(b) for b in broken})
     return report

@@ -19,7 +19,7 @@ BAILIFF_ELIGIBLE = rule("BAILIFF-ELIGIBLE", "after the 14-day deadline, arrears 
 def bailiff(ctx: Context) -> Decision | None:
     case, t, policy = ctx.case, ctx.tenancy, ctx.policy
     letter = case.letters.get(LetterKind.FOURTEEN_DAY_LETTER.value)
-    if letter is None:
+    if letter is None or letter.get("withdrawn_on") is not None:
         return None
     deadline = letter["deadline"]
     if (
@@ -27,7 +27,8 @@ def bailiff(ctx: Context) -> Decision | None:
         and ctx.arrears >= policy.bailiff_months_of_rent * t.rent_cents
         and ctx.at(deadline + timedelta(days=1))
     ):
-        ctx.add("bailiff_eligible", BAILIFF_ELIGIBLE, "bailiff:eligible",
+        withdrawn = sum(1 for w in case.eligibility_withdrawals if w["which"] == "bailiff")
+        ctx.add("bailiff_eligible", BAILIFF_ELIGIBLE, "bailiff:eligible" if not withdrawn else f"bailiff:eligible:{withdrawn + 1}",
                 {"deadline": deadline, "rent_cents": t.rent_cents, "months": policy.bailiff_months_of_rent})
         ctx.add("task", BAILIFF_ELIGIBLE, "task:bailiff:approve", {},
                 task_kind=TaskKind.APPROVE_BAILIFF.value, due_on=on_or_next_business_day(ctx.day))

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from domain import late_facts
 from domain.actions import Decision
-from domain.rulebook import Context, rule, step
+from domain.rulebook import BASIS_BGS, Context, rule, step
 from domain.rules.arrangement import ARR_COMPLETE
 from domain.rules.promises import PROMISE_CHECK
 
 CLOSE_ENDED = rule("CLOSE-ENDED", "the tenancy ended on or before the day", inputs=("ended_on",))
-CLOSE_PAID = rule("CLOSE-PAID", "arrears at or below the tolerance", inputs=("tolerance_cents",),
-                  policy_keys=("tolerance_cents",))
+CLOSE_PAID = rule("CLOSE-PAID", "arrears at or below the tolerance as booked: the case closes with the booking "
+                  "date of the money that cleared it, whenever it was recorded",
+                  inputs=("tolerance_cents", "cleared_on"), policy_keys=("tolerance_cents",))
+BGS_RESOLVED = rule("BGS-RESOLVED", "the arrears of a sent signal are cleared: one 'resolved' message to the "
+                    "municipality", inputs=("signal_on", "cleared_on"), legal_basis=BASIS_BGS)
 
 
 @step(CLOSE_ENDED, preventive=10, classic=10)
@@ -21,11 +25,13 @@ def tenancy_ended(ctx: Context) -> Decision | None:
     return None
 
 
-@step(CLOSE_PAID, ARR_COMPLETE, PROMISE_CHECK, preventive=20)
+@step(CLOSE_PAID, ARR_COMPLETE, PROMISE_CHECK, BGS_RESOLVED, preventive=20)
 def paid(ctx: Context) -> Decision | None:
-    """Paid off: an active arrangement is completed and open promises were kept."""
+    """Paid off (as booked): an active arrangement is completed, open promises were kept,
+    a sent signal is resolved, and the case closes with the day the money cleared it."""
     case, policy = ctx.case, ctx.policy
-    if ctx.arrears > policy.tolerance_cents:
+    cleared = late_facts.cleared_on(case, ctx.tenancy, ctx.day, policy)
+    if cleared is None:
         return None
     if case.arrangement_active():  # not left active on a closed case
         assert case.arrangement is not None
@@ -35,7 +41,12 @@ def paid(ctx: Context) -> Decision | None:
         if p["status"] == "open":
             ctx.add("promise_check", PROMISE_CHECK, f"promise:{p_index}:checked", {"pay_by": p["pay_by"]},
                     kept=True)
-    ctx.add("close", CLOSE_PAID, "close:CLOSE-PAID", {"tolerance_cents": policy.tolerance_cents}, reason="paid")
+    sig = case.signal
+    if sig is not None and sig.get("withdrawn_on") is None and sig.get("resolved_on") is None and sig["on"] < cleared:
+        ctx.add("signal_resolved", BGS_RESOLVED, f"signal:resolved:{sig['signal_id']}",
+                {"signal_on": sig["on"], "cleared_on": cleared}, signal_id=sig["signal_id"])
+    ctx.add("close", CLOSE_PAID, "close:CLOSE-PAID", {"tolerance_cents": policy.tolerance_cents,
+                                                      "cleared_on": cleared}, reason="paid", closed_on=cleared)
     return ctx.done()
 
 

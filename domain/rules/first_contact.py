@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from domain import late_facts
 from domain.actions import Decision
 from domain.arrears_case import ArrearsCase
 from domain.calendar import add_business_days, next_business_day, on_or_next_business_day
@@ -64,7 +65,16 @@ def officer_phone_days(case: ArrearsCase) -> tuple[bool, list[date]]:
     return reached, sorted(days)
 
 
+LATE_PATTERN_DUE_DAY = rule(
+    "LATE-PATTERN-DUE-DAY", "paid late by the same few days in 3 of the last 4 months: one officer task "
+    "proposing a new due day instead of a contact task every month",
+    inputs=("days_late", "periods", "proposed_due_day"),
+    policy_keys=("late_pattern_months", "late_pattern_window_months", "late_pattern_max_days_late",
+                 "late_pattern_spread_days"))
+
+
 @step(PREV_PHONE_D1, PREV_PHONE_RETRY, PREV_VISIT, WORRY_CONTACT_D3, WORRY_PHONE_RETRY, WORRY_VISIT,
+      LATE_PATTERN_DUE_DAY,
       STD_ROBOCALL_12, STD_ROBOCALL_RETRY, STD_SMS_CHOSEN, STD_SMS_FALLBACK, STD_SMS_NO_RESULT,
       STD_FIX_CONTACT, preventive=70)
 def first_contact(ctx: Context) -> Decision | None:
@@ -81,6 +91,16 @@ def first_contact(ctx: Context) -> Decision | None:
 def personal_track(ctx: Context, track: Track) -> None:
     case, day, policy = ctx.case, ctx.day, ctx.policy
     D = case.due_date
+    pattern = late_facts.late_pattern(ctx.tenancy, D, policy)
+    if pattern is not None and not case.contacts:
+        # pays late by the same few days every month: one task proposing a due day,
+        # instead of a phone task every month; contact follows only past the usual day
+        if not ctx.tenancy.due_day_proposed():
+            ctx.add("task", LATE_PATTERN_DUE_DAY, "task:propose_due_day", pattern,
+                    task_kind=TaskKind.PROPOSE_DUE_DAY.value, due_on=on_or_next_business_day(day),
+                    proposed_due_day=pattern["proposed_due_day"])
+        if not ctx.at(D + timedelta(days=max(pattern["days_late"]) + 1)):
+            return
     if track == Track.PREVENTION:
         first_due = add_business_days(D, policy.prevention_first_contact_business_days)
         first_rule, retry_rule, visit_rule = PREV_PHONE_D1, PREV_PHONE_RETRY, PREV_VISIT
@@ -109,7 +129,8 @@ def standard_track(ctx: Context) -> None:
     if not at(when):
         return
     add("robocall", STD_ROBOCALL_12, "robocall:1", {"robocall_day": when}, attempt=1)
-    attempts = sorted(case.robocalls.items(), key=lambda kv: kv[0])
+    attempts = sorted(((k, v) for k, v in case.robocalls.items() if not k.startswith("robocall:m:")),
+                      key=lambda kv: kv[0])
     if not attempts:
         return
     last_id, last = attempts[-1]

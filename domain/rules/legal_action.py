@@ -18,7 +18,7 @@ EVICT_ELIGIBLE = rule("EVICT-ELIGIBLE", "legal_months_after_signal after the sig
 @step(EVICT_ELIGIBLE, preventive=130)
 def legal_action(ctx: Context) -> Decision | None:
     case, t, policy = ctx.case, ctx.tenancy, ctx.policy
-    if case.legal_eligible_on is not None or case.signal is None:
+    if case.legal_eligible_on is not None or case.signal is None or case.signal.get("withdrawn_on") is not None:
         return None
     documented = {
         "reminder": LetterKind.REMINDER.value in case.letters,
@@ -30,7 +30,8 @@ def legal_action(ctx: Context) -> Decision | None:
     not_in_counselling = not case.in_programme() and not ctx.in_debt_counselling
     if enough and all(documented.values()) and not_in_counselling:
         if ctx.at(add_months(case.signal["on"], policy.legal_months_after_signal)):
-            ctx.add("legal_eligible", EVICT_ELIGIBLE, "legal:eligible",
+            withdrawn = sum(1 for w in case.eligibility_withdrawals if w["which"] == "legal")
+            ctx.add("legal_eligible", EVICT_ELIGIBLE, "legal:eligible" if not withdrawn else f"legal:eligible:{withdrawn + 1}",
                     {"documented": documented, "signal_on": case.signal["on"], "rent_cents": t.rent_cents,
                      "months": policy.legal_months_of_rent, "in_debt_counselling": ctx.in_debt_counselling})
             ctx.add("task", EVICT_ELIGIBLE, "task:legal:review", {},

@@ -4,7 +4,7 @@ cases; these rules are recorded with the case's first event."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from domain.calendar import add_months, next_business_day
@@ -36,6 +36,7 @@ def choose_track(tenancy: Tenancy, day: date, policy: Policy) -> tuple[Track, di
     return Track.STANDARD, inputs
 
 
-def case_opening_day(unpaid_since: date) -> date:
-    """A case opens on the first business day after the due date."""
-    return next_business_day(unpaid_since)
+def case_opening_day(unpaid_since: date, grace_days: int = 0) -> date:
+    """A case opens on the first business day after the due date and its grace days
+    (policy ``grace_days``, default 0)."""
+    return next_business_day(unpaid_since + timedelta(days=grace_days))

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+from domain import late_facts
 from domain.actions import Decision
+from domain.arrears_case import LETTER_ACTIONS, ArrearsCase
 from domain.calendar import on_or_previous_business_day
 from domain.rulebook import BASIS_REMINDER, Context, rule, step
 from domain.values import LetterKind
 
-REMINDER_D14 = rule("REMINDER-D14", "no reminder yet, on the business day on or before D + reminder_days",
-                    inputs=("reminder_due",), policy_keys=("reminder_days",), legal_basis=BASIS_REMINDER)
+REMINDER_D14 = rule("REMINDER-D14", "no reminder yet, on the business day on or before D + reminder_days, "
+                    "the arrears at least min_reminder_cents",
+                    inputs=("reminder_due", "threshold_cents"), policy_keys=("reminder_days", "min_reminder_cents"),
+                    legal_basis=BASIS_REMINDER)
 
 
 def reminder_day(ctx: Context) -> object:
@@ -23,7 +28,24 @@ def reminder_day(ctx: Context) -> object:
 @step(REMINDER_D14, preventive=80)
 def reminder(ctx: Context) -> Decision | None:
     on = reminder_day(ctx)
-    if LetterKind.REMINDER.value not in ctx.case.letters and ctx.at(on):  # type: ignore[arg-type]
-        ctx.add("letter", REMINDER_D14, "letter:reminder", {"reminder_due": on},
-                letter_kind=LetterKind.REMINDER.value)
+    if live_letter(ctx.case, LetterKind.REMINDER.value) is None and ctx.at(on):  # type: ignore[arg-type]
+        ok, why = late_facts.threshold("reminder", ctx.tenancy, ctx.day, ctx.policy)
+        if ok:
+            ctx.add("letter", REMINDER_D14, letter_action(ctx.case, LetterKind.REMINDER.value),
+                    {"reminder_due": on, **why}, letter_kind=LetterKind.REMINDER.value)
+        else:
+            ctx.later.append(ctx.day + timedelta(days=1))
     return None
+
+
+def live_letter(case: ArrearsCase, kind: str) -> dict[str, Any] | None:
+    """The case's letter of ``kind`` unless it was withdrawn (sent in error)."""
+    letter = case.letters.get(kind)
+    return None if letter is None or letter.get("withdrawn_on") is not None else letter
+
+
+def letter_action(case: ArrearsCase, kind: str) -> str:
+    """The letter's action id; a letter sent again after a withdrawal gets a new one."""
+    base = LETTER_ACTIONS[kind]
+    n = sum(1 for w in case.withdrawn_letters if w["kind"] == kind)
+    return base if n == 0 else f"{base}:{n + 1}"

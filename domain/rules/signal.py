@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from domain import late_facts
 from domain.actions import Decision
 from domain.calendar import on_or_next_business_day
 from domain.rulebook import BASIS_BGS, Context, rule, step
@@ -14,16 +15,22 @@ from domain.values import LetterKind, TaskKind
 BGS_CONTACT_FIRST = rule("BGS-CONTACT-FIRST", "the signal is due but no personal contact was attempted: "
                          "a phone task first", inputs=("conditions",), policy_keys=("signal_days",),
                          legal_basis=BASIS_BGS)
-BGS_2 = rule("BGS-2", "D + signal_days, the four conditions met and the objection period over",
-             inputs=("conditions", "origin_date", "offered_on", "objection_days"),
-             policy_keys=("signal_days", "signal_objection_days"), legal_basis=BASIS_BGS)
+BGS_2 = rule("BGS-2", "D + signal_days, the four conditions met, the objection period over, the arrears over "
+             "the signal threshold and no promise to pay pending",
+             inputs=("conditions", "origin_date", "offered_on", "objection_days", "threshold_cents"),
+             policy_keys=("signal_days", "signal_objection_days", "min_signal_rent_percent",
+                          "threshold_waived_after_months"), legal_basis=BASIS_BGS)
 
 
 @step(BGS_CONTACT_FIRST, BGS_2, preventive=90)
 def municipal_signal(ctx: Context) -> Decision | None:
     case, day, policy = ctx.case, ctx.day, ctx.policy
     D = case.due_date
-    if case.signal is not None or case.objected_on is not None or not ctx.at(D + timedelta(days=policy.signal_days)):
+    live = case.signal is not None and case.signal.get("withdrawn_on") is None
+    if live or case.objected_on is not None or ctx.promise_pending:
+        return None
+    ok, why = late_facts.threshold("signal", ctx.tenancy, day, policy)
+    if not ok or not ctx.at(D + timedelta(days=policy.signal_days)):
         return None
     conditions = case.signal_conditions()
     officer_task_open = any(
@@ -36,7 +43,7 @@ def municipal_signal(ctx: Context) -> Decision | None:
         offered = case.letters[LetterKind.REMINDER.value]["posted_on"]
         # the tenant has had the objection period since the reminder offered the signal
         if ctx.at(offered + timedelta(days=policy.signal_objection_days)):
-            ctx.add("signal", BGS_2, "signal", {"conditions": conditions, "origin_date": D,
-                                                "offered_on": offered,
-                                                "objection_days": policy.signal_objection_days})
+            sid = "signal" if not case.withdrawn_signals else f"signal:{len(case.withdrawn_signals) + 1}"
+            ctx.add("signal", BGS_2, sid, {"conditions": conditions, "origin_date": D, "offered_on": offered,
+                                           "objection_days": policy.signal_objection_days, **why})
     return None

@@ -194,3 +194,15 @@ def test_policy_errors_stop_every_command_at_load(env: Path, policy: str, needle
         refused(invoke("--policy", str(p), "policy", "show"), 2, needle)
         refused(invoke("--policy", str(p), "day", "run", "--date", "2026-02-02", actor="system:cron"), 2, needle)
     assert meta(env / "v.db", "last_run_day") is None
+
+
+def test_commands_without_the_store_check_their_actor_too(env: Path) -> None:
+    policy = env / "p.toml"
+    policy.write_text('[access]\nadmin = false\n')
+    with freeze_time(TODAY):
+        refused(invoke("--policy", str(policy), "policy", "show"), 3, "admin role is disabled")
+        refused(invoke("--policy", str(policy), "simulate", "--tenancies", "5", "--months", "1",
+                       "--out", str(env / "sim")), 3, "admin role is disabled")
+        refused(invoke("--policy", str(policy), "user", "list", actor="officer:olga"), 3, "audit")
+        ok(invoke("--policy", str(policy), "policy", "show", actor="auditor:aud"))
+    assert not (env / "sim").exists()

@@ -172,12 +172,13 @@ def test_fourteen_day_letter_states_amount_and_exact_costs(
 @pytest.mark.parametrize(
     ("posted_on", "deadline", "deadline_text"),
     [
-        # posted on a Friday: D+17 is Monday 23 March
-        (date(2026, 3, 6), date(2026, 3, 23), "23 maart 2026"),
-        # posted on a Wednesday: D+17 is Saturday 21 March, moved to Monday 23 March
+        # posted on a Friday: delivered Saturday, no post Sunday or Monday, receipt Tuesday
+        # 10 March, +1 +14 -> Wednesday 25 March
+        (date(2026, 3, 6), date(2026, 3, 25), "25 maart 2026"),
+        # posted on a Wednesday: receipt Friday 6 March, +15 is Saturday 21 March -> Monday 23 March
         (date(2026, 3, 4), date(2026, 3, 23), "23 maart 2026"),
-        # D+17 is King's Day (Monday 27 April 2026), moved to Tuesday 28 April
-        (date(2026, 4, 10), date(2026, 4, 28), "28 april 2026"),
+        # posted Friday 10 April: receipt Tuesday 14 April -> Wednesday 29 April
+        (date(2026, 4, 10), date(2026, 4, 29), "29 april 2026"),
     ],
 )
 def test_fourteen_day_letter_deadline_in_dutch(outbox, config, posted_on, deadline, deadline_text):
@@ -372,7 +373,7 @@ def test_pdf_opens_and_states_the_amounts(outbox, config):
     text = pdf_text(outbox / "2026-03-06" / f"{letter.letter_id}.pdf")
     assert "€ 3.000,00" in text
     assert "€ 425,00" in text
-    assert "23 maart 2026" in text
+    assert "25 maart 2026" in text
     assert "Çelik" in text
 
 
@@ -451,7 +452,7 @@ def test_list_outbox(outbox, config):
     ]
     assert [r["letter_id"] for r in list_outbox(outbox, on=date(2026, 3, 13))] == ["rem-1"]
     assert list_outbox(outbox, on=date(2026, 1, 1)) == []
-    assert rows[0]["deadline"] == "2026-03-23"
+    assert rows[0]["deadline"] == "2026-03-25"
     Path(rows[1]["files"]["txt"]).write_text("gewijzigd", "utf-8")
     status = {r["letter_id"]: r["status"] for r in list_outbox(outbox, verify=True)}
     assert status == {"wik-300000-2026-03-06": "ok", "rem-1": "changed txt"}

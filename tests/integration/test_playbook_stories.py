@@ -419,12 +419,14 @@ def test_a_broken_arrangement_resumes_escalation_and_flags_worry(app):
     assert ("ARR-BROKEN", d("2026-03-21")) in fired(app, "S1")
     t = app.get_tenancy("S1")
     assert (t.worry, t.worry_reason) == (True, "arrangement broken")
-    # escalation resumes: the overdue reminder and the 14-day letter go out with the next
-    # post (21 March is a Saturday: letters are posted on business days)
+    # escalation resumes: the overdue reminder goes out with the next post (21 March is a
+    # Saturday: letters are posted on business days), the 14-day letter the business day
+    # after it: never two escalation letters on one day, and "after our reminder" is true
     assert "REMINDER-D14" not in rules(app, "S1")
-    run(app, "2026-03-22", "2026-03-23")
+    run(app, "2026-03-22", "2026-03-24")
     assert ("REMINDER-D14", d("2026-03-23")) in fired(app, "S1")
-    assert ("WIK-14", d("2026-03-23")) in fired(app, "S1")
+    assert ("WIK-14", d("2026-03-23")) not in fired(app, "S1")
+    assert ("WIK-14", d("2026-03-24")) in fired(app, "S1")
 
 
 # ------------------------------------------------------- debt counselling
@@ -719,9 +721,15 @@ def test_a_caught_up_14_day_letter_counts_its_deadline_from_the_real_posting_day
     charge(app, "S1", "2026-02")
     run(app, "2026-02-02")
     run(app, "2026-03-10")  # the night runs failed from the 3rd of February to the 9th of March
+    # the caught-up reminder is posted on the 10th: the 14-day letter, due since 9 March
+    # (D + 35, a Monday), waits for the next day's post (never two letters on one day)
+    assert case_of(app, "S1").letters["reminder"]["posted_on"] == d("2026-03-10")
+    assert "fourteen_day_letter" not in case_of(app, "S1").letters
+    run(app, "2026-03-11")
     wik_letter = case_of(app, "S1").letters["fourteen_day_letter"]
-    # fell due on 9 March (D + 35, a Monday), posted on the 10th: 10 + 2 + 1 + 14 = 27 March
-    assert wik_letter["posted_on"] == d("2026-03-10")
-    assert wik_letter["deadline"] == d("2026-03-27")
+    # posted Wednesday 11 March: delivered Thursday and Friday, received the 13th, 14 + 14 = 28th,
+    # a Saturday: the deadline moves to Monday 30 March
+    assert wik_letter["posted_on"] == d("2026-03-11")
+    assert wik_letter["deadline"] == d("2026-03-30")
     (sent,) = [x for x in app.ports.letters.sent.values() if x.kind == "fourteen_day_letter"]
-    assert (sent.posted_on, sent.deadline) == (d("2026-03-10"), d("2026-03-27"))
+    assert (sent.posted_on, sent.deadline) == (d("2026-03-11"), d("2026-03-30"))

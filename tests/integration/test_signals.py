@@ -259,6 +259,8 @@ def test_csv_export(outbox, directory):
             "naam": "Cor Jansen",
             "adres": "Markt 3, 7741 AA Coevorden",
             "telefoonnummer": "0524-111222",
+            "status": "nieuw",  # a new signal; "opgelost" / "ingetrokken" follow it
+            "statusdatum": "",
             "contactpoging_1_soort": "Telefoon",
             "contactpoging_1_bereikt": "nee",
             "contactpoging_1_datum": "2026-03-03",

@@ -66,19 +66,19 @@ def test_presumed_receipt_is_two_days_after_posting():
 @pytest.mark.parametrize(
     ("posted", "deadline"),
     [
-        # Monday: receipt Wednesday 11th, day after 12th, +14 -> Thursday 26th
+        # Monday: delivered Tuesday and Wednesday, receipt Wednesday 11th, +1 +14 -> Thursday 26th
         (date(2026, 3, 9), date(2026, 3, 26)),
-        # Friday: receipt Sunday 15th (counts), day after 16th, +14 -> Monday 30th
-        (date(2026, 3, 13), date(2026, 3, 30)),
-        # Wednesday: +17 is Saturday 28th -> Monday 30th
+        # Friday: Saturday, then no post on Sunday or Monday, receipt Tuesday 17th -> Wednesday 1 April
+        (date(2026, 3, 13), date(2026, 4, 1)),
+        # Wednesday: receipt Friday 13th, +15 is Saturday 28th -> Monday 30th
         (date(2026, 3, 11), date(2026, 3, 30)),
-        # Thursday: +17 is Sunday 29th -> Monday 30th
+        # Thursday: receipt Saturday 14th, +15 is Sunday 29th -> Monday 30th
         (date(2026, 3, 12), date(2026, 3, 30)),
-        # +17 is Easter Monday 6 April -> Tuesday 7th
-        (date(2026, 3, 20), date(2026, 4, 7)),
-        # +17 is King's Day, Monday 27 April -> Tuesday 28th
-        (date(2026, 4, 10), date(2026, 4, 28)),
-        # +17 is Christmas, Friday 25 December; Boxing Day and Sunday follow -> Monday 28th
+        # Friday before Easter week: receipt Tuesday 24th -> Wednesday 8 April
+        (date(2026, 3, 20), date(2026, 4, 8)),
+        # Friday 10 April: receipt Tuesday 14th -> Wednesday 29 April (past King's Day)
+        (date(2026, 4, 10), date(2026, 4, 29)),
+        # receipt Thursday 10th, +15 is Friday 25 December; Boxing Day and Sunday follow -> Monday 28th
         (date(2026, 12, 8), date(2026, 12, 28)),
     ],
 )

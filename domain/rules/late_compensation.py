@@ -1,0 +1,38 @@
+"""Facts that arrive late (PLAYBOOK.md 5): the outcome of a case follows the facts as
+booked. Steps already taken that the booked facts show should not have been taken get a
+compensating step naming its rule (``domain.late_facts.compensations``)."""
+
+from __future__ import annotations
+
+from domain import late_facts
+from domain.actions import Decision
+from domain.rulebook import BASIS_BGS, BASIS_WIK, Context, rule, step
+
+LATE_LETTER_APOLOGY = rule(
+    "LATE-LETTER-APOLOGY", "a letter posted on or after the day the arrears were cleared as booked, or under its "
+    "threshold as booked: marked withdrawn, and an officer task to apologise (it outlives the case)",
+    inputs=("posted_on", "cleared_on", "letter_id", "kind"),
+    policy_keys=("min_reminder_cents", "min_wik_letter_cents", "min_wik_letter_rent_percent"))
+LATE_COSTS_REVERSED = rule(
+    "LATE-COSTS-REVERSED", "booked collection costs not due as booked (the stated rent paid by the deadline, or "
+    "the letter sent in error): reversed by a ledger line", inputs=("deadline", "unpaid_at_deadline_cents"),
+    legal_basis=BASIS_WIK)
+LATE_SIGNAL_WITHDRAWN = rule(
+    "LATE-SIGNAL-WITHDRAWN", "a signal sent on or after the day the arrears were cleared as booked, or under its "
+    "threshold as booked: withdrawn with a message to the municipality", inputs=("signal_on", "cleared_on"),
+    policy_keys=("min_signal_rent_percent",), legal_basis=BASIS_BGS)
+LATE_ELIGIBILITY_WITHDRAWN = rule(
+    "LATE-ELIGIBILITY-WITHDRAWN", "bailiff or legal eligibility the arrears as booked on that day did not support: "
+    "withdrawn", inputs=("eligible_on", "arrears_cents", "months"),
+    policy_keys=("bailiff_months_of_rent", "legal_months_of_rent"))
+SILENT_CASE = rule(
+    "SILENT-CASE", "audit verify: an open case went more than silent_case_days without an automated step, a "
+    "contact or an open officer task", policy_keys=("silent_case_days",))
+
+
+@step(LATE_LETTER_APOLOGY, LATE_COSTS_REVERSED, LATE_SIGNAL_WITHDRAWN, LATE_ELIGIBILITY_WITHDRAWN, preventive=15)
+def compensate(ctx: Context) -> Decision | None:
+    cleared = late_facts.cleared_on(ctx.case, ctx.tenancy, ctx.day, ctx.policy)
+    for c in late_facts.compensations(ctx.case, ctx.tenancy, ctx.day, ctx.policy, cleared):
+        ctx.add(c.kind, c.rule, c.action_id, c.inputs, **c.params)
+    return None
