@@ -15,8 +15,6 @@ from urllib.parse import unquote, urlparse
 import attrs
 
 from adapters.memory import (
-    RecordingSms,
-    RecordingTelephony,
     SystemClock,
 )
 from adapters.store.sql import FieldCipher, SqlStore
@@ -42,6 +40,11 @@ class Settings:
     # more than replaying a tenancy's events; long single-writer runs (the simulation)
     # turn it on without copies.
     cache_size: int = 0
+    # seconds a command waits for another writer (an import, a daily run) before it
+    # gives up with "the store is busy" (CLI exit code 75); on every store connection
+    busy_timeout: int = 10
+    # seconds before an outbox item claimed by a process that died is offered again
+    outbox_lease_s: float = 900.0
     # Single-writer bulk work (the simulation) only; production keeps the defaults.
     # sqlite_synchronous: PRAGMA synchronous of SQLite file stores (None: the library's
     # FULL); set, the store also offers ``datastore.batch()`` (adapters.store.batching).
@@ -60,6 +63,14 @@ class Settings:
             "seal_key_file": os.environ.get("VANGNET_SEAL_KEY_FILE") or None,
             "out_dir": os.environ.get("VANGNET_OUT", "./vangnet-out"),
         }
+        for name, key, conv in (("VANGNET_BUSY_TIMEOUT", "busy_timeout", int),
+                                ("VANGNET_OUTBOX_LEASE", "outbox_lease_s", float)):
+            raw = os.environ.get(name)
+            if raw:
+                try:
+                    values[key] = conv(raw)
+                except ValueError:
+                    raise ConfigError(f"{name}: {raw!r} is not a number of seconds") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
@@ -83,6 +94,10 @@ def store_env(settings: Settings) -> dict[str, str]:
             "POSTGRES_USER": unquote(u.username or os.environ.get("USER", "postgres")),
             "POSTGRES_PASSWORD": unquote(u.password or ""),
             "POSTGRES_CONNECT_TIMEOUT": "5",
+            # bounded waits: a lock wait ends after the busy timeout; a session that sits
+            # idle inside a transaction (a client that hung) is ended by the server
+            "POSTGRES_LOCK_TIMEOUT": str(max(1, int(settings.busy_timeout))),
+            "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "60",
             "APPLICATION_RECORDER_TOPIC": "adapters.store.postgres:VangnetPostgresRecorder",
         })
     elif db.startswith("postgresql") or "://" in db:
@@ -98,7 +113,7 @@ def store_env(settings: Settings) -> dict[str, str]:
         env.update({
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": name,
-            "SQLITE_LOCK_TIMEOUT": "30",
+            "SQLITE_LOCK_TIMEOUT": str(max(1, int(settings.busy_timeout))),
             "APPLICATION_RECORDER_TOPIC": "adapters.store.sql:VangnetSQLiteRecorder",
         })
         if settings.sqlite_synchronous:
@@ -253,6 +268,10 @@ def build(
             msg = str(e)
             if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
                 msg = _postgres_reason(env) or msg
+            from application.store import StoreBusy, is_busy
+
+            if is_busy(e):
+                raise StoreBusy(msg) from None
             if "CIPHER" in msg or "cipher" in msg.lower():
                 raise ConfigError(f"cipher_key: {msg}") from None
             raise ConfigError(f"db: cannot open store {redact_url(settings.db)!r}: {msg}") from None
@@ -267,6 +286,10 @@ def build(
     check_seal(store, seal_key)
     setattr(app.recorder, "seal_key", seal_key)  # noqa: B010 - every write transaction seals its chain head
     app.seal_key = seal_key  # audit verify checks the seals
+    app.outbox_lease_s = settings.outbox_lease_s  # type: ignore[attr-defined]
+    if dialect == "sqlite" and store.get_meta("chain_positions") == "sparse":
+        # copied from PostgreSQL (adapters.store.copy): positions keep the source's gaps
+        app.recorder.chain_positions_dense = False  # type: ignore[attr-defined]
     out = Path(settings.out_dir)
     app.attach(
         store=store,
@@ -292,8 +315,11 @@ def telephony_adapters(pf: PolicyFile, out: Path, app: Vangnet) -> tuple[Telepho
     cfg = dict(pf.sections.get("telephony") or {})
     mode = cfg.pop("mode", "record")
     store = app.store
-    if mode == "record":
-        return RecordingTelephony(), RecordingSms()
+    if mode == "record":  # written to files: an item is marked sent only when an adapter took it
+        from adapters.telephony.files_out import RecordedFiles
+
+        rec = RecordedFiles(Path(cfg.get("record_dir", out / "telephony" / "recorded")))
+        return rec, rec
     if mode == "simulated":
         from adapters.telephony.simulated import DialerRates, SimulatedDialer
 
@@ -306,7 +332,14 @@ def telephony_adapters(pf: PolicyFile, out: Path, app: Vangnet) -> tuple[Telepho
 
         outbox = Path(cfg.get("outbox", out / "calls" / "outbox"))
         outbox.mkdir(parents=True, exist_ok=True)
-        return VendorTelephony(outbox, store, app, clock=app.ports.clock if app.ports else None), RecordingSms()  # type: ignore[arg-type]
+        from adapters.telephony.files_out import VendorSms
+
+        clock = app.ports.clock if app.ports else None
+        letters = pf.sections.get("letters") or {}
+        vendor_sms = VendorSms(outbox, store, app, clock=clock,  # type: ignore[arg-type]
+                               landlord_name=cfg.get("landlord_name") or letters.get("landlord_name"),
+                               landlord_iban=cfg.get("landlord_iban") or letters.get("landlord_iban"))
+        return VendorTelephony(outbox, store, app, clock=clock), vendor_sms  # type: ignore[arg-type]
     if mode == "twilio":
         from twilio.rest import Client
 
@@ -321,7 +354,7 @@ def telephony_adapters(pf: PolicyFile, out: Path, app: Vangnet) -> tuple[Telepho
         client = Client(cfg["account_sid"], token)
         tw = TwilioTelephony(client, store, cfg["from_number"], cfg["public_url"], cfg["officer_line"], app,  # type: ignore[arg-type]
                              landlord_name=cfg.get("landlord_name", ""), landlord_iban=cfg.get("landlord_iban", ""),
-                             sms_sender=cfg.get("sms_sender"))
+                             sms_sender=cfg.get("sms_sender"), sends=store)
         return tw, tw
     raise ConfigError(f"telephony.mode: {mode!r} is not one of record, vendor, twilio, simulated")
 

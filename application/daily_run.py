@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import uuid
 from collections.abc import Callable
 from datetime import date, time, timedelta
@@ -40,6 +41,8 @@ from domain.calendar import on_or_next_business_day
 from domain.playbook import case_opening_day, choose_track, evaluate
 from domain.tenancy import Tenancy, TenancyError
 from domain.values import SYSTEM, Actor, LetterKind, Period
+
+log = logging.getLogger(__name__)
 
 ROBOCALL_SCRIPT = "robocall-nl-v1"
 BATCH = 500
@@ -116,6 +119,7 @@ def run(app: Vangnet, day: date, *, through: date | None = None,
     """Run the days up to ``day`` as ``actor`` (``run_day`` permission: the system's
     scheduler, a team lead, or the single-user administrator)."""
     app.access.check(actor, "run_day")
+    _refuse_half_written_imports(app)
     last = app.store.get_meta("last_run_day")
     start = day
     if last is not None:
@@ -133,6 +137,18 @@ def run(app: Vangnet, day: date, *, through: date | None = None,
             progress(d)
         d += timedelta(days=1)
     return reports
+
+
+def _refuse_half_written_imports(app: Vangnet) -> None:
+    """An import cut off between its chunks is not there for the playbook until it is
+    complete: the run waits for the import to be run again (application.bulk)."""
+    from application.service import CommandError
+
+    half = app.store.incomplete_imports()
+    if half:
+        i = half[0]
+        raise CommandError(f"import {i['import_id']} (source {i['source']!r}) stopped after {i['written']} of "
+                           f"{i['total']} chunks: run the same import again to complete it, then the daily run")
 
 
 def run_one_day(app: Vangnet, day: date, *, post_on: date | None = None, actor: Actor = SYSTEM) -> DayReport:
@@ -527,51 +543,92 @@ def _plain(v: Any) -> Any:
 
 
 def dispatch_outbox(app: Vangnet, day: date, report: DayReport | None = None) -> int:
-    """Deliver pending robocalls (one campaign per day), SMS and signals. At least once:
-    every item has a deterministic id, which the adapters use to deduplicate."""
+    """Deliver pending robocalls (one campaign per day), SMS and signals, each item once.
+
+    Items are claimed first (``Store.claim_outbox``): a second process running at the
+    same time gets none of them. An item is marked sent only after its port accepted
+    it; an item no port accepts (none configured, or the port refused) stays pending
+    with the reason and is offered again on the next run. A claim left by a process
+    that died is offered again once it expires (``Vangnet.outbox_lease_s``); the
+    adapters deduplicate by the item's deterministic id."""
     assert app.ports is not None
-    pending = app.store.outbox_pending()
-    if not pending:
+    store = app.store
+    now = app.ports.clock.now()
+    owner = claim_owner()
+    claimed = store.claim_outbox(owner, now, getattr(app, "outbox_lease_s", DEFAULT_LEASE_S))
+    if not claimed:
         return 0
     policy = app.policy
     ws = time.fromisoformat(policy.calling_window_start)
     we = time.fromisoformat(policy.calling_window_end)
     calls: dict[str, list[CallRequest]] = {}
-    done: list[SideOp] = []
-    for item in pending:
+    sent = 0
+
+    def refused(item_id: str, why: str) -> None:
+        log.warning("outbox item %s stays pending: %s", item_id, why)
+        store.release_claim(owner, item_id, why, now)
+
+    for item in claimed:
         payload = json.loads(item["payload"])
         kind = item["kind"]
+        item_id = item["item_id"]
         on = date.fromisoformat(payload["on"] if "on" in payload else payload["signal_date"])
-        if kind == "robocall" and app.ports.telephony is not None:
+        port: Any = {"robocall": app.ports.telephony, "sms": app.ports.sms, "signal": app.ports.signals,
+                     "signal_update": app.ports.signals}.get(kind)
+        if port is None:
+            refused(item_id, f"no adapter for {kind} is configured")
+            continue
+        if kind == "robocall":
             calls.setdefault(on.isoformat(), []).append(CallRequest(
-                attempt_id=item["item_id"], case_id=uuid.UUID(payload["case_id"]),
+                attempt_id=item_id, case_id=uuid.UUID(payload["case_id"]),
                 tenancy_id=uuid.UUID(payload["tenancy_id"]), script=ROBOCALL_SCRIPT, on=on,
                 window_start=ws, window_end=we))
-        elif kind == "sms" and app.ports.sms is not None:
-            app.ports.sms.send(SmsRequest(
-                message_id=item["item_id"], case_id=uuid.UUID(payload["case_id"]),
-                tenancy_id=uuid.UUID(payload["tenancy_id"]), amount_cents=payload["amount_cents"],
-                payment_reference=payload["reference"], on=on))
-        elif kind == "signal" and app.ports.signals is not None:
-            app.ports.signals.send(SignalRequest(
-                signal_id=item["item_id"], case_id=uuid.UUID(payload["case_id"]),
-                tenancy_id=uuid.UUID(payload["tenancy_id"]), tenancy_ref=payload["ref"],
-                amount_cents=payload["amount_cents"], origin_date=date.fromisoformat(payload["origin_date"]),
-                signal_date=date.fromisoformat(payload["signal_date"]),
-                contact_attempts=tuple(ContactAttemptSummary(a["channel"], a["reached"], date.fromisoformat(a["on"]))
-                                       for a in payload["attempts"])))
-        elif kind == "signal_update" and app.ports.signals is not None and hasattr(app.ports.signals, "update"):
-            app.ports.signals.update(SignalUpdate(
-                update_id=item["item_id"], signal_id=payload["signal_id"], case_id=uuid.UUID(payload["case_id"]),
-                tenancy_id=uuid.UUID(payload["tenancy_id"]), tenancy_ref=payload["ref"], status=payload["status"],
-                on=on, rule=payload["rule"], amount_cents=payload["amount_cents"]))
-        else:
-            continue  # no adapter for it: stays pending
-        done.append(Upsert("outbox", ("item_id",), {**item, "sent_on": day.isoformat()}))
+            continue
+        try:
+            if kind == "sms":
+                port.send(SmsRequest(
+                    message_id=item_id, case_id=uuid.UUID(payload["case_id"]),
+                    tenancy_id=uuid.UUID(payload["tenancy_id"]), amount_cents=payload["amount_cents"],
+                    payment_reference=payload["reference"], on=on))
+            elif kind == "signal_update":
+                if not hasattr(port, "update"):
+                    raise ValueError("the signals adapter cannot send signal updates")
+                port.update(SignalUpdate(
+                    update_id=item_id, signal_id=payload["signal_id"], case_id=uuid.UUID(payload["case_id"]),
+                    tenancy_id=uuid.UUID(payload["tenancy_id"]), tenancy_ref=payload["ref"],
+                    status=payload["status"], on=on, rule=payload["rule"], amount_cents=payload["amount_cents"]))
+            else:
+                port.send(SignalRequest(
+                    signal_id=item_id, case_id=uuid.UUID(payload["case_id"]),
+                    tenancy_id=uuid.UUID(payload["tenancy_id"]), tenancy_ref=payload["ref"],
+                    amount_cents=payload["amount_cents"], origin_date=date.fromisoformat(payload["origin_date"]),
+                    signal_date=date.fromisoformat(payload["signal_date"]),
+                    contact_attempts=tuple(ContactAttemptSummary(a["channel"], a["reached"],
+                                                                 date.fromisoformat(a["on"]))
+                                           for a in payload["attempts"])))
+        except Exception as e:  # noqa: BLE001 - any refusal leaves the item pending with its reason
+            refused(item_id, f"{type(e).__name__}: {e}")
+            continue
+        sent += store.mark_sent(owner, [item_id], day, now)
     for on_iso, reqs in sorted(calls.items()):
         assert app.ports.telephony is not None
         digest = hashlib.sha256("\n".join(sorted(r.attempt_id for r in reqs)).encode()).hexdigest()[:10]
-        app.ports.telephony.place_campaign(f"campaign-{on_iso}-{digest}", reqs)
-    if done:
-        app.store.apply(done)
-    return len(done)
+        try:
+            app.ports.telephony.place_campaign(f"campaign-{on_iso}-{digest}", reqs)
+        except Exception as e:  # noqa: BLE001
+            for r in reqs:
+                refused(r.attempt_id, f"{type(e).__name__}: {e}")
+            continue
+        sent += store.mark_sent(owner, [r.attempt_id for r in reqs], day, now)
+    return sent
+
+
+DEFAULT_LEASE_S = 900.0  # a claim left by a process that died is offered again after 15 minutes
+
+
+def claim_owner() -> str:
+    """Who holds a claim: host, process and a random part (one per dispatch)."""
+    import os
+    import socket
+
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"

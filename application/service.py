@@ -558,9 +558,11 @@ class Vangnet(Application):
         prior_errors: Sequence[LineError] = (),
         extra: Sequence[SideOp] = (),
         progress: Callable[[int], None] | None = None,
+        on_chunk: Callable[[int, int], None] | None = None,
         _permission: str = "import_ledger",
     ) -> ImportReport:
-        """Check every line against the store, then write all of them in one transaction.
+        """Check every line against the store, then write them in chunks under one import
+        id (``application.bulk``; ``on_chunk(written, total)`` after each chunk).
 
         Any error refuses the whole import (``ImportRefused``) unless ``skip_invalid``.
         A line already imported with identical content is skipped; the same id with
@@ -640,8 +642,23 @@ class Vangnet(Application):
             return report
         if changed or extra:
             on = max((ln.booking_date for ln in lines), default=None)
-            self.save_all(changed.values(), extra=[*tx_rows, *extra], on=on)
+            self._write_import(source, lines, changed, tx_rows, extra, on, on_chunk)
         return report
+
+    def _write_import(self, source: str, lines: Sequence[LedgerLine], changed: dict[str, Tenancy],
+                      tx_rows: Sequence[SideOp], extra: Sequence[SideOp], on: date | None,
+                      on_chunk: Callable[[int, int], None] | None) -> None:
+        """Write a checked import in chunks under one import id (application.bulk)."""
+        from application import bulk
+
+        ref_of = {str(t.id): ref for ref, t in changed.items()}
+        by_ref: dict[str, list[SideOp]] = {}
+        for op in tx_rows:
+            assert isinstance(op, Upsert)
+            by_ref.setdefault(ref_of[op.row["tenancy_id"]], []).append(op)
+        bulk.write_in_chunks(self, iid=bulk.import_id(source, (ln.content_hash for ln in lines)), source=source,
+                             tenancies=list(changed.values()), tx_rows=by_ref, extra=extra, on=on,
+                             on_chunk=on_chunk)
 
     def _sealed_description(self, tenancy_id: uuid.UUID, text: str) -> str:
         """A ledger line's description (it may name a person or a reason): sealed; dropped

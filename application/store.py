@@ -9,7 +9,7 @@ row never disagrees with the events it was computed from. Personal data
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -70,6 +70,15 @@ class Store(Protocol):
     def known_transactions(self, source: str, tx_ids: Sequence[str]) -> dict[str, dict[str, Any]]: ...
     def transaction_tenancy(self, source: str, tx_id: str) -> UUID | None: ...
     def outbox_pending(self) -> list[dict[str, Any]]: ...
+
+    # outbox claims (one process delivers each item; adapters.store.claims)
+    def claim_outbox(self, owner: str, now: datetime, lease_s: float) -> list[dict[str, Any]]: ...
+    def mark_sent(self, owner: str, item_ids: Sequence[str], day: date, now: datetime) -> int: ...
+    def release_claim(self, owner: str, item_id: str, error: str, now: datetime) -> None: ...
+    def outbox_items(self, *, include_sent: bool = False) -> list[dict[str, Any]]: ...
+
+    # chunked imports written only in part (application.bulk)
+    def incomplete_imports(self) -> list[dict[str, Any]]: ...
     def get_meta(self, key: str) -> str | None: ...
 
     def events_of(self, ids: Sequence[UUID]) -> list[Any]: ...
@@ -102,3 +111,31 @@ class Store(Protocol):
     # whole tables, for rebuild and verification
     def read_model_rows(self, table: str) -> list[dict[str, Any]]: ...
     def replace_read_models(self, rows: dict[str, list[dict[str, Any]]]) -> None: ...
+
+
+class StoreBusy(RuntimeError):
+    """Another writer held the store longer than the busy timeout; nothing was written."""
+
+    MESSAGE = "the store is busy: another import or daily run holds it; try again"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(self.MESSAGE)
+        self.detail = detail
+
+
+BUSY_MARKERS = ("database is locked", "database table is locked", "lock timeout", "could not obtain lock",
+                "lock not available")
+
+
+def is_busy(error: BaseException) -> bool:
+    """A lock or busy timeout of either store (SQLite, PostgreSQL), whatever wrapped it."""
+    if isinstance(error, StoreBusy):
+        return True
+    seen: set[int] = set()
+    e: BaseException | None = error
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if type(e).__name__ == "LockNotAvailable" or any(m in str(e).lower() for m in BUSY_MARKERS):
+            return True
+        e = e.__cause__ or e.__context__
+    return False

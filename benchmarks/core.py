@@ -567,6 +567,15 @@ BENCHMARKS: dict[str, Callable[[dict[str, int]], list[Result]]] = {
 OPT_IN = {"simulation_100k"}  # run only when named with --only (long at full size)
 
 
+def _bench_pg_import(size: dict[str, int]) -> list[Result]:
+    from benchmarks.pg_import import bench_pg_import  # its own module (imports this one)
+
+    return bench_pg_import(size)
+
+
+BENCHMARKS["pg_import"] = _bench_pg_import
+
+
 def run_benchmark(name: str, size: str | dict[str, int]) -> list[Result]:
     sz = SIZES[size] if isinstance(size, str) else size
     results = BENCHMARKS[name](sz)

@@ -74,6 +74,13 @@ class Policy:
     minutes_phone: int = 10
     minutes_home_visit: int = 60
     minutes_robocall: int = 0
+    # every other step costs staff time too (assumptions; a landlord sets its own)
+    minutes_sms: int = 0
+    minutes_letter: int = 5  # reminder, 14-day letter: check and send
+    minutes_referral: int = 20
+    minutes_signal: int = 10
+    minutes_bailiff_handover: int = 30
+    minutes_legal_action: int = 240  # file prepared, two decisions, court work
     # risk score (application.risk): off until the store has this many labelled months
     risk_enabled: bool = False
     risk_min_months: int = 6

@@ -169,19 +169,25 @@ def audit_export(
 @guarded
 @_audit_errors
 def audit_import(rt: Runtime, file: str, fmt: str | None, as_json: bool) -> None:
-    """Put an export into this EMPTY store (SQLite <-> PostgreSQL), then rebuild the
-    read models. The contact directory and sealing keys are not part of an export."""
+    """Put an export into this EMPTY store, then rebuild the read models. Not a
+    migration: the contact directory, sealing keys, ledger index, suspense and outbox
+    are not part of an export (``vangnet store copy`` moves a whole store)."""
     from application.audit import import_events, read_export
 
     with open(file, "rb") as f:
         summary = import_events(rt.app, rt.actor, read_export(f, fmt))
     if as_json:
-        echo_json(summary.as_dict())
+        echo_json({**summary.as_dict(), "not_carried": NOT_CARRIED})
         return
     click.echo(
         f"imported {summary.events} events of {summary.aggregates} aggregates; read models: "
         + ", ".join(f"{k} {v}" for k, v in summary.read_models.items())
     )
+    click.echo(f"not carried: {', '.join(NOT_CARRIED)} (an export is the auditor's record, not a migration: "
+               "intake answers show as erased without the keys); to move a store use vangnet store copy")
+
+
+NOT_CARRIED = ["contact directory", "sealing keys", "ledger index", "suspense", "outbox"]
 
 
 def _anchor(value: str | None) -> tuple[int, str] | None:

@@ -59,7 +59,8 @@ def ledger_import(rt: Runtime, file: str, source: str, encoding: str, dry_run: b
             with click.progressbar(length=len(lines), label="checking and importing", file=sys.stderr) as bar:
                 report = rt.app.import_ledger(actor, lines, source=source, dry_run=dry_run,
                                               skip_invalid=skip_invalid, rows_read=rows_read,
-                                              prior_errors=errors, progress=bar.update)
+                                              prior_errors=errors, progress=bar.update,
+                                              on_chunk=_chunk_line)
         else:
             report = rt.app.import_ledger(actor, lines, source=source, dry_run=dry_run, skip_invalid=skip_invalid,
                                           rows_read=rows_read, prior_errors=errors)
@@ -82,6 +83,11 @@ def ledger_import(rt: Runtime, file: str, source: str, encoding: str, dry_run: b
                    f"{report.skipped}; rejected: {len(report.rejected)}")
         if report.rows_read and report.skipped == report.rows_read:
             click.echo("nothing new: every row was imported before")
+
+
+def _chunk_line(written: int, total: int) -> None:
+    if total > 1:  # a large import is committed in steps; each step is durable
+        click.echo(f"  committed chunk {written} of {total}", err=True)
 
 
 def _write_rejects(path: Path, data: bytes, encoding: str, rejected: list[Any]) -> None:

@@ -59,6 +59,9 @@ class VangnetGroup(click.Group):
         except (KeyboardInterrupt, SystemExit):
             raise
         except Exception as e:  # noqa: BLE001 - the last line of defence: no traceback for users
+            from adapters.cli.busy import exit_if_busy
+
+            exit_if_busy(e)  # another writer held the store past the busy timeout: exit 75
             if os.environ.get("VANGNET_DEBUG"):
                 raise
             text = " ".join(str(e).split())[:300]
@@ -579,6 +582,7 @@ for _module in (
     "adapters.cli.simulate",
     "adapters.cli.calibrate",
     "adapters.cli.web",
+    "adapters.cli.store",
 ):
     try:
         _mod = importlib.import_module(_module)

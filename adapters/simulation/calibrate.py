@@ -146,11 +146,11 @@ def observe(app: Any, first: date | None = None, last: date | None = None) -> di
     cured = Counter[str]()
     seen = Counter[str]()
     for tid, kind, on in contacts:
-        h = hs.get(tid)
-        if h is None or (last is not None and on + timedelta(days=CURE_DAYS) > last):
+        ht = hs.get(tid)
+        if ht is None or (last is not None and on + timedelta(days=CURE_DAYS) > last):
             continue
         seen[kind] += 1
-        cured[kind] += _cleared_within(h, on, CURE_DAYS, tol)
+        cured[kind] += _cleared_within(ht, on, CURE_DAYS, tol)
     for kind in CONTACTS:
         obs[f"cured_within_{CURE_DAYS}_days_after.{kind}"] = _prop(cured[kind], seen[kind])
     obs["promise_kept"] = _prop(promise[True], promise[True] + promise[False])

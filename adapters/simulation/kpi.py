@@ -21,8 +21,12 @@ Definitions (per calendar month, at month end for stocks):
   letters, referrals by partner, municipal signals, bailiff hand-overs, legal actions
   (the month the second staff member's decision made a filing approved), evictions
   for arrears (tenancy ended with reason ``eviction_arrears``);
-- ``staff_minutes``/``staff_hours``: phone contacts x ``minutes_phone`` + home visits x
-  ``minutes_home_visit`` + robocalls x ``minutes_robocall`` of the policy.
+- ``staff_minutes``/``staff_hours``: every step of either strategy at the policy's
+  minutes: phone contacts (``minutes_phone``), home visits (``minutes_home_visit``),
+  robocalls (``minutes_robocall``), SMS (``minutes_sms``), reminder and 14-day letters
+  (``minutes_letter``), referrals (``minutes_referral``), municipal signals
+  (``minutes_signal``), bailiff hand-overs (``minutes_bailiff_handover``) and legal
+  actions with their court work (``minutes_legal_action``).
 """
 
 from __future__ import annotations
@@ -152,6 +156,7 @@ class Kpis:
             self._flow(event.on, "staff_minutes", p.minutes_robocall)
         elif name == "ArrearsCase.SmsRequested":
             self._flow(event.on, "sms")
+            self._flow(event.on, "staff_minutes", p.minutes_sms)
         elif name == "ArrearsCase.ContactAttempted":
             if event.channel == "phone":
                 self._flow(event.on, "phone_contacts")
@@ -164,19 +169,24 @@ class Kpis:
                 event.posted_on,
                 "fourteen_day_letters" if event.kind == "fourteen_day_letter" else "reminders",
             )
+            self._flow(event.posted_on, "staff_minutes", p.minutes_letter)
         elif name == "ArrearsCase.ReferralMade":
             self._flow(event.on, "referrals")
             self._flow(event.on, f"referrals_{event.partner}")
+            self._flow(event.on, "staff_minutes", p.minutes_referral)
         elif name == "ArrearsCase.MunicipalSignalSent":
             self._flow(event.on, "signals")
+            self._flow(event.on, "staff_minutes", p.minutes_signal)
         elif name == "ArrearsCase.BailiffHandedOver":
             self._flow(event.on, "bailiff_handovers")
+            self._flow(event.on, "staff_minutes", p.minutes_bailiff_handover)
         elif name == "ArrearsCase.LegalActionDecided":
             who = self.deciders.setdefault(oid, set())
             before = len(who)
             who.add(event.by)
             if before < 2 <= len(who):
                 self._flow(event.on, "legal_actions")
+                self._flow(event.on, "staff_minutes", p.minutes_legal_action)
 
     def feed_store(self, app: Any) -> Kpis:
         for nid, event in stream(app, self.last_id):

@@ -242,7 +242,8 @@ def _draw(ax: Any, kpis: Kpis, chart: str) -> None:
                 color=COLOURS.get(name),
                 label=name,
             )
-        ax.set_title("Staff hours (phone, home visits, robocalls; policy minutes)")
+        ax.set_title("Staff hours: every step (letters, robocalls, SMS, calls, visits,\n"
+                     "referrals, signals, bailiff, legal/court work; policy minutes)", fontsize=9)
         ax.set_ylabel("staff hours per month")
     elif chart == "evictions":
         for name in names:
@@ -405,8 +406,9 @@ def html_report(
     parts.append(
         "<p class='note'>Definitions: arrears are positive balances of running tenancies at month end "
         "(rent due minus payments), as % of 12 x the monthly rent of those tenancies; flows count "
-        "events by their business date; staff hours use the policy's minutes per phone contact, "
-        "home visit and robocall (PLAYBOOK.md section 6).</p>"
+        "events by their business date; staff hours count every step of both strategies at the "
+        "policy's minutes: phone contacts, home visits, robocalls, SMS, letters, referrals, "
+        "municipal signals, bailiff hand-overs and legal actions with their court work.</p>"
     )
     if scenario_toml:
         parts.append("<h2>Scenario</h2><pre>" + html.escape(scenario_toml) + "</pre>")

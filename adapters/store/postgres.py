@@ -26,7 +26,37 @@ class VangnetPostgresRecorder(PostgresApplicationRecorder):
             curs.execute(SEALS_SQL)
             return [(int(r["position"]), r["mac"], r["hash"]) for r in curs.fetchall()]
 
+    def __init__(self, datastore: Any, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        # every connection waits at most the busy timeout for a lock (POSTGRES_LOCK_TIMEOUT
+        # seconds, also used by the library for the events table lock); on every connection of the pool
+        if datastore.lock_timeout:
+            pool = datastore.pool
+            pool.kwargs["options"] = f"-c lock_timeout={int(datastore.lock_timeout) * 1000}"
+            if not pool.closed:  # connections opened before (type registration): replace them
+                pool.drain()
+
+    def insert_events(self, stored_events: Sequence[Any], **kwargs: Any) -> Any:
+        """The library's insert without its ten retries when the cause is a lock wait:
+        a busy store is reported at once (``StoreBusy``), other connection errors are
+        still retried."""
+        from eventsourcing.persistence import InterfaceError, OperationalError
+
+        from application.store import StoreBusy, is_busy
+
+        try:
+            return PostgresApplicationRecorder.insert_events.__wrapped__(self, stored_events, **kwargs)  # type: ignore[attr-defined]
+        except (InterfaceError, OperationalError) as e:
+            if is_busy(e):
+                raise StoreBusy(str(e)) from None
+        return super().insert_events(stored_events, **kwargs)
+
     def create_table(self) -> None:
+        from adapters.store.schema import create_postgres
+
+        create_postgres(self, self._create_all)  # under an advisory lock, with the migrations
+
+    def _create_all(self) -> None:
         super().create_table()
         with self.datastore.transaction(commit=True) as curs:
             for stmt in ddl("postgres"):

@@ -19,6 +19,7 @@ from uuid import UUID
 
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
+from adapters.store.claims import ImportLog, OutboxClaims
 from application.ports import Contact
 from application.store import Claim, Delete, SideOp, TouchCase, Upsert
 
@@ -410,6 +411,11 @@ class VangnetSQLiteRecorder(SQLiteApplicationRecorder):
     def construct_create_table_statements(self) -> list[str]:
         return super().construct_create_table_statements() + ddl("sqlite")
 
+    def create_table(self) -> None:
+        from adapters.store.schema import create_sqlite
+
+        create_sqlite(self)  # under a write lock, with the migrations (adapters.store.schema)
+
     def _insert_events(self, c: Any, stored_events: Sequence[Any], **kwargs: Any) -> Sequence[int] | None:
         params = [
             (s.originator_id.hex if isinstance(s.originator_id, UUID) else s.originator_id,
@@ -479,7 +485,7 @@ def _chain_select(gt: int | None, lte: int | None, limit: int | None, ph: str) -
     return sql, params
 
 
-class SqlStore:
+class SqlStore(OutboxClaims, ImportLog):
     """Implements ``application.store.Store`` over the recorder's datastore."""
 
     def __init__(self, recorder: Any, dialect: str, cipher: FieldCipher | None = None):

@@ -181,8 +181,12 @@ class TwilioTelephony:
         ring_timeout_s: int = 25,
         time_limit_s: int = 900,
         allow_foreign_sms: bool = False,
+        sends: Any | None = None,
     ) -> None:
         self.client = client
+        # one Twilio call or SMS per attempt id across processes: the store's
+        # ``provider_sends`` (adapters.store.claims) is asked before each create()
+        self.sends = sends
         self.contacts = contacts
         try:
             self.from_number = normalise(from_number)
@@ -262,6 +266,9 @@ class TwilioTelephony:
                 if reason is not None or e164 is None:
                     facts.append(self._not_dialled(aid, reason or "no_number"))
                     continue
+                if not self._first_send(aid):
+                    self._calls.setdefault(aid, "")
+                    continue  # another process (or an earlier run) asked Twilio for this attempt
                 try:
                     call = self.client.calls.create(
                         to=e164,
@@ -282,7 +289,11 @@ class TwilioTelephony:
                     else:
                         facts.append(self._completed(aid, "failed"))
                     continue
+                except Exception:
+                    self._unsent(aid)  # Twilio not reached: a later attempt may try again
+                    raise
                 self._calls[aid] = call.sid
+                self._sent(aid, call.sid)
                 placed += 1
         except ValueError:  # a programming error (bad window...), not an outage
             if facts:
@@ -298,6 +309,19 @@ class TwilioTelephony:
         log.info("campaign %s: %d calls placed, %d not dialled", campaign_id, placed, len(facts))
         if facts:
             self.sink.record_facts(facts)
+
+    def _first_send(self, item_id: str) -> bool:
+        if self.sends is None:
+            return True
+        return bool(self.sends.first_provider_send(item_id, "twilio", self.clock.now()))
+
+    def _sent(self, item_id: str, sid: str) -> None:
+        if self.sends is not None:
+            self.sends.provider_sent(item_id, sid)
+
+    def _unsent(self, item_id: str) -> None:
+        if self.sends is not None:
+            self.sends.forget_provider_send(item_id)
 
     def cancel(self, attempt_id: str) -> None:
         """Cancel a queued or ringing call; an attempt not placed yet will not be."""
@@ -353,6 +377,9 @@ class TwilioTelephony:
                 [self._sms_fact(mid, FactKind.SMS_FAILED, reason or "no_number")]
             )
             return
+        if not self._first_send(mid):
+            self._messages.setdefault(mid, "")
+            return  # another process (or an earlier run) asked Twilio for this message
         try:
             sent = self.client.messages.create(
                 to=e164,
@@ -374,10 +401,12 @@ class TwilioTelephony:
             self.sink.record_facts([fact])
             return
         except Exception as exc:
+            self._unsent(mid)
             raise TelephonyUnavailable(
                 f"message {mid}: Twilio could not be reached ({type(exc).__name__})"
             ) from None
         self._messages[mid] = sent.sid
+        self._sent(mid, sent.sid)
         log.info("message %s: SMS accepted by Twilio", mid)
 
 
@@ -684,13 +713,11 @@ def make_server(app: Callable, host: str = "127.0.0.1", port: int = 8080) -> WSG
 
 
 def serve(app: Callable, host: str = "127.0.0.1", port: int = 8080) -> None:
-    """Serve the webhook app until interrupted (``vangnet telephony serve``).
+    """Serve the webhook app until interrupted (``vangnet telephony serve``): on
+    uvicorn, with header, body and keep-alive timeouts and a connection limit
+    (adapters.telephony.webhook_server). Put it behind a TLS-terminating reverse
+    proxy; Twilio calls the public URL."""
+    from adapters.telephony.webhook_server import serve_uvicorn
 
-    Put it behind a TLS-terminating reverse proxy; Twilio calls the public URL.
-    """
-    with make_server(app, host, port) as server:
-        log.info("telephony webhooks listening on http://%s:%d", host, server.server_port)
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:  # pragma: no cover - interactive stop
-            pass
+    log.info("telephony webhooks listening on http://%s:%d", host, port)
+    serve_uvicorn(app, host, port)

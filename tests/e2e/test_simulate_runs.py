@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from adapters.cli.main import cli
@@ -43,9 +44,8 @@ def test_runs_refuse_a_single_db(tmp_path: Path) -> None:
     assert "--runs writes one store per run" in r.output
 
 
+@pytest.mark.slow  # starts a Dask cluster; runs only where the optional 'dask' extra is installed
 def test_the_same_runs_on_a_dask_cluster_give_the_same_figures(tmp_path: Path) -> None:
-    import pytest
-
     pytest.importorskip("distributed", reason="the optional 'dask' extra is not installed")
     args = ["simulate", *RUN, "--runs", "2", "--workers", "2", "--json"]
     local = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "l")])

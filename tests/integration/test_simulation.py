@@ -178,7 +178,8 @@ def test_kpis_from_the_events_of_a_small_store() -> None:
     assert feb["former_tenant_debt_cents"] == 100000  # B owed January and February
     assert feb["arrears_cents"] == 50000  # A did not pay February (due on the 1st)
     assert doc["totals"]["evictions"] == 1
-    assert doc["totals"]["staff_minutes"] == 0  # robocalls cost no staff time by default
+    # every step costs its policy minutes: the reminder letter 5, the robocall 0 by default
+    assert doc["totals"]["staff_minutes"] == 5 * jan["reminders"] == 5
 
 
 # ---------------------------------------------------------------- simulation
