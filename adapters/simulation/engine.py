@@ -49,7 +49,6 @@ from application.ledger_types import LedgerLine
 from application.policy import PolicyFile, load_policy
 from application.ports import Contact, Sms, Telephony, TelephonyFact
 from application.service import CommandError, NotFound
-from domain import wik
 from domain.calendar import is_business_day, on_or_next_business_day
 from domain.tenancy import tenancy_id_for
 from domain.values import SYSTEM, Actor, Channel, LedgerKind, Outcome, Partner, Period, Role
@@ -499,7 +498,7 @@ class Simulation:
         elif name == "ArrearsCase.ContactAttempted":
             self._contact_event(d, ref, cid, e)
         elif name == "ArrearsCase.LetterSent" and e.kind in ("reminder", "fourteen_day_letter"):
-            receipt = wik.letter_receipt(e.posted_on, self.policy)
+            receipt = e.posted_on + timedelta(days=self.policy.wik_receipt_days)
             kind = "fourteen_day_letter" if e.kind == "fourteen_day_letter" else "reminder"
             self._schedule(max(receipt, d + timedelta(days=1)), ("nudge", ref, kind))
             r = rng(self.seed, "inbound", ref, e.letter_id)
