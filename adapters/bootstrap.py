@@ -367,12 +367,11 @@ def _default_letters(pf: PolicyFile, out: Path, store: SqlStore) -> Letters:
     from application.ports import LetterRefused
 
     # the letter states, and checks, the deadline the playbook computed: the same postal days
-    cfg = {"no_delivery_weekdays": pf.policy.wik_no_delivery_weekdays, **cfg}
     try:
         config = LetterConfig.from_mapping(cfg)
     except (LetterRefused, ValueError) as e:
         return RefusingLetters(str(e))
-    return FileLetters(out / "letters", config, store)
+    return FileLetters(out / "letters", config, store, policy=pf.policy)
 
 
 @attrs.define

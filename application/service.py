@@ -41,6 +41,7 @@ from application.ports import (
 from application.projections import case_ops, tenancy_ops
 from application.store import Delete, SideOp, Store, Upsert
 from application.transcoding import DateAsISO, FastTranscoder
+from application.views import case_dict, eur, tenancy_dict
 from application.writepath import FastMapper, register_shape, restore, save_events
 from domain import affordability
 from domain.affordability import Budget, Verdict
@@ -933,37 +934,7 @@ class Vangnet(Application):
     def tenancy_view(self, actor: Actor, ref: str) -> dict[str, Any]:
         self._guard(actor, "read")
         t = self.get_tenancy(ref)
-        key = self.store.key(t.id)
-        intake = sealing.unseal(key, t.id, t.intake_sealed)
-        reasons = sealing.unseal(key, t.id, t.profile_reasons_sealed)
-        return {
-            "ref": t.ref,
-            "tenancy_id": str(t.id),
-            "version": t.version,
-            "rent": _eur(t.rent_cents),
-            "start_date": t.start_date.isoformat(),
-            "due_day": t.due_day,
-            "proposed_due_day": t.proposed_due_day,
-            "due_day_history": [
-                {**h, "on": h["on"].isoformat(), "reason": _unseal_text(key, t.id, h["reason"])}
-                for h in t.due_day_history
-            ],
-            "intake": intake,
-            "intake_on": t.intake_on.isoformat() if t.intake_on else None,
-            "prevention_profile": {"active": t.profile_active, "reasons": reasons},
-            "worry": {"active": t.worry, "reason": sealing.open_text(key, t.id, t.worry_reason)},
-            "end_reason": sealing.open_text(key, t.id, t.end_reason),
-            "balance": _eur(t.balance_cents),
-            "collection_costs": _eur(t.costs_booked),
-            "costs_lines": [{"kind": x["kind"], "amount": _eur(x["cents"]), "booked_on": x["booked_on"].isoformat(),
-                             "rule": x["rule"], "case_id": x["case_id"]} for x in t.costs_lines],
-            "arrears": [{"period": p, "amount": _eur(c), "due_date": d.isoformat()} for p, c, d in t.arrears_by_period()],
-            "unpaid_since": _iso(t.unpaid_since(self.policy.tolerance_cents)),
-            "open_case_id": str(t.open_case_id) if t.open_case_id else None,
-            "cases": [str(c) for c in t.case_ids],
-            "ended_on": _iso(t.ended_on),
-            "erased": key is None,
-        }
+        return tenancy_dict(t, self.store.key(t.id), self.policy.tolerance_cents)
 
     def case_view(self, actor: Actor, case_id: uuid.UUID | str) -> dict[str, Any]:
         self._guard(actor, "read")
@@ -1041,10 +1012,6 @@ def check_expected_version(case: ArrearsCase) -> None:
                            f"you saw {expected}); reload and try again")
 
 
-def _unseal_text(key: bytes | None, tenancy_id: uuid.UUID, value: str) -> Any:
-    return sealing.open_text(key, tenancy_id, value)
-
-
 def _project(aggregate: Any, events: Iterable[Any]) -> Any:
     """The library's projector without its per-event runtime protocol check."""
     for e in events:
@@ -1052,81 +1019,7 @@ def _project(aggregate: Any, events: Iterable[Any]) -> Any:
     return aggregate
 
 
-def _eur(cents: int) -> str:
-    from domain.values import format_cents
-
-    return format_cents(cents)
-
-
-def _iso(d: date | None) -> str | None:
-    return d.isoformat() if d else None
-
-
-def _jsonable(v: Any) -> Any:
-    if isinstance(v, date):
-        return v.isoformat()
-    if isinstance(v, dict):
-        return {k: _jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple, set)):
-        return [_jsonable(x) for x in v]
-    if isinstance(v, uuid.UUID):
-        return str(v)
-    return v
-
-
-def case_dict(c: ArrearsCase, t: Tenancy, key: bytes | None = None) -> dict[str, Any]:
-    """The case as shown to staff; sealed free text opens with the tenancy ``key``
-    (``"erased"`` without it)."""
-
-    def text(v: Any) -> Any:
-        return sealing.open_text(key, t.id, v)
-
-    return _jsonable({
-        "case_id": str(c.id),
-        "version": c.version,
-        "tenancy_ref": t.ref,
-        "tenancy_id": str(t.id),
-        "period": c.period,
-        "due_date": c.due_date,
-        "track": c.track,
-        "status": "open" if c.is_open else "closed",
-        "opened_on": c.opened_on,
-        "opened_amount": _eur(c.amount_cents),
-        "arrears": _eur(t.arrears_cents()),
-        "reopens": str(c.reopens) if c.reopens else None,
-        "contacts": c.contacts,
-        "tasks": list(c.tasks.values()),
-        "robocalls": c.robocalls,
-        "sms": c.sms,
-        "promises": c.promises,
-        "arrangements": c.arrangements,
-        "referrals": c.referrals,
-        "letters": c.letters,
-        "signal_objected_on": c.objected_on,
-        "signal": c.signal,
-        "signal_conditions": c.signal_conditions(),
-        "collection_costs": _eur(c.costs_cents) if c.costs_charged_on else None,
-        "bailiff_eligible_on": c.bailiff_eligible_on,
-        "bailiff_handed_over": c.bailiff_handed_over,
-        "legal_eligible_on": c.legal_eligible_on,
-        "legal_decisions": [{**x, "reason": text(x["reason"])} for x in c.legal_decisions],
-        "legal_action_approved": c.legal_action_approved,
-        "budget_checks": [{"verdict": b["verdict"], "on": b["on"], "by": b["by"], "rule": b["rule"],
-                           "budget": text(b["sealed"])} for b in c.budget_checks],
-        "track_changed_on": c.track_changed_on,
-        "programme": c.programme,
-        "programme_history": c.programmes,
-        "household": [{"on": h["on"], "by": h["by"], "facts": text(h["sealed"])} for h in c.household],
-        "court": c.court,
-        "in_programme": c.in_programme(),
-        "paused_until": c.paused_until,
-        "pause_reason": text(c.pause_reason),
-        "notes": [{"about": n["about"], "text": text(n["sealed"]), "on": n["on"], "by": n["by"]}
-                  for n in c.notes],
-        "closed_on": c.closed_on,
-        "close_reason": c.close_reason,
-        "steps": c.steps,
-    })
+_eur = eur  # the views' money text, under the name other modules import
 
 
 # ------------------------------------------------------------ attempt ids

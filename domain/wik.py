@@ -124,3 +124,18 @@ def letter_deadline(posted_on: date, policy: Policy) -> date:
     """The deadline of a 14-day letter posted on ``posted_on`` under ``policy``."""
     return payment_deadline(posted_on, receipt_days=policy.wik_receipt_days, term_days=policy.wik_term_days,
                             no_delivery=parse_weekdays(policy.wik_no_delivery_weekdays))
+
+
+# The one source of the WIK numbers is the policy (``[playbook] wik_*``): the rules
+# that decide the 14-day letter and the letters adapter that prints it both ask here.
+
+
+def letter_costs(principal_cents: int, policy: Policy) -> int:
+    """The collection costs a 14-day letter on ``principal_cents`` states."""
+    return collection_costs_cents(principal_cents, vat_rate_percent=policy.wik_vat_percent)
+
+
+def letter_receipt(posted_on: date, policy: Policy) -> date:
+    """The presumed receipt of a letter posted on ``posted_on``."""
+    return presumed_receipt(posted_on, receipt_days=policy.wik_receipt_days,
+                            no_delivery=parse_weekdays(policy.wik_no_delivery_weekdays))

@@ -35,13 +35,15 @@ OPTIONAL_TEXT = (
     "objection_address",
 )
 OBJECTION_KEYS = ("objection_phone", "objection_email", "objection_address")
-INT_KEYS = {
-    # key: (default, low, high, why)
-    "wik_vat_percent": (0, 0, 21, "a VAT percentage, 0-21 (0 when the landlord reclaims VAT)"),
-    "receipt_days": (2, 2, 10, "days from posting to presumed receipt (at least 2)"),
-    "term_days": (14, 14, 60, "the WIK payment term in days (at least 14)"),
+# WIK numbers are the policy's (``[playbook] wik_*``), read once by the domain: a
+# letters key that used to set them is refused, naming where the number lives now.
+MOVED_KEYS = {
+    "wik_vat_percent": "playbook.wik_vat_percent",
+    "receipt_days": "playbook.wik_receipt_days",
+    "term_days": "playbook.wik_term_days",
+    "no_delivery_weekdays": "playbook.wik_no_delivery_weekdays",
 }
-ALL_KEYS = frozenset(REQUIRED_TEXT) | frozenset(OPTIONAL_TEXT) | frozenset(INT_KEYS) | {"no_delivery_weekdays"}
+ALL_KEYS = frozenset(REQUIRED_TEXT) | frozenset(OPTIONAL_TEXT)
 
 # Partner lines in the order the letter lists them (after the municipality's line).
 PARTNER_KEYS = (
@@ -74,10 +76,6 @@ class LetterConfig:
     objection_phone: str = ""
     objection_email: str = ""
     objection_address: str = ""
-    wik_vat_percent: int = 0
-    receipt_days: int = 2
-    term_days: int = 14
-    no_delivery_weekdays: str = "sun,mon"  # no post on these days nor on public holidays (WIK receipt)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> LetterConfig:
@@ -92,7 +90,11 @@ class LetterConfig:
         problems: list[str] = []
         values: dict[str, Any] = {}
         for key in sorted(set(data) - ALL_KEYS, key=str):
-            problems.append(f"{PREFIX}{key}: unknown key")
+            if key in MOVED_KEYS:
+                problems.append(f"{PREFIX}{key}: no longer a letters key; the WIK numbers are set once, "
+                                f"as {MOVED_KEYS[key]} in the policy (remove {PREFIX}{key})")
+            else:
+                problems.append(f"{PREFIX}{key}: unknown key")
         for key in (*REQUIRED_TEXT, *OPTIONAL_TEXT):
             raw = data.get(key)
             if raw is None:
@@ -106,23 +108,6 @@ class LetterConfig:
                 problems.append(f"{PREFIX}{key}: {type(raw).__name__} given, text expected")
                 continue
             values[key] = raw.strip()
-        raw_days = data.get("no_delivery_weekdays")
-        if raw_days is not None:
-            from domain.wik import parse_weekdays
-
-            try:
-                parse_weekdays(str(raw_days))
-                values["no_delivery_weekdays"] = str(raw_days)
-            except ValueError as e:
-                problems.append(f"{PREFIX}no_delivery_weekdays: {e}")
-        for key, (default, _low, _high, _why) in INT_KEYS.items():
-            raw = data.get(key, default)
-            if isinstance(raw, str) and re.fullmatch(r"\s*\d{1,3}\s*", raw):
-                raw = int(raw)
-            if isinstance(raw, bool) or not isinstance(raw, int):
-                problems.append(f"{PREFIX}{key}: {raw!r} is not a whole number")
-                continue
-            values[key] = raw
         if problems:
             # report type problems together with the missing values
             problems.extend(config_problems(cls(**values)))
@@ -197,12 +182,6 @@ def config_problems(config: LetterConfig) -> list[str]:
     email = config.objection_email
     if isinstance(email, str) and email.strip() and not _EMAIL.match(email.strip()):
         problems.append(f"{PREFIX}objection_email: {email!r} is not an e-mail address")
-    for key, (_default, low, high, why) in INT_KEYS.items():
-        value = getattr(config, key)
-        if isinstance(value, bool) or not isinstance(value, int):
-            problems.append(f"{PREFIX}{key}: {value!r} is not a whole number ({why})")
-        elif not low <= value <= high:
-            problems.append(f"{PREFIX}{key}: {value} is outside {low}-{high} ({why})")
     return problems
 
 

@@ -32,6 +32,7 @@ from application.ports import (
     LetterRequest,
 )
 from domain import wik
+from domain.policy import Policy
 from domain.values import InvalidValue, LetterKind, Period
 
 from . import render
@@ -91,6 +92,7 @@ class FileLetters:
         formats: Sequence[str] = FORMATS,
         *,
         pdf_font: str | None = "auto",
+        policy: Policy | None = None,
     ) -> None:
         formats = tuple(formats)
         unknown = [f for f in formats if f not in FORMATS]
@@ -100,6 +102,7 @@ class FileLetters:
             )
         self.outbox = Path(outbox)
         self.config = config
+        self.policy = policy if policy is not None else Policy()  # the WIK numbers' one source
         self.contacts = contacts
         self.formats = formats
         self.pdf_font = pdf_font
@@ -187,7 +190,7 @@ class FileLetters:
         self.preflight()
         self._check_request(letter)
         contact = self._contact(letter)
-        ctx = render.context(letter, self.config, contact)
+        ctx = render.context(letter, self.config, contact, self.policy)
         kind = str(LetterKind(letter.kind))
         return render.render_html(kind, ctx), render.render_text(kind, ctx)
 
@@ -267,10 +270,9 @@ class FileLetters:
             self._check_wik(letter, refuse)
 
     def _check_wik(self, letter: LetterRequest, refuse) -> None:
-        cfg = self.config
-        expected_costs = wik.collection_costs_cents(
-            letter.total_cents, vat_rate_percent=cfg.wik_vat_percent
-        )
+        """The costs and deadline the letter states are the domain's under the policy."""
+        pol = self.policy
+        expected_costs = wik.letter_costs(letter.total_cents, pol)
         if letter.costs_cents is None:
             raise refuse(
                 "the collection costs are unknown; a 14-day letter must state them "
@@ -280,12 +282,9 @@ class FileLetters:
             raise refuse(
                 f"collection costs {euro(letter.costs_cents)} differ from the WIK scale: "
                 f"{euro(expected_costs)} on {euro(letter.total_cents)}"
-                f" (VAT {cfg.wik_vat_percent}%)"
+                f" (VAT {pol.wik_vat_percent}%, playbook.wik_vat_percent)"
             )
-        expected_deadline = wik.payment_deadline(
-            letter.posted_on, receipt_days=cfg.receipt_days, term_days=cfg.term_days,
-            no_delivery=wik.parse_weekdays(cfg.no_delivery_weekdays),
-        )
+        expected_deadline = wik.letter_deadline(letter.posted_on, pol)
         if letter.deadline is None:
             raise refuse(
                 f"no payment deadline; posted {letter.posted_on} it is {expected_deadline}"
@@ -293,9 +292,9 @@ class FileLetters:
         if letter.deadline != expected_deadline:
             raise refuse(
                 f"deadline {letter.deadline} ({dutch_date(letter.deadline)}) is wrong: posted on "
-                f"{letter.posted_on} with receipt after {cfg.receipt_days} days and a "
-                f"{cfg.term_days}-day term it is {expected_deadline}; a wrong deadline means "
-                "no collection costs are due"
+                f"{letter.posted_on} with receipt after {pol.wik_receipt_days} days and a "
+                f"{pol.wik_term_days}-day term (playbook.wik_*) it is {expected_deadline}; a wrong "
+                "deadline means no collection costs are due"
             )
 
     def _load_index(self) -> dict[str, tuple[str, str]]:

@@ -14,6 +14,7 @@ import jinja2
 
 from application.ports import Contact, LetterRequest
 from domain import wik
+from domain.policy import Policy
 from domain.values import LetterKind
 
 from .config import LetterConfig
@@ -54,8 +55,12 @@ def address_lines(address: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
-def context(letter: LetterRequest, config: LetterConfig, contact: Contact) -> dict[str, Any]:
-    """Everything a template needs, already formatted in Dutch."""
+def context(
+    letter: LetterRequest, config: LetterConfig, contact: Contact, policy: Policy | None = None
+) -> dict[str, Any]:
+    """Everything a template needs, already formatted in Dutch. The WIK numbers (term,
+    VAT, presumed receipt) are the policy's (``[playbook] wik_*``)."""
+    policy = policy if policy is not None else Policy()
     ctx: dict[str, Any] = {
         "kind": str(letter.kind),
         "letter_id": letter.letter_id,
@@ -85,8 +90,7 @@ def context(letter: LetterRequest, config: LetterConfig, contact: Contact) -> di
         ctx["instalments_total"] = euro(sum(c for _, c in letter.instalments))
     if letter.kind == LetterKind.FOURTEEN_DAY_LETTER:
         assert letter.costs_cents is not None and letter.deadline is not None
-        receipt = wik.presumed_receipt(letter.posted_on, receipt_days=config.receipt_days,
-                                       no_delivery=wik.parse_weekdays(config.no_delivery_weekdays))
+        receipt = wik.letter_receipt(letter.posted_on, policy)
         ctx.update(
             costs=euro(letter.costs_cents),
             total_with_costs=euro(letter.total_cents + letter.costs_cents),
@@ -95,8 +99,8 @@ def context(letter: LetterRequest, config: LetterConfig, contact: Contact) -> di
             receipt_date=dutch_date(receipt),
             reminder_date=(dutch_date(letter.reminder_posted_on)
                            if letter.reminder_posted_on and letter.reminder_posted_on < letter.posted_on else None),
-            term_days=config.term_days,
-            vat_percent=config.wik_vat_percent,
+            term_days=policy.wik_term_days,
+            vat_percent=policy.wik_vat_percent,
         )
     return ctx
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from application.audit.common import _check_any, parse_as_of
-from application.audit.decoding import EventDecoder, _event_row, _plain
+from application.audit.decoding import EventDecoder, _event_row
 from application.audit.eventlog import event_log
 
 
@@ -33,44 +33,11 @@ def aggregate_as_of(
 
 
 def tenancy_state(app: Any, t: Any) -> dict[str, Any]:
-    """What ``Vangnet.tenancy_view`` shows, for any (possibly historical) tenancy."""
-    from application import sealing
-    from application.service import _eur, _iso
+    """What ``Vangnet.tenancy_view`` shows, for any (possibly historical) tenancy: the
+    same view function (``application.views``)."""
+    from application.views import tenancy_dict
 
-    key = app.store.key(t.id)
-    return {
-        "ref": t.ref,
-        "tenancy_id": str(t.id),
-        "version": t.version,
-        "rent": _eur(t.rent_cents),
-        "start_date": t.start_date.isoformat(),
-        "due_day": t.due_day,
-        "proposed_due_day": t.proposed_due_day,
-        "due_day_history": _plain([{**h, "reason": sealing.open_text(key, t.id, h["reason"])}
-                                   for h in t.due_day_history]),
-        "intake": sealing.unseal(key, t.id, t.intake_sealed),
-        "intake_on": _iso(t.intake_on),
-        "prevention_profile": {
-            "active": t.profile_active,
-            "reasons": sealing.unseal(key, t.id, t.profile_reasons_sealed),
-        },
-        "worry": {"active": t.worry, "reason": sealing.open_text(key, t.id, t.worry_reason)},
-        "balance": _eur(t.balance_cents),
-        "charged": _eur(t.charged),
-        "paid": _eur(t.paid),
-        "reversed": _eur(t.reversed),
-        "credited": _eur(t.credited),
-        "collection_costs": _eur(t.costs_booked),
-        "arrears": [
-            {"period": p, "amount": _eur(c), "due_date": d.isoformat()}
-            for p, c, d in t.arrears_by_period()
-        ],
-        "unpaid_since": _iso(t.unpaid_since(app.policy.tolerance_cents)),
-        "open_case_id": str(t.open_case_id) if t.open_case_id else None,
-        "cases": [str(c) for c in t.case_ids],
-        "ended_on": _iso(t.ended_on),
-        "erased": key is None,
-    }
+    return tenancy_dict(t, app.store.key(t.id), app.policy.tolerance_cents)
 
 
 def tenancy_as_of(app: Any, actor: Any, ref: str, as_of: str | date | datetime) -> dict[str, Any]:
@@ -99,7 +66,8 @@ def case_as_of(
 ) -> dict[str, Any]:
     """Case ``case_id`` as Vangnet knew it at ``as_of`` (its arrears from the tenancy at
     that same instant): state, version and the case's events."""
-    from application.service import NotFound, case_dict
+    from application.service import NotFound
+    from application.views import case_dict
     from domain.arrears_case import ArrearsCase
 
     _check_any(app, actor, "audit", "read")

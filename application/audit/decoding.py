@@ -9,20 +9,7 @@ from typing import Any
 
 import orjson
 
-
-def _plain(v: Any) -> Any:
-    """JSON-ready copy: dates and datetimes as ISO text, UUIDs as text, sets as lists."""
-    if isinstance(v, dict):
-        return {str(k): _plain(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_plain(x) for x in v]
-    if isinstance(v, (set, frozenset)):
-        return sorted(_plain(x) for x in v)
-    if isinstance(v, date):
-        return v.isoformat()
-    if isinstance(v, uuid.UUID):
-        return str(v)
-    return v
+from application.views import jsonable as _plain  # dates, ids and sets as JSON text
 
 
 def _orjson_default(o: Any) -> Any:

@@ -94,7 +94,7 @@ def dossier(
     Personal data: only the tenant's name, from the contact directory (the dossier is
     for the court), or ``"erased"`` when it was erased."""
     from application.sealing import open_text
-    from application.service import _eur
+    from application.views import eur as _eur
 
     _check_any(app, actor, "audit", "read")
     c = app.get_case(case_id)

@@ -42,7 +42,7 @@ def fourteen_day_letter(ctx: Context) -> Decision | None:
                 ctx.later.append(next_business_day(ctx.day))
                 return None
             why["reminder_posted_on"] = reminder["posted_on"]
-        costs = wik.collection_costs_cents(ctx.arrears, vat_rate_percent=policy.wik_vat_percent)
+        costs = wik.letter_costs(ctx.arrears, policy)
         deadline = wik.letter_deadline(ctx.day, policy)
         ctx.add("letter", WIK_14, letter_action(case, kind),
                 {"costs_cents": costs, "deadline": deadline, "posted_on": ctx.day, **why},

@@ -5,6 +5,7 @@ export, each exactly once; an incomplete letter configuration writes nothing."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,45 @@ def test_an_incomplete_letter_configuration_writes_nothing_and_says_which_key(
     assert not (landlord / "out" / "letters").exists() or not any((landlord / "out" / "letters").rglob("*.html"))
     monkeypatch.delenv("VANGNET_POLICY")
     assert json.loads(invoke("letters", "outbox", "--json")) == []
+
+
+def test_a_longer_wik_term_in_the_policy_gives_valid_14_day_letters(
+    landlord: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The WIK numbers live in the policy only: with ``[playbook] wik_term_days = 21``
+    the rules and the letters adapter agree, so every 14-day letter is written (the
+    adapter used to recompute a 14-day deadline from its own keys and refuse them all)."""
+    from domain import wik
+    from domain.policy import Policy
+
+    longer = landlord / "longer.toml"
+    longer.write_text("[playbook]\nwik_term_days = 21\n" + POLICY)
+    monkeypatch.setenv("VANGNET_POLICY", str(longer))
+    for ref in ("T2", "T3"):
+        invoke("tenancy", "start", ref, "--rent", "650.00", "--start", "2026-01-01", "--name", "A. de Vries",
+               "--address", "Hoofdstraat 2, 7811 AA Emmen", "--phone", "0612345679", "--municipality", "Emmen")
+    for ref, period in (("T2", "2026-03"), ("T3", "2026-04")):
+        invoke("tenancy", "charge", ref, "--period", period, "--amount", "650.00")
+    r = CliRunner().invoke(cli, ["day", "run", "--date", "2026-02-02", "--through", "2026-06-15"])
+    assert r.exit_code == 0, r.output
+    assert "error" not in r.stderr
+
+    letters = json.loads(invoke("letters", "outbox", "--json", "--verify"))
+    wik_letters = [x for x in letters if x["kind"] == "fourteen_day_letter"]
+    assert len(wik_letters) == 3 and all(x["status"] == "ok" for x in letters)
+    policy = Policy(wik_term_days=21)
+    for x in wik_letters:
+        posted = date.fromisoformat(x["date"])
+        assert x["deadline"] == wik.letter_deadline(posted, policy).isoformat()
+        html = (landlord / "out" / "letters" / x["date"] / f"{x['letter_id']}.html").read_text()
+        assert "21 dagen" in html
+
+
+def test_a_wik_key_left_in_the_letters_section_is_named(landlord: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    old = landlord / "old.toml"
+    old.write_text(POLICY.replace("[letters]\n", "[letters]\nterm_days = 21\n"))
+    monkeypatch.setenv("VANGNET_POLICY", str(old))
+    r = CliRunner().invoke(cli, ["day", "run", "--date", "2026-02-02", "--through", "2026-03-20"])
+    assert r.exit_code == 2  # refused when the policy is read: nothing runs on a wrong configuration
+    assert "letters.term_days: no longer a letters key" in r.stderr and "playbook.wik_term_days" in r.stderr
+    assert not (landlord / "out" / "letters").exists()

@@ -24,6 +24,7 @@ from adapters.letters import (
 )
 from application.ports import Contact, LetterRefused, LetterRequest, PeriodAmount
 from domain import wik
+from domain.policy import Policy
 
 TENANCY = UUID("7c2f0a52-52f4-4d3e-9d4a-8f1f2b6f1a01")
 CASE = UUID("0b8e1c1e-3b7e-4e55-a0a4-5d3d1f0c2a02")
@@ -207,24 +208,25 @@ def test_wrong_deadline_or_costs_refused_and_nothing_written(outbox, config, cha
     assert files_under(outbox) == []
 
 
-def test_costs_include_vat_when_configured(outbox, config):
-    with_vat = attrs.evolve(config, wik_vat_percent=21)
+def test_costs_include_vat_when_the_policy_says_so(outbox, config):
+    with_vat = Policy(wik_vat_percent=21)
     with pytest.raises(LetterRefused, match="VAT 21%"):
-        letters(outbox, with_vat).send(wik_letter(30_000))  # 45.00 without VAT
+        letters(outbox, config, policy=with_vat).send(wik_letter(30_000))  # 45.00 without VAT
     letter = wik_letter(30_000, costs_cents=5_445)
-    letters(outbox, with_vat).send(letter)
+    letters(outbox, config, policy=with_vat).send(letter)
     text = " ".join(read(outbox, letter, "txt").split())
     assert "incassokosten van € 54,45 betalen (inclusief 21% btw)" in text
 
 
-def test_deadline_follows_configured_term(outbox, config):
-    longer = attrs.evolve(config, receipt_days=3, term_days=21)
+def test_deadline_follows_the_policys_term(outbox, config):
+    longer = Policy(wik_receipt_days=3, wik_term_days=21)
     posted = date(2026, 3, 6)
-    expected = wik.payment_deadline(posted, receipt_days=3, term_days=21)
+    expected = wik.letter_deadline(posted, longer)
+    assert expected == wik.payment_deadline(posted, receipt_days=3, term_days=21)
     with pytest.raises(LetterRefused, match="deadline"):
-        letters(outbox, longer).send(wik_letter(posted_on=posted))
+        letters(outbox, config, policy=longer).send(wik_letter(posted_on=posted))
     letter = wik_letter(posted_on=posted, deadline=expected)
-    letters(outbox, longer).send(letter)
+    letters(outbox, config, policy=longer).send(letter)
     assert dutch_date(expected) in read(outbox, letter, "txt")
     assert "21 dagen" in read(outbox, letter, "txt")
 
@@ -292,14 +294,14 @@ def test_missing_configuration_value_names_the_key():
 
 
 def test_configuration_problems_each_name_their_key():
-    bad = dict(CONFIG, landlord_iban="NL91ABNA0417164301", term_days=10, typo_key="x")
+    bad = dict(CONFIG, landlord_iban="NL91ABNA0417164301", payment_phone=" ", typo_key="x")
     for key in ("objection_phone", "objection_email", "objection_address"):
         bad.pop(key)
     with pytest.raises(LetterConfigError) as err:
         LetterConfig.from_mapping(bad)
     message = str(err.value)
     assert "letters.landlord_iban: not a valid IBAN" in message
-    assert "letters.term_days" in message
+    assert "letters.payment_phone: missing (required)" in message
     assert "letters.typo_key: unknown key" in message
     assert "letters.objection_phone" in message
 
@@ -313,7 +315,15 @@ def test_partner_lines_are_optional_and_iban_is_normalised():
     cfg = LetterConfig.from_mapping(dict(minimal, landlord_iban="nl91 abna 0417 1643 00"))
     assert cfg.landlord_iban == "NL91ABNA0417164300"
     assert cfg.debt_help_lines() == [CONFIG["debt_help_municipality"]]
-    assert (cfg.wik_vat_percent, cfg.receipt_days, cfg.term_days) == (0, 2, 14)
+
+
+@pytest.mark.parametrize(("key", "moved_to"), [("term_days", "playbook.wik_term_days"),
+                                               ("receipt_days", "playbook.wik_receipt_days"),
+                                               ("wik_vat_percent", "playbook.wik_vat_percent")])
+def test_a_wik_number_in_the_letters_section_is_refused_naming_where_it_lives(key, moved_to):
+    with pytest.raises(LetterConfigError) as err:
+        LetterConfig.from_mapping(dict(CONFIG, **{key: 21}))
+    assert f"letters.{key}: no longer a letters key" in str(err.value) and moved_to in str(err.value)
 
 
 def test_incomplete_configuration_stops_before_any_letter(outbox, config):
