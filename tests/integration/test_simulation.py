@@ -188,8 +188,10 @@ def test_kpis_from_the_events_of_a_small_store() -> None:
     assert feb["former_tenant_debt_cents"] == 100000  # B owed January and February
     assert feb["arrears_cents"] == 50000  # A did not pay February (due on the 1st)
     assert doc["totals"]["evictions"] == 1
-    # every step costs its policy minutes: the reminder letter 5, the robocall 0 by default
-    assert doc["totals"]["staff_minutes"] == 5 * jan["reminders"] == 5
+    # every step costs its policy minutes: the reminder letter 5, the robocall 0 by default,
+    # B's legal action (file, two decisions, court work) 240
+    assert jan["reminders"] == 1 and feb["legal_actions"] == 1
+    assert doc["totals"]["staff_minutes"] == pol.minutes_letter + pol.minutes_legal_action == 245
 
 
 # ---------------------------------------------------------------- simulation
