@@ -3,12 +3,18 @@ the stories of officers, team leads and an auditor on 7 April 2026."""
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from tests.e2e.conftest import DOCS, sign_in
+
+# the README's screenshots are refreshed with VANGNET_SCREENSHOTS=1; otherwise a run leaves docs/ alone
+SHOTS = DOCS if os.environ.get("VANGNET_SCREENSHOTS") == "1" else Path(tempfile.gettempdir())
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +36,7 @@ def test_sign_in_and_work_the_worklist(served, new_page):
     assert "J. Jansen" in first and "T1" in first and "650.00" in first and "PREV-PHONE-D1" in first
     assert "preventie" in first and "Bel de huurder" in first
     assert "P. Bakker" in rows.nth(4).inner_text()  # standard track last
-    page.screenshot(path=str(DOCS / "workbench-worklist.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "workbench-worklist.png"), full_page=True)
 
     page.get_by_label("Spoor").select_option("standard")
     page.get_by_label("Taak", exact=True).select_option("phone")
@@ -60,7 +66,7 @@ def test_record_a_contact_with_a_promise(served, new_page):
     assert "officer:olaf" in timeline
     case = served.app.get_case("T1")
     assert case.promises[-1]["pay_by"] == date(2026, 4, 20) and case.contacts[-1]["by"] == "officer:olaf"
-    page.screenshot(path=str(DOCS / "workbench-tenancy.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "workbench-tenancy.png"), full_page=True)
 
 
 def test_agree_an_arrangement(served, new_page):
