@@ -24,12 +24,14 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
+from adapters.risk import SklearnRisk
 from adapters.web import accounts
 from adapters.web.describe import N_, describe_event, reason_text
 from adapters.web.i18n import DEFAULT, LANGUAGES, gettext_for
 from application import workbench
 from application.access import AccessDenied
 from application.ports import Contact
+from application.risk import RiskScorer
 from application.service import (
     CommandError,
     ConcurrencyConflict,
@@ -69,6 +71,8 @@ def create_app(app: Vangnet, settings: WebSettings) -> FastAPI:
                               "returned csrf token as X-CSRF-Token on every change.")
     web.state.vangnet = app
     web.state.settings = settings
+    # the risk score's model, trained once per store position and day (application.risk.RiskScorer)
+    web.state.risk = RiskScorer(SklearnRisk)
     web.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="vangnet_session",
                        max_age=SESSION_HOURS * 3600, same_site="lax", https_only=settings.secure_cookies)
     web.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -228,8 +232,8 @@ def create_app(app: Vangnet, settings: WebSettings) -> FastAPI:
         day = app.today()
         page = max(1, min(page, 10_000))
         size = 50
-        rows = workbench.worklist(app, actor, day, track=track or None, kind=kind or None,
-                                  officer=officer or None, limit=size + 1, offset=(page - 1) * size)
+        rows = workbench.ranked_worklist(app, actor, day, web.state.risk, track=track or None, kind=kind or None,
+                                         officer=officer or None, limit=size + 1, offset=(page - 1) * size)
         more = len(rows) > size
         query = {k: v for k, v in (("track", track), ("kind", kind), ("officer", officer)) if v}
         return render(request, "worklist.html", rows=rows[:size], day=day, track=track, kind=kind, officer=officer,
