@@ -173,6 +173,8 @@ def simulate(
     kpis = doc["strategies"]
     (out_dir / "kpis.json").write_text(_dumps(doc), encoding="utf-8")
     (out_dir / "kpis.csv").write_text(render.csv_text(kpis), encoding="utf-8")
+    if any(k.get("year_on_year") for k in kpis.values()):
+        (out_dir / "kpis-year-on-year.csv").write_text(render.yoy_csv_text(kpis), encoding="utf-8")
     (out_dir / "scenario.toml").write_text(scen.to_toml(sc), encoding="utf-8")
     run = sc.values["run"]
     title = (
@@ -323,8 +325,9 @@ def report(
     risk_plot: str | None,
 ) -> None:
     """The corporation's KPIs per month (PLAYBOOK.md section 6) for any store, simulated
-    or real, computed from the events' business dates. With --risk: the risk score
-    trained on all but the last 3 months and scored on those."""
+    or real, computed from the events' business dates; with 13 months or more also this
+    year against last year (the --csv FILE gets FILE-year-on-year.csv beside it). With
+    --risk: the risk score trained on all but the last 3 months and scored on those."""
     from adapters.simulation import kpi, render
 
     first, last = _month(first, "from"), _month(last, "to")
@@ -354,6 +357,9 @@ def report(
         Path(html_file).write_text(render.html_report(data, title="Vangnet KPIs"), encoding="utf-8")
     if csv_file:
         Path(csv_file).write_text(render.csv_text(data), encoding="utf-8")
+        if doc.get("year_on_year"):  # beside it: this year against last year
+            p = Path(csv_file)
+            p.with_name(f"{p.stem}-year-on-year.csv").write_text(render.yoy_csv_text(data), encoding="utf-8")
     risk_doc = _risk_section(app, risk_plot) if (with_risk or risk_plot) else None
     if as_json:
         echo_json({**doc, "risk": risk_doc} if risk_doc is not None else doc)

@@ -96,7 +96,11 @@ class RunResult:
     events: int
 
     def kpis(self) -> dict[str, Any]:
-        return {"months": self.months, "totals": self.totals}
+        out: dict[str, Any] = {"months": self.months, "totals": self.totals}
+        yoy = kpi_mod.year_on_year(self.months)
+        if yoy is not None:  # 13 months or more: this year against last year
+            out["year_on_year"] = yoy
+        return out
 
 
 def months_of(start: str, months: int) -> list[str]:

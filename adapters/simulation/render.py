@@ -106,6 +106,9 @@ def table_text(kpis: Kpis) -> str:
                 f"{format_cents(t['former_tenant_debt_cents_at_end'])}"
             )
         out.append("")
+    yoy = yoy_text(kpis)
+    if yoy:
+        out.append(yoy)
     if len(kpis) > 1:
         out.append(comparison_text(kpis))
     return "\n".join(out).rstrip() + "\n"
@@ -144,6 +147,75 @@ def comparison_text(kpis: Kpis) -> str:
     for label, values in comparison_rows(kpis):
         lines.append(f"{label:38}" + "".join(v.rjust(12) for v in values))
     return "\n".join(lines)
+
+
+YOY_LABELS = {
+    "arrears_cents": ("arrears (EUR)", "stock"),
+    "arrears_pct": ("arrears % of annual rent roll", "stock"),
+    "tenancies_in_arrears": ("tenancies in arrears", "stock"),
+    "former_tenant_debt_cents": ("former tenants' debt (EUR)", "stock"),
+    "cases_opened": ("cases opened", "flow"),
+    "robocalls": ("robocalls", "flow"),
+    "reminders": ("reminder letters", "flow"),
+    "fourteen_day_letters": ("14-day letters", "flow"),
+    "referrals": ("referrals", "flow"),
+    "bailiff_handovers": ("bailiff hand-overs", "flow"),
+    "legal_actions": ("legal actions", "flow"),
+    "evictions": ("evictions for arrears", "flow"),
+    "staff_hours": ("staff hours", "flow"),
+}
+YOY_FIELDS = ("strategy", "kpi", "kind", "this_year", "last_year", "change", "change_pct")
+
+
+def _yoy_value(key: str, v: Any) -> str:
+    if key.endswith("_cents"):
+        return format_cents(v)
+    if isinstance(v, float):
+        return f"{v:.2f}"
+    return str(v)
+
+
+def yoy_rows(name: str, yoy: dict[str, Any]) -> list[list[str]]:
+    rows = []
+    for key, k in yoy["kpis"].items():
+        label, kind = YOY_LABELS.get(key, (key, ""))
+        pct = "-" if k["change_pct"] is None else f"{k['change_pct']:+.1f}%"
+        rows.append([label, _yoy_value(key, k["this_year"]), _yoy_value(key, k["last_year"]),
+                     _yoy_value(key, k["change"]), pct])
+    return rows
+
+
+def yoy_heading(name: str, yoy: dict[str, Any]) -> str:
+    this, last = yoy["this_year"], yoy["last_year"]
+    stocks = f"; stocks at {yoy['stocks_at'][0]} against {yoy['stocks_at'][1]}" if yoy.get("stocks_at") else ""
+    return (f"{name}: year on year, flows {this[0]}..{this[1]} against {last[0]}..{last[1]}{stocks}")
+
+
+def yoy_text(kpis: Kpis) -> str:
+    """This year against last year per KPI, for each entry that has a year-earlier month."""
+    out: list[str] = []
+    for name, doc in kpis.items():
+        yoy = doc.get("year_on_year")
+        if not yoy:
+            continue
+        out.append(yoy_heading(name, yoy))
+        out.append(f"{'':32}{'this year':>14}{'last year':>14}{'change':>14}{'%':>9}")
+        for label, *vals in yoy_rows(name, yoy):
+            out.append(f"{label:32}" + "".join(v.rjust(14) for v in vals[:3]) + vals[3].rjust(9))
+        out.append("")
+    return "\n".join(out)
+
+
+def yoy_csv_text(kpis: Kpis) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(safe_row(list(YOY_FIELDS)))
+    for name, doc in kpis.items():
+        yoy = doc.get("year_on_year")
+        for key, k in (yoy or {}).get("kpis", {}).items():
+            w.writerow(safe_row([name, key, YOY_LABELS.get(key, (key, ""))[1], k["this_year"], k["last_year"],
+                                 k["change"], "" if k["change_pct"] is None else k["change_pct"]]))
+    return buf.getvalue()
 
 
 def csv_text(kpis: Kpis) -> str:
@@ -392,6 +464,11 @@ def html_report(
         drawn = (png or {}).get(chart)
         data = base64.b64encode(drawn or chart_bytes(kpis, chart, "png", caption)).decode()
         parts.append(f"<img alt='{chart}' src='data:image/png;base64,{data}'>")
+    for name, doc in kpis.items():
+        if doc.get("year_on_year"):
+            parts.append(f"<h2>{html.escape(yoy_heading(name, doc['year_on_year']))}</h2>")
+            parts.append(_html_table(["", "this year", "last year", "change", "%"],
+                                     yoy_rows(name, doc["year_on_year"])))
     for name, doc in kpis.items():
         parts.append(f"<h2>{html.escape(name)}: per month</h2>")
         rows = [[_cell(r, k) for _, k, _ in COLUMNS] for r in doc["months"]]

@@ -103,3 +103,64 @@ def _history_before(app: Any, before: date) -> tuple[dict[Any, tuple[date, int]]
         elif name == "ArrearsCase.LetterSent" and e.posted_on <= before:
             letters.append(e)
     return started, letters, cases
+
+
+# ------------------------------------------------------------------ year on year
+
+
+def _rows(first_year: int, months: int, **per_month: Any) -> list[dict[str, Any]]:
+    rows = []
+    for i in range(months):
+        y, m = first_year + i // 12, i % 12 + 1
+        row: dict[str, Any] = {"month": f"{y:04d}-{m:02d}"}
+        for key in (*kpi.YOY_STOCKS, *kpi.YOY_FLOWS):
+            f = per_month.get(key)
+            row[key] = f(y, m) if f else 0
+        rows.append(row)
+    return rows
+
+
+def test_year_on_year_compares_stocks_at_the_end_and_flows_over_the_same_months() -> None:
+    assert kpi.year_on_year(_rows(2026, 12)) is None  # one year: nothing to compare with
+    rows = _rows(2025, 14, arrears_cents=lambda y, m: 100_000 if y == 2025 else 70_000,
+                 cases_opened=lambda y, m: 10 if y == 2025 else 6, evictions=lambda y, m: 1 if y == 2025 else 0,
+                 staff_hours=lambda y, m: 1.25)
+    yoy = kpi.year_on_year(rows)
+    assert yoy is not None
+    assert yoy["this_year"] == ["2026-01", "2026-02"] and yoy["last_year"] == ["2025-01", "2025-02"]
+    assert yoy["stocks_at"] == ["2026-02", "2025-02"]
+    k = yoy["kpis"]
+    assert k["arrears_cents"] == {"this_year": 70_000, "last_year": 100_000, "change": -30_000, "change_pct": -30.0}
+    assert k["cases_opened"] == {"this_year": 12, "last_year": 20, "change": -8, "change_pct": -40.0}
+    assert k["evictions"] == {"this_year": 0, "last_year": 2, "change": -2, "change_pct": -100.0}
+    assert k["staff_hours"]["this_year"] == k["staff_hours"]["last_year"] == 2.5
+    assert k["legal_actions"]["change_pct"] is None  # nothing last year: no percentage
+    full = kpi.year_on_year(_rows(2025, 24, cases_opened=lambda y, m: m))
+    assert full is not None and full["this_year"] == ["2026-01", "2026-12"]
+    assert full["kpis"]["cases_opened"]["this_year"] == full["kpis"]["cases_opened"]["last_year"] == 78
+
+
+YEARS_RUN = ("--tenancies", "80", "--months", "14", "--start", "2026-01", "--seed", "5", "--strategy", "classic")
+
+
+def test_report_and_simulate_show_this_year_against_last_year(tmp_path: Path) -> None:
+    doc = _simulate(tmp_path, "years", STOCK, *YEARS_RUN)
+    yoy = doc["strategies"]["classic"]["year_on_year"]
+    assert yoy["this_year"] == ["2027-01", "2027-02"] and yoy["stocks_at"] == ["2027-02", "2026-02"]
+    assert (tmp_path / "years" / "kpis-year-on-year.csv").read_text(encoding="utf-8").startswith(
+        "strategy,kpi,kind,this_year,last_year,change,change_pct\nclassic,arrears_cents,stock,")
+    assert "classic: year on year" in (tmp_path / "years" / "report.html").read_text(encoding="utf-8")
+    store = str(tmp_path / "years" / "classic.db")
+    r = CliRunner().invoke(cli, ["report", "--db", store, "--from", "2026-01", "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["year_on_year"] == yoy  # the store's own report says the same
+    csv_file, html_file = tmp_path / "k.csv", tmp_path / "k.html"
+    r = CliRunner().invoke(cli, ["report", "--db", store, "--from", "2026-01", "--csv", str(csv_file),
+                                 "--html", str(html_file)])
+    assert r.exit_code == 0, r.output
+    assert "store: year on year, flows 2027-01..2027-02 against 2026-01..2026-02" in r.output
+    assert "evictions for arrears" in r.output and "this year" in r.output
+    assert (tmp_path / "k-year-on-year.csv").read_text(encoding="utf-8").count("\nstore,") == len(yoy["kpis"])
+    assert "store: year on year" in html_file.read_text(encoding="utf-8")
+    short = CliRunner().invoke(cli, ["report", "--db", store, "--from", "2026-06", "--json"])
+    assert "year_on_year" not in json.loads(short.output)  # nine months: no year to compare with
