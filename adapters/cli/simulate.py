@@ -264,11 +264,23 @@ def _many(
         fail(str(e))
     doc["seconds"] = round(time.perf_counter() - t0, 1)
     (out_dir / "runs.json").write_text(_dumps(doc), encoding="utf-8")
+    from adapters.simulation import render
+
+    run = doc["run"]
+    title = (f"Vangnet simulation, {runs} runs (seeds {doc['seeds'][0]}..{doc['seeds'][-1]}): "
+             f"{run['tenancies']} homes, {run['months']} months from {run['start']}")
+    caption = (f"{title}; synthetic households, behaviour from the scenario; mean and 95% interval over the runs; "
+               "arrears as % of the annual rent roll, counts per month")
+    (out_dir / "report.html").write_text(
+        render.runs_html_report(doc, title=title, caption=caption, table=runs_mod.table_text(doc),
+                                scenario_toml=scen.to_toml(sc)),
+        encoding="utf-8",
+    )
     if as_json:
         click.echo(_dumps(doc), nl=False)
         return
     click.echo(runs_mod.table_text(doc), nl=False)
-    click.echo(f"wrote {out_dir / 'runs.json'} ({doc['seconds']:.1f} s)")
+    click.echo(f"wrote {out_dir / 'runs.json'}, report.html ({doc['seconds']:.1f} s)")
 
 
 def _days(sc: Any) -> int:

@@ -491,3 +491,75 @@ def html_report(
         parts.append("<h2>Scenario</h2><pre>" + html.escape(scenario_toml) + "</pre>")
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+# ------------------------------------------------------------------ many runs: bands
+
+BAND_CHARTS: dict[str, tuple[str, str, tuple[str, ...], bool]] = {
+    # chart: title, y label, KPIs drawn (mean line, 95% band), counts
+    "arrears": ("Arrears as % of the annual rent roll (month end)", "% of the annual rent roll",
+                ("arrears_pct",), False),
+    "cases": ("Cases opened per month", "cases per month (count)", ("cases_opened",), True),
+    "staff_hours": ("Staff hours per month (every step at policy minutes)", "staff hours per month",
+                    ("staff_hours",), False),
+    "evictions": ("Evictions for arrears and legal actions (cumulative)", "cumulative count",
+                  ("evictions_cumulative", "legal_actions_cumulative"), True),
+}
+
+
+def draw_bands(ax: Any, bands: dict[str, dict[str, list[dict[str, Any]]]], chart: str) -> None:
+    """Each strategy's mean over the runs as a line and its 95% interval as a shaded band."""
+    title, ylabel, keys, counts = BAND_CHARTS[chart]
+    months: list[str] = []
+    for name, per_key in bands.items():
+        for j, key in enumerate(keys):
+            series = per_key[key]
+            months = [p["month"] for p in series]
+            x = list(range(len(series)))
+            label = f"{name}: {key.replace('_cumulative', '').replace('_', ' ')}" if len(keys) > 1 else name
+            ax.plot(x, [p["mean"] for p in series], color=COLOURS.get(name), marker="o", markersize=3,
+                    linestyle="--" if j else "-", label=f"{label} (mean)")
+            ax.fill_between(x, [max(0.0, p["ci95"][0]) for p in series], [p["ci95"][1] for p in series],
+                            color=COLOURS.get(name), alpha=0.18, linewidth=0, label=f"{label} (95% interval)")
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    _zero_based(ax, counts=counts)
+    ax.set_xticks(list(range(len(months))))
+    ax.set_xticklabels(months, rotation=45, ha="right", fontsize=8)
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.legend(fontsize=7)
+
+
+def band_chart_bytes(bands: dict[str, Any], chart: str, fmt: str = "png", caption: str | None = None) -> bytes:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(9, 4.2))
+    try:
+        draw_bands(ax, bands, chart)
+        _caption(fig, caption)
+        buf = io.BytesIO()
+        fig.savefig(buf, format=fmt, dpi=110, metadata=_metadata(fmt))
+        return buf.getvalue()
+    finally:
+        plt.close(fig)
+
+
+def runs_html_report(doc: dict[str, Any], *, title: str, caption: str, table: str,
+                     scenario_toml: str | None = None) -> str:
+    """``simulate --runs N``: the charts with each strategy's 95% band over the runs, the
+    intervals of every KPI total and of the paired difference (noise marked)."""
+    parts = [
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<style>{_STYLE}</style></head><body><h1>{html.escape(title)}</h1>",
+        "<p class='note'>Lines: the mean over the runs; shaded bands: the 95% interval of that mean "
+        "(Student's t on the runs' spread). Where two strategies' bands overlap, the difference in "
+        "that month may be run-to-run noise.</p>",
+    ]
+    for chart in BAND_CHARTS:
+        data = base64.b64encode(band_chart_bytes(doc["bands"], chart, "png", caption)).decode()
+        parts.append(f"<img alt='{chart} with 95% bands' src='data:image/png;base64,{data}'>")
+    parts.append("<h2>KPI totals: mean and 95% interval over the runs</h2>")
+    parts.append("<pre>" + html.escape(table) + "</pre>")
+    if scenario_toml:
+        parts.append("<h2>Scenario</h2><pre>" + html.escape(scenario_toml) + "</pre>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
