@@ -400,6 +400,11 @@ class Simulation:
                         self._payment(d, ref, "fixed", cents, lines)
             elif kind == "nudge":
                 self._nudge(d, it[1], it[2])
+            elif kind == "summons":  # served the day after filing; the tenant may pay
+                cid = self.filed.get(it[1])
+                if cid is not None:
+                    self._court(cid)("summons", d)
+                self._nudge(d, it[1], "summons")
             elif kind == "promise":
                 _, ref, cap = it
                 self._payment(d, ref, "arrears", cap, lines)
@@ -586,7 +591,7 @@ class Simulation:
             who.add(e.by)
             if before < 2 <= len(who):  # filed: summons, then the hearing
                 self.filed[ref] = cid
-                self._schedule(e.on + timedelta(days=1), ("nudge", ref, "summons"))
+                self._schedule(e.on + timedelta(days=1), ("summons", ref))
                 c = self.sc.court
                 r = rng(self.seed, "hearing", ref, cid)
                 self._schedule(
@@ -801,22 +806,26 @@ class Simulation:
         p = c.evict_if_arrears if enough and not self.in_arrangement.get(ref) else c.evict_otherwise
         dissolved = rng(self.seed, "judgment", ref, d).random() < p
         cid = self.filed.get(ref)
-        if cid is not None:  # the road after the decision, as case events
-            court = self._court(cid)
-            court("summons", d)
-            court("hearing", d)
-            court("judgment", d, outcome="dissolved" if dissolved else "refused")
-            if dissolved:
-                court("eviction_scheduled", d, scheduled_on=d + timedelta(days=c.eviction_days_after_judgment))
+        if cid is None:
+            return
+        # the road after the decision, as case events: the eviction follows only from them
+        court = self._court(cid)
+        court("hearing", d)
+        court("judgment", d, outcome="dissolved" if dissolved else "refused")
         if dissolved:
-            self._schedule(d + timedelta(days=c.eviction_days_after_judgment), ("evict", ref))
+            when = d + timedelta(days=c.eviction_days_after_judgment)
+            if court("eviction_scheduled", d, scheduled_on=when):
+                self._schedule(when, ("evict", ref))
 
-    def _court(self, cid: UUID) -> Any:
-        def record(kind: str, d: date, **kw: Any) -> None:
+    def _court(self, cid: UUID) -> Callable[..., bool]:
+        """Record a court event on the case; False when the legal road refuses it."""
+
+        def record(kind: str, d: date, **kw: Any) -> bool:
             try:
                 self.app.record_court_event(LEADS[0], cid, kind=kind, on=d, **kw)
             except (CommandError, NotFound):
-                pass
+                return False
+            return True
 
         return record
 
@@ -825,8 +834,14 @@ class Simulation:
         if h is None or not h.active:
             return
         cid = self.filed.get(ref)
-        if cid is not None:
-            self._court(cid)("evicted", d)
+        if cid is None:
+            return
+        court = self._court(cid)
+        if self._arrears(ref, d) <= self.policy.tolerance_cents:
+            court("eviction_prevented", d, outcome="paid")  # paid in full before the date
+            return
+        if not court("evicted", d):  # no eviction the legal road does not record
+            return
         self.app.end_tenancy(LETTING, ref, on=d, reason="eviction_arrears")
         h.active = False
         relet = (Period.of(d + timedelta(days=self.sc.court.relet_days))).next().first_day()
