@@ -89,6 +89,20 @@ def test_an_existing_arrears_stock_starts_the_run_in_arrears_with_its_cases_unde
         assert letters  # and the playbook's letters of those months were sent
         # the run's KPIs start with the run: no step before June is counted
         assert [m["month"] for m in doc["strategies"][strategy]["months"]] == ["2026-06", "2026-07"]
+    # calibrate reads the stock a run starting from this store would begin with
+    out = tmp_path / "fitted.toml"
+    r = CliRunner().invoke(cli, ["calibrate", "--db", str(tmp_path / "stock" / "classic.db"), "--to", "2026-07-31",
+                                 "--out", str(out), "--json"])
+    assert r.exit_code == 0, r.output
+    obs = json.loads(r.output)["observed"]
+    july = _month(doc, "classic", "2026-07")
+    share = obs["arrears_stock.share_in_arrears"]
+    assert share["n"] == july["tenancies"] and share["value"] == round(july["tenancies_in_arrears"] / july["tenancies"], 4)
+    assert share["low"] < share["value"] < share["high"]
+    ages = [v for k, v in obs.items() if k.startswith("arrears_stock.age_months.")]
+    assert len(ages) == 4 and abs(sum(a["value"] for a in ages) - 1) < 1e-3
+    text = out.read_text(encoding="utf-8")
+    assert "# observed arrears_stock.share_in_arrears:" in text.split("share_in_arrears = ")[0].rsplit("[stock]", 1)[-1]
 
 
 def _history_before(app: Any, before: date) -> tuple[dict[Any, tuple[date, int]], list[Any], set[Any]]:
