@@ -191,3 +191,29 @@ def test_the_web_worklist_and_api_use_the_cli_order_with_the_risk_score(store: P
     assert ">Risico<" in page and "nooit voor een stap" in page
     refs = re.findall(r'<td>(H\d{5}(?:-\d+)?)</td>', page)
     assert refs == [x["ref"] for x in cli_rows][: len(refs)] and len(refs) == min(50, len(cli_rows))
+
+
+def test_sealed_intake_answers_never_change_a_tenancys_features(fast) -> None:  # type: ignore[no-untyped-def]
+    """Two tenants alike in everything the store shows unsealed, one in debt counselling with
+    a garnishment and court-ordered administration, the other with none: the same features."""
+    from application.risk import dataset, histories
+    from domain.risk import features_on
+    from domain.values import IntakeAnswers, Period
+    from tests.story import LETTING, SYSTEM, tenant
+
+    app = fast
+    for ref, sensitive in (("R1", True), ("R2", False)):
+        tenant(app, ref)
+        app.record_intake(LETTING, ref, IntakeAnswers(sensitive, sensitive, sensitive, 5, sensitive),
+                          on=date(2026, 1, 1))
+        for m in range(1, 8):
+            app.charge_rent(SYSTEM, ref, period=Period(2026, m), cents=65000)
+            if m % 3:
+                app.pay(SYSTEM, ref, cents=65000, booked_on=date(2026, m, 20), tx_id=f"{ref}-{m}")
+    hs = histories(app)
+    rows = dataset(hs, app.policy)
+    by_tenancy = [[x for _p, x, _y in dataset({tid: h}, app.policy)] for tid, h in hs.items()]
+    assert len(by_tenancy) == 2 and by_tenancy[0] == by_tenancy[1] and rows
+    a, b = (features_on(h, date(2026, 8, 1), robocall_day=12, days_after_due_when_late=7, tolerance_cents=0)
+            for h in hs.values())
+    assert a == b
