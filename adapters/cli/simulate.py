@@ -192,6 +192,9 @@ def simulate(
         "Synthetic households; every behaviour number is in the scenario below (with its source or "
         "assumption).",
     ]
+    season = _season_line(doc)
+    if season:
+        notes.append(season)
     (out_dir / "report.html").write_text(
         render.html_report(
             kpis,
@@ -207,12 +210,23 @@ def simulate(
         click.echo(_dumps(doc), nl=False)
         return
     click.echo(render.table_text(kpis))
+    if season:
+        click.echo(season)
     for name, r in results.items():
         click.echo(f"{name}: {r.events} events in {r.seconds:.1f} s, store {r.db}")
     click.echo(
         f"wrote {out_dir / 'kpis.json'}, kpis.csv, scenario.toml, report.html, "
         f"{', '.join(p.name for p in charts.values())} ({elapsed:.1f} s)"
     )
+
+
+def _season_line(doc: dict[str, Any]) -> str | None:
+    """The months the scenario's [season] moved, for the terminal and the HTML report."""
+    season = doc.get("season")
+    if not season:
+        return None
+    parts = [f"{m} {v['why']} x{v['miss_factor']:g}" for m, v in season.items()]
+    return "Season (factor on the chance of missing the due date): " + ", ".join(parts) + "."
 
 
 def _many(

@@ -46,6 +46,8 @@ def test_holiday_allowance_and_the_rent_increase_move_the_months_they_belong_to(
     jul_on, jul_off = _month(on, "classic", "2026-07"), _month(off, "classic", "2026-07")
     assert jul_on["cases_opened"] > jul_off["cases_opened"]  # more in July
     assert jul_on["tenancies_in_arrears"] > jul_off["tenancies_in_arrears"]
+    line = "Season (factor on the chance of missing the due date): 2026-05 holiday allowance x0.3, 2026-07 rent increase x2.5."
+    assert line in (tmp_path / "on" / "report.html").read_text(encoding="utf-8")
 
 
 def test_a_season_factor_must_be_a_number() -> None:
