@@ -165,8 +165,8 @@ class RiskScorer:
     def __init__(self, learner: Callable[[], RiskLearner]):
         self.learner = learner
         self.fits = 0
-        self._key: tuple[Any, ...] | None = None
-        self._model: tuple[RiskLearner, dict[UUID, History]] | None = None
+        # (key, model) in one attribute: a request thread never sees one without the other
+        self._cached: tuple[tuple[Any, ...], tuple[RiskLearner, dict[UUID, History]] | None] | None = None
 
     @staticmethod
     def _cache_key(app: Any, day: date) -> tuple[Any, ...]:
@@ -176,8 +176,9 @@ class RiskScorer:
 
     def _trained(self, app: Any, day: date) -> tuple[RiskLearner, dict[UUID, History]] | None:
         key = self._cache_key(app, day)
-        if key == self._key:
-            return self._model
+        cached = self._cached
+        if cached is not None and cached[0] == key:
+            return cached[1]
         policy: Policy = app.policy
         hs = histories(app, day)
         rows = dataset(hs, policy, day)
@@ -187,7 +188,7 @@ class RiskScorer:
             learner.fit([x for _, x, _ in rows], [y for _, _, y in rows])
             self.fits += 1
             model = (learner, hs)
-        self._key, self._model = key, model
+        self._cached = (key, model)
         return model
 
     def scores(self, app: Any, day: date, tenancy_ids: Sequence[str]) -> dict[str, float]:
@@ -209,11 +210,6 @@ class RiskScorer:
                         days_after_due_when_late=policy.robocall_days_after_due_when_late,
                         tolerance_cents=policy.tolerance_cents) for _, h in wanted)]
         return {t: round(p, 3) for (t, _), p in zip(wanted, learner.predict(xs), strict=True)}
-
-
-def scores(app: Any, learner: RiskLearner, day: date, tenancy_ids: Sequence[str]) -> dict[str, float]:
-    """The scores from a one-off ``learner`` (no model kept; see ``RiskScorer``)."""
-    return RiskScorer(lambda: learner).scores(app, day, tenancy_ids)
 
 
 def order_worklist(app: Any, scorer: RiskScorer, day: date, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
