@@ -24,7 +24,6 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
-from adapters.risk import SklearnRisk
 from adapters.web import accounts
 from adapters.web.describe import N_, describe_event, reason_text
 from adapters.web.i18n import DEFAULT, LANGUAGES, gettext_for
@@ -63,6 +62,13 @@ class CsrfFailed(Exception):
     pass
 
 
+def _risk_learner() -> Any:
+    """scikit-learn, imported when the score is first trained (not at start-up)."""
+    from adapters.risk import SklearnRisk
+
+    return SklearnRisk()
+
+
 def create_app(app: Vangnet, settings: WebSettings) -> FastAPI:
     web = FastAPI(title="Vangnet", version="1", docs_url="/api/docs", redoc_url=None,
                   openapi_url="/api/v1/openapi.json",
@@ -72,7 +78,7 @@ def create_app(app: Vangnet, settings: WebSettings) -> FastAPI:
     web.state.vangnet = app
     web.state.settings = settings
     # the risk score's model, trained once per store position and day (application.risk.RiskScorer)
-    web.state.risk = RiskScorer(SklearnRisk)
+    web.state.risk = RiskScorer(_risk_learner)
     web.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="vangnet_session",
                        max_age=SESSION_HOURS * 3600, same_site="lax", https_only=settings.secure_cookies)
     web.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
