@@ -85,7 +85,7 @@ def store_env(settings: Settings) -> dict[str, str]:
         if not u.path.strip("/"):
             raise ConfigError(f"db: {redact_url(db)!r} names no database")
         env.update({
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "PERSISTENCE_MODULE": "adapters.store.postgres:VangnetPostgresFactory",
             "POSTGRES_DBNAME": unquote(u.path.lstrip("/")),
             "POSTGRES_HOST": u.hostname or "127.0.0.1",
             "POSTGRES_PORT": str(u.port or 5432),
@@ -264,7 +264,7 @@ def build(
             app = Vangnet(env=env)
         except Exception as e:  # the library raises a variety of errors for bad stores
             msg = str(e)
-            if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
+            if env.get("PERSISTENCE_MODULE", "").startswith(("eventsourcing.postgres", "adapters.store.postgres")):
                 msg = _postgres_reason(env) or msg
             from application.store import StoreBusy, is_busy
 

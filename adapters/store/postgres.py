@@ -10,7 +10,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from eventsourcing.persistence import InterfaceError, OperationalError
-from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder
+from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
+    PostgresApplicationRecorder,
+    PostgresFactory,
+)
 from eventsourcing.utils import retry
 
 from adapters.store.sql import SideWriter, _chain_select, append_chain, ddl
@@ -137,3 +141,19 @@ class VangnetPostgresRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
             curs.execute(stmt, (gt or 0, limit))
             return curs.fetchall()
+
+
+class VangnetSnapshotRecorder(PostgresAggregateRecorder):
+    """The library's snapshot recorder, creating its table under the schema advisory lock:
+    processes opening a new store at once otherwise race on PostgreSQL's catalog."""
+
+    def create_table(self) -> None:
+        from adapters.store.schema import create_postgres_locked
+
+        create_postgres_locked(self, super().create_table)
+
+
+class VangnetPostgresFactory(PostgresFactory):
+    """Stored format: named in configuration (PERSISTENCE_MODULE)."""
+
+    aggregate_recorder_class = VangnetSnapshotRecorder

@@ -120,6 +120,18 @@ def create_sqlite(recorder: Any) -> None:
         conn.commit()
 
 
+def create_postgres_locked(recorder: Any, create_tables: Callable[[], None]) -> None:
+    """``create_tables`` while this session holds the schema advisory lock (the snapshots
+    table: ``CREATE TABLE IF NOT EXISTS`` run by two sessions at once can fail on
+    PostgreSQL's catalog, "duplicate key ... pg_type_typname_nsp_index")."""
+    with recorder.datastore.get_connection() as lock_conn:  # autocommit: a session lock
+        lock_conn.execute("SELECT pg_advisory_lock(%s)", (PG_SCHEMA_LOCK,))
+        try:
+            create_tables()
+        finally:
+            lock_conn.execute("SELECT pg_advisory_unlock(%s)", (PG_SCHEMA_LOCK,))
+
+
 def create_postgres(recorder: Any, create_tables: Callable[[], None]) -> None:
     """``create_tables`` (the library's types, tables and functions, then ours) and the
     migrations, while this session holds the schema advisory lock: a second process
