@@ -230,14 +230,14 @@ class Kpis:
                 balance += changes.get(m, 0)
                 if start > m:
                     continue
-                row = stock[m]
+                month = stock[m]
                 if end is not None and end <= m:
-                    row["former"] += max(balance, 0)
+                    month["former"] += max(balance, 0)
                     continue
-                row["running"] += 1
-                row["roll"] += 12 * rent
-                row["arrears"] += max(balance, 0)
-                row["in_arrears"] += balance > tol
+                month["running"] += 1
+                month["roll"] += 12 * rent
+                month["arrears"] += max(balance, 0)
+                month["in_arrears"] += balance > tol
         rows = []
         for m in months:
             s, f = stock[m], self.flows.get(m, {})
