@@ -152,11 +152,8 @@ def ledger_import_camt(rt: Runtime, file: str, source: str, pattern: str | None,
         data = Path(file).read_bytes()
     except OSError as e:
         _camt_refused(file, f"file: {e.strerror}", as_json)
-    accounts = settings.get("camt_accounts")
-    if accounts is not None and (not isinstance(accounts, list) or not all(isinstance(a, str) for a in accounts)):
-        _camt_refused(file, "policy: [ledger] camt_accounts must be a list of IBANs", as_json)
     try:
-        reader = CamtReader(pattern, accounts)
+        reader = CamtReader(pattern, settings.get("camt_accounts"))  # typed by the policy loader
     except re.error as e:
         _camt_refused(file, f"pattern: {pattern!r} is not a regular expression ({e})", as_json)
     try:
@@ -180,9 +177,13 @@ def ledger_import_camt(rt: Runtime, file: str, source: str, pattern: str | None,
 
 
 def app_sections(rt: Runtime) -> dict[str, Any]:
-    from application.policy import load_policy
+    """The policy's adapter sections, as typed and checked by the policy loader."""
+    from application.policy import PolicyError, load_policy
 
-    return load_policy(rt.policy).sections
+    try:
+        return load_policy(rt.policy).sections
+    except PolicyError as e:
+        fail(str(e))
 
 
 def _parts(text: str) -> list[tuple[str, int | None]]:
