@@ -33,6 +33,7 @@ from typing import Any
 
 import attrs
 
+from adapters.clock import SystemClock
 from application.csv_safe import safe_row
 from application.ports import (
     CallRequest,
@@ -46,7 +47,6 @@ from domain.calendar import is_business_day
 
 from ._common import (
     OUTSIDE_WINDOW,
-    SystemClock,
     atomic_write,
     normalise_opt_out,
     resolve_number,
