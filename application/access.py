@@ -84,6 +84,14 @@ class Access:
         return actor
 
 
+def require_admin(actor: Actor, refusal: str) -> Actor:
+    """Operations on the installation itself (workbench accounts, copying the store) are
+    the local administrator's only: no policy can grant them to another role."""
+    if actor.role != Role.ADMIN:
+        raise AccessDenied(refusal)
+    return actor
+
+
 MODES = ("single-user", "multi-user")
 
 

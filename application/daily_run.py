@@ -140,6 +140,21 @@ def run(app: Vangnet, day: date, *, through: date | None = None,
     return reports
 
 
+def run_requested(app: Vangnet, actor: Actor, day: date, *, through: date | None = None,
+                  allow_future: bool = False) -> list[DayReport]:
+    """A run asked for by a person or a scheduler (``vangnet day run``): the actor's
+    ``run_day`` right first, then days after today refused unless ``allow_future``
+    (simulations and tests), then :func:`run`."""
+    from domain.validation import check_run_day
+
+    app.access.check(actor, "run_day")
+    today = app.today()
+    check_run_day(day, today, allow_future=allow_future, field="date")
+    if through is not None:
+        check_run_day(through, today, allow_future=allow_future, field="through")
+    return run(app, day, through=through, actor=actor)
+
+
 def _refuse_half_written_imports(app: Vangnet) -> None:
     """An import cut off between its chunks is not there for the playbook until it is
     complete: the run waits for the import to be run again (application.bulk)."""

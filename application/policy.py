@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from datetime import time
 from pathlib import Path
 from typing import Any
 
 import attrs
 
+from application.typed_config import Spec, load_value
 from domain.policy import Policy
+from domain.validation import check_regex
 
 
 class PolicyError(ValueError):
@@ -76,19 +79,23 @@ def _time(value: str) -> time:
     return time.fromisoformat(value)
 
 
-def _check_time(key: str, value: str) -> None:
+def _check_time(value: str) -> None:
     if not re.fullmatch(r"[0-9]{2}:[0-9]{2}", value, re.ASCII):
-        raise PolicyError(f"playbook.{key}: {value!r} is not a time like 09:00")
+        raise ValueError(f"{value!r} is not a time like 09:00")
     try:
         time.fromisoformat(value)
     except ValueError:
-        raise PolicyError(f"playbook.{key}: {value!r} is not a time like 09:00") from None
+        raise ValueError(f"{value!r} is not a time like 09:00") from None
+
+
+def _check_weekdays(value: str) -> None:
+    from domain.wik import parse_weekdays
+
+    parse_weekdays(value)
 
 
 def _check_table(key: str, value: Any, default: dict[str, str]) -> dict[str, str]:
     """``[playbook.return_codes]``: code = action, merged over the defaults."""
-    import re
-
     from domain.returns import RETURN_ACTIONS
 
     if not isinstance(value, dict):
@@ -103,60 +110,60 @@ def _check_table(key: str, value: Any, default: dict[str, str]) -> dict[str, str
     return out
 
 
-def policy_from_mapping(data: dict[str, Any], path: str | None = None) -> PolicyFile:
-    unknown = set(data) - {"playbook", "permissions", *ADAPTER_SECTIONS}
-    if unknown:
-        raise PolicyError(f"{sorted(unknown)[0]}: unknown section (known: playbook, permissions, "
-                          f"{', '.join(ADAPTER_SECTIONS)})")
-    pb = data.get("playbook", {})
+CHECKS: dict[str, Callable[[Any], object]] = {
+    "calling_window_start": _check_time,
+    "calling_window_end": _check_time,
+    "wik_no_delivery_weekdays": _check_weekdays,
+}
+
+
+def _spec(key: str, default: Any) -> Spec:
+    """The type of a playbook key, from its default in ``domain.policy.Policy`` and the
+    ranges, choices and checks above."""
+    if isinstance(default, bool):
+        return Spec("bool")
+    if isinstance(default, int):
+        low, high = RANGES.get(key, (0, 1_000_000))
+        return Spec("int", low, high)
+    return Spec("text", choices=CHOICES.get(key, ()), check=CHECKS.get(key))
+
+
+_DEFAULTS = Policy()
+PLAYBOOK: dict[str, Spec] = {
+    f.name: _spec(f.name, getattr(_DEFAULTS, f.name))
+    for f in attrs.fields(Policy) if not isinstance(getattr(_DEFAULTS, f.name), dict)
+}
+TABLES = frozenset(f.name for f in attrs.fields(Policy) if isinstance(getattr(_DEFAULTS, f.name), dict))
+# the adapter sections' keys that the policy loader types (the rest is the adapters')
+SECTION_KEYS: dict[str, dict[str, Spec]] = {
+    "ledger": {"camt_pattern": Spec("text", check=lambda v: check_regex(v, "ledger.camt_pattern")),
+               "camt_accounts": Spec("text_list")},
+    "telephony": {"mode": Spec("text", choices=("record", "vendor", "twilio", "simulated"))},
+    "signals": {"format": Spec("text", choices=("json", "csv"))},
+}
+
+
+def _playbook(pb: Any) -> dict[str, Any]:
     if not isinstance(pb, dict):
         raise PolicyError("playbook: must be a table")
-    fields = {f.name: f for f in attrs.fields(Policy)}
     values: dict[str, Any] = {}
     for key, value in pb.items():
-        if key not in fields:
+        if key in TABLES:
+            values[key] = _check_table(key, value, getattr(_DEFAULTS, key))
+        elif key in PLAYBOOK:
+            values[key] = load_value(f"playbook.{key}", value, PLAYBOOK[key])
+        else:
             raise PolicyError(f"playbook.{key}: unknown key")
-        default = getattr(Policy(), key)
-        if isinstance(default, dict):
-            values[key] = _check_table(key, value, default)
-            continue
-        if isinstance(default, bool):
-            if not isinstance(value, bool):
-                raise PolicyError(f"playbook.{key}: {value!r} must be true or false")
-        elif isinstance(default, int):
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise PolicyError(f"playbook.{key}: {value!r} must be a whole number")
-            low, high = RANGES.get(key, (0, 1_000_000))
-            if not low <= value <= high:
-                raise PolicyError(f"playbook.{key}: {value!r} must be between {low} and {high}")
-        elif isinstance(default, str):
-            if not isinstance(value, str):
-                raise PolicyError(f"playbook.{key}: {value!r} must be text")
-            if key.startswith("calling_window"):
-                _check_time(key, value)
-            if key == "wik_no_delivery_weekdays":
-                from domain.wik import parse_weekdays
-
-                try:
-                    parse_weekdays(value)
-                except ValueError as e:
-                    raise PolicyError(f"playbook.{key}: {e}") from None
-            if key in CHOICES and value not in CHOICES[key]:
-                raise PolicyError(f"playbook.{key}: {value!r} is not one of {', '.join(CHOICES[key])}")
-        values[key] = value
-    start = values.get("calling_window_start", Policy().calling_window_start)
-    end = values.get("calling_window_end", Policy().calling_window_end)
+    start = values.get("calling_window_start", _DEFAULTS.calling_window_start)
+    end = values.get("calling_window_end", _DEFAULTS.calling_window_end)
     if _time(start) >= _time(end):
         raise PolicyError(f"playbook.calling_window_end: {end!r} must be later than calling_window_start {start!r}")
-    perms = data.get("permissions", {})
-    if not isinstance(perms, dict):
-        raise PolicyError("permissions: must be a table of role = [permissions]")
-    from application.access import Access, Identity
+    return values
 
-    try:
-        Access(perms)
-    except ValueError as e:
-        raise PolicyError(str(e)) from None
+
+def _sections(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    from application.access import Identity
+
     for k in ADAPTER_SECTIONS:
         if not isinstance(data.get(k, {}), dict):
             raise PolicyError(f"{k}: must be a table")
@@ -165,20 +172,33 @@ def policy_from_mapping(data: dict[str, Any], path: str | None = None) -> Policy
         Identity.from_mapping(sections["access"])
     except ValueError as e:
         raise PolicyError(str(e)) from None
-    ledger = sections["ledger"]
-    if "camt_pattern" in ledger:
-        from domain.validation import check_regex
+    for name, specs in SECTION_KEYS.items():
+        for key, spec in specs.items():
+            if key in sections[name]:
+                load_value(f"{name}.{key}", sections[name][key], spec)
+    return sections
 
-        try:
-            check_regex(ledger["camt_pattern"], "ledger.camt_pattern")
-        except ValueError as e:
-            raise PolicyError(str(e)) from None
-    mode = sections["telephony"].get("mode", "record")
-    if mode not in ("record", "vendor", "twilio", "simulated"):
-        raise PolicyError(f"telephony.mode: {mode!r} is not one of record, vendor, twilio, simulated")
-    fmt = sections["signals"].get("format", "json")
-    if fmt not in ("json", "csv"):
-        raise PolicyError(f"signals.format: {fmt!r} must be json or csv")
+
+def policy_from_mapping(data: dict[str, Any], path: str | None = None) -> PolicyFile:
+    """The policy file's tables, typed; a wrong key or value is a :class:`PolicyError`
+    naming the key and the value."""
+    unknown = set(data) - {"playbook", "permissions", *ADAPTER_SECTIONS}
+    if unknown:
+        raise PolicyError(f"{sorted(unknown)[0]}: unknown section (known: playbook, permissions, "
+                          f"{', '.join(ADAPTER_SECTIONS)})")
+    from application.access import Access
+
+    try:
+        values = _playbook(data.get("playbook", {}))
+        perms = data.get("permissions", {})
+        if not isinstance(perms, dict):
+            raise PolicyError("permissions: must be a table of role = [permissions]")
+        Access(perms)
+        sections = _sections(data)
+    except PolicyError:
+        raise
+    except ValueError as e:  # ConfigValueError, an unknown role or permission: the message names the key
+        raise PolicyError(str(e)) from None
     return PolicyFile(Policy(**values), perms, sections, path)
 
 

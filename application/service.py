@@ -890,6 +890,14 @@ class Vangnet(Application):
 
     # ------------------------------------------------------- telephony facts
     @retrying
+    def fact_sink(self, actor: Actor) -> FactRecorder:
+        """A sink for provider facts (a vendor's result files) that records them for
+        ``actor``: the ``record_facts`` right is checked here, before any file is read,
+        and again for each batch, always for the same actor (no check as one actor and
+        write as another)."""
+        self._guard(actor, "record_facts")
+        return FactRecorder(self, actor)
+
     def record_facts(self, facts: Sequence[TelephonyFact], actor: Actor = SYSTEM) -> int:
         """Record each provider fact once as a case event. Returns how many were new."""
         self._guard(actor, "record_facts")
@@ -1090,3 +1098,14 @@ def fact_outcome(f: TelephonyFact) -> Outcome | None:
 
 
 __all__ = ["Vangnet", "Ports", "NotFound", "CommandError", "ConcurrencyConflict", "AccessDenied", "ImportRefused"]
+
+
+@attrs.frozen
+class FactRecorder:
+    """A :class:`application.ports.FactSink` that records provider facts for one actor."""
+
+    app: Vangnet
+    actor: Actor
+
+    def record_facts(self, facts: Sequence[TelephonyFact]) -> int:
+        return self.app.record_facts(facts, actor=self.actor)

@@ -3,11 +3,14 @@ arrears and conditions of the export day before it leaves."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 from uuid import UUID
 
 from domain import late_facts
+from domain.values import Actor
 
 
 def recheck(app: Any, record: dict[str, Any], today: date) -> tuple[str, int | None, str]:
@@ -31,3 +34,25 @@ def recheck(app: Any, record: dict[str, Any], today: date) -> tuple[str, int | N
     if not ok:
         return "hold", None, f"arrears {arrears} below the signal threshold {why['threshold_cents']}"
     return "export", arrears, ""
+
+
+class SignalExporter(Protocol):
+    """The municipal-signal adapter that writes export batches (``adapters.signals.FileSignals``)."""
+
+    recheck: Callable[[dict[str, Any]], tuple[str, int | None, str]] | None
+
+    def export(self, municipality: str | None = None, out: Path | None = None, *, today: date) -> Any: ...
+
+
+def export_signals(app: Any, actor: Actor, port: SignalExporter, municipality: str | None = None,
+                   out: Path | None = None) -> Any:
+    """Export the pending signals once (PLAYBOOK 5), for an actor with ``export_signals``:
+    deliver any decided-but-undelivered signal first, then write each pending one that
+    still holds on the export day (:func:`recheck`); held and dropped ones are reported."""
+    from application import daily_run
+
+    app.access.check(actor, "export_signals")
+    today = app.today()
+    daily_run.dispatch_outbox(app, today)
+    port.recheck = lambda record: recheck(app, record, today)  # conditions and arrears as of the export
+    return port.export(municipality, out, today=today)

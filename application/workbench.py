@@ -32,6 +32,39 @@ def may(app: Vangnet, actor: Actor, permission: str) -> bool:
     return app.access.allowed(actor, permission)
 
 
+def list_users(app: Vangnet, actor: Actor) -> list[dict[str, Any]]:
+    """The workbench accounts (never their hashes), for who may audit the installation:
+    auditors and the administrator."""
+    app.access.check(actor, "audit")
+    return app.store.users()
+
+
+def has_users(app: Vangnet) -> bool:
+    """Whether any workbench account exists (the server warns when none does)."""
+    return bool(app.store.users())
+
+
+def check_manages_users(actor: Actor) -> None:
+    """Workbench accounts are managed by the local administrator only (no role can be
+    granted this by the policy: an account decides who acts as whom)."""
+    from application.access import require_admin
+
+    require_admin(actor, f"only the local administrator manages users (actor {actor})")
+
+
+def tenant_names(app: Vangnet, actor: Actor, tenancy_ids: list[str]) -> dict[str, str | None]:
+    """Tenancy id -> the tenant's name, for a list on screen; empty for an actor who may
+    not see personal data (auditors, the system)."""
+    if not may_see_personal(app, actor):
+        return {}
+    names: dict[str, str | None] = {}
+    for tid in tenancy_ids:
+        if tid and tid not in names:
+            c = app.store.contact(uuid.UUID(tid))
+            names[tid] = c.name if c else None
+    return names
+
+
 # ------------------------------------------------------------------ worklist
 
 

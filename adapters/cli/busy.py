@@ -8,9 +8,7 @@ later), without a traceback; nothing of it was written.
 
 from __future__ import annotations
 
-import sys
-
-import click
+from adapters.cli.common import fail
 
 EXIT_BUSY = 75
 
@@ -19,5 +17,4 @@ def exit_if_busy(error: BaseException) -> None:
     from application.store import StoreBusy, is_busy
 
     if is_busy(error):
-        click.echo(f"error: {StoreBusy.MESSAGE}", err=True)
-        sys.exit(EXIT_BUSY)
+        fail(StoreBusy.MESSAGE, EXIT_BUSY)

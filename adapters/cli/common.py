@@ -10,7 +10,7 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from functools import update_wrapper
 from typing import Any, NoReturn, TypeVar
@@ -34,13 +34,13 @@ class Runtime:
     @property
     def actor(self) -> Actor:
         """The actor from the installation's identity (``[access]`` in the policy):
-        single-user, ``--as`` / VANGNET_ACTOR or ``admin:<login>``; multi-user, the
+        single-user, ``--as`` (click also reads VANGNET_ACTOR) or ``admin:<login>``; multi-user, the
         operating-system account looked up in ``[access.users]``."""
         from application.policy import PolicyError, identity, load_policy
 
-        text = self.actor_text or os.environ.get("VANGNET_ACTOR") or None
+        text = self.actor_text
         try:
-            ident = identity(load_policy(self.policy or os.environ.get("VANGNET_POLICY") or None))
+            ident = identity(load_policy(self.policy))
         except (PolicyError, InvalidValue) as e:
             fail(str(e))
         from application.access import AccessDenied
@@ -67,7 +67,7 @@ class Runtime:
         from application.policy import PolicyError, identity, load_policy
 
         try:
-            pf = load_policy(self.policy or os.environ.get("VANGNET_POLICY") or None)
+            pf = load_policy(self.policy)
         except PolicyError as e:
             fail(str(e))
         actor = self.actor
@@ -116,8 +116,15 @@ def _os_account() -> str:
 pass_runtime = click.make_pass_decorator(Runtime)
 
 
-def fail(message: str, code: int = 2) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
+def fail(message: str | None, code: int = 2, *, details: Iterable[object] = ()) -> NoReturn:
+    """The one way a command refuses: each of ``details`` and then ``message`` as an
+    ``error: ...`` line on stderr, and exit ``code`` (2: bad input or a refused
+    command, nothing written; 3: access denied). ``message=None`` prints no summary
+    line (a --json refusal already printed its object)."""
+    for d in details:
+        click.echo(f"error: {d}", err=True)
+    if message is not None:
+        click.echo(f"error: {message}", err=True)
     sys.exit(code)
 
 
@@ -141,9 +148,7 @@ def guarded(fn: F) -> F:
             where = f" {e.filename!r}" if getattr(e, "filename", None) else ""
             fail(f"file{where}: {e.strerror or e}")
         except ImportRefused as e:
-            for err in e.errors:
-                click.echo(f"error: {err}", err=True)
-            fail(str(e))
+            fail(str(e), details=e.errors)
 
     return update_wrapper(wrapper, fn)  # type: ignore[return-value]
 

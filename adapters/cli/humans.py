@@ -136,19 +136,10 @@ def print_worklist(app: Any, actor: Any, day: date) -> None:
 
 
 def print_case_list(app: Any, actor: Any, rows: list[dict[str, Any]]) -> None:
-    from application.workbench import may_see_personal
+    from application.workbench import tenant_names
 
     today = app.today()
-    personal = may_see_personal(app, actor)
-    names: dict[str, str | None] = {}
-    if personal:
-        import uuid
-
-        for r in rows:
-            tid = r.get("tenancy_id")
-            if tid and tid not in names:
-                c = app.store.contact(uuid.UUID(tid))
-                names[tid] = c.name if c else None
+    names = tenant_names(app, actor, [r.get("tenancy_id") or "" for r in rows])
     click.echo(f"{'case':<8}  {'ref':<10} {'name':<22} {'amount':>10} {'late':>5}  {'track':<10} {'status':<6} opened")
     for r in rows:
         late = (today - date.fromisoformat(r["due_date"])).days if r["status"] == "open" and r.get("due_date") else None

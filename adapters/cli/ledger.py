@@ -9,7 +9,7 @@ import re
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -67,11 +67,8 @@ def ledger_import(rt: Runtime, file: str, source: str, encoding: str, dry_run: b
     except ImportRefused as e:
         if as_json:
             echo_json({"refused": True, "errors": [x.as_dict() for x in e.errors], "imported_total": 0})
-        else:
-            for err in e.errors:
-                click.echo(f"error: {err}", err=True)
-            click.echo(f"error: {len(e.errors)} error(s) in {file}; nothing imported", err=True)
-        sys.exit(2)
+            fail(None)
+        fail(f"{len(e.errors)} error(s) in {file}; nothing imported", details=e.errors)
     if skip_invalid and report.rejected:
         _write_rejects(Path(file), data, encoding, report.rejected)
     if as_json:
@@ -113,12 +110,12 @@ def _write_rejects(path: Path, data: bytes, encoding: str, rejected: list[Any]) 
     click.echo(f"rejected rows written to {out}", err=True)
 
 
-def _camt_refused(file: str, message: str, as_json: bool) -> None:
+def _camt_refused(file: str, message: str, as_json: bool, code: int = 2) -> NoReturn:
     """A whole file refused: one line (or one JSON object), exit 2, nothing written."""
     if as_json:
         echo_json({"refused": True, "file": file, "error": message, "imported_total": 0})
-        sys.exit(2)
-    fail(f"{file}: {message}")
+        fail(None, code)
+    fail(f"{file}: {message}", code)
 
 
 @ledger.command("import-camt")
@@ -155,11 +152,8 @@ def ledger_import_camt(rt: Runtime, file: str, source: str, pattern: str | None,
         data = Path(file).read_bytes()
     except OSError as e:
         _camt_refused(file, f"file: {e.strerror}", as_json)
-    accounts = settings.get("camt_accounts")
-    if accounts is not None and (not isinstance(accounts, list) or not all(isinstance(a, str) for a in accounts)):
-        _camt_refused(file, "policy: [ledger] camt_accounts must be a list of IBANs", as_json)
     try:
-        reader = CamtReader(pattern, accounts)
+        reader = CamtReader(pattern, settings.get("camt_accounts"))  # typed by the policy loader
     except re.error as e:
         _camt_refused(file, f"pattern: {pattern!r} is not a regular expression ({e})", as_json)
     try:
@@ -170,8 +164,7 @@ def ledger_import_camt(rt: Runtime, file: str, source: str, pattern: str | None,
     except AccessDenied as e:
         if not as_json:
             raise
-        echo_json({"refused": True, "file": file, "error": f"access denied: {e}", "imported_total": 0})
-        sys.exit(3)
+        _camt_refused(file, f"access denied: {e}", as_json, 3)
     if as_json:
         echo_json(report.as_dict())
         return
@@ -184,9 +177,13 @@ def ledger_import_camt(rt: Runtime, file: str, source: str, pattern: str | None,
 
 
 def app_sections(rt: Runtime) -> dict[str, Any]:
-    from application.policy import load_policy
+    """The policy's adapter sections, as typed and checked by the policy loader."""
+    from application.policy import PolicyError, load_policy
 
-    return load_policy(rt.policy or os.environ.get("VANGNET_POLICY") or None).sections
+    try:
+        return load_policy(rt.policy).sections
+    except PolicyError as e:
+        fail(str(e))
 
 
 def _parts(text: str) -> list[tuple[str, int | None]]:

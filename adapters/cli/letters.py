@@ -57,20 +57,12 @@ def signals() -> None:
 def signals_export(rt: Runtime, municipality: str | None, out_dir: str | None, as_json: bool) -> None:
     """Export pending signals as one batch per municipality, once (re-running changes nothing)."""
     from adapters.signals import FileSignals
+    from application.signal_lifecycle import export_signals
 
-    app = rt.app
-    app.access.check(rt.actor, "export_signals")
-    from application import daily_run
-
-    daily_run.dispatch_outbox(app, app.today())  # deliver any decided-but-undelivered signal first
-    port = app.ports.signals
+    port = rt.app.ports.signals
     if not isinstance(port, FileSignals):
-        port = FileSignals(_out(rt) / "signals", app.store)
-    from application.signal_lifecycle import recheck
-
-    today = app.today()
-    port.recheck = lambda record: recheck(app, record, today)  # conditions and arrears as of the export
-    report = port.export(municipality, Path(out_dir) if out_dir else None, today=app.today())
+        port = FileSignals(_out(rt) / "signals", rt.app.store)
+    report = export_signals(rt.app, rt.actor, port, municipality, Path(out_dir) if out_dir else None)
     data = {k: (list(map(str, v)) if isinstance(v, tuple) else v) for k, v in attrs.asdict(report).items()}
     if as_json:
         echo_json(data)

@@ -71,11 +71,21 @@ class VangnetGroup(click.Group):
         sys.exit(rv if isinstance(rv, int) else 0)
 
 
+def _env_option(*decls: str, envvar: str, **kw: Any) -> Any:
+    """A global option that click also reads from ``envvar`` (shown in --help); an
+    empty variable counts as not set, as before."""
+    return click.option(*decls, envvar=envvar, show_envvar=True, callback=_empty_is_none, **kw)
+
+
+def _empty_is_none(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    return value or None
+
+
 @click.group(cls=VangnetGroup, help=HELP)
-@click.option("--db", metavar="TARGET", help="SQLite path or postgresql:// URL [env VANGNET_DB]")
-@click.option("--policy", metavar="FILE", help="TOML policy file [env VANGNET_POLICY]")
-@click.option("--as", "actor", metavar="ROLE:ID", help="who runs the command [env VANGNET_ACTOR]")
-@click.option("--out", metavar="DIR", help="folder for letters, signals, call lists [env VANGNET_OUT]")
+@_env_option("--db", envvar="VANGNET_DB", metavar="TARGET", help="SQLite path or postgresql:// URL")
+@_env_option("--policy", envvar="VANGNET_POLICY", metavar="FILE", help="TOML policy file")
+@_env_option("--as", "actor", envvar="VANGNET_ACTOR", metavar="ROLE:ID", help="who runs the command")
+@_env_option("--out", envvar="VANGNET_OUT", metavar="DIR", help="folder for letters, signals, call lists")
 @click.version_option(package_name="vangnet")
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, policy: str | None, actor: str | None, out: str | None) -> None:
@@ -527,17 +537,10 @@ def day_run(rt: Runtime, on: date, through: date | None, allow_future: bool, as_
     Needs the run_day right (system, team_lead, or the single-user admin); the run's
     record names the actor. Days after today are refused unless --allow-future."""
     from application import daily_run
-    from domain.validation import check_run_day
 
     if through is not None and through < on:
         fail(f"through: {through} is before --date {on}")
-    actor = rt.actor
-    rt.app.access.check(actor, "run_day")
-    today = rt.app.today()
-    check_run_day(on, today, allow_future=allow_future, field="date")
-    if through is not None:
-        check_run_day(through, today, allow_future=allow_future, field="through")
-    reports = daily_run.run(rt.app, on, through=through, actor=actor)
+    reports = daily_run.run_requested(rt.app, rt.actor, on, through=through, allow_future=allow_future)
     if as_json:
         echo_json([r.as_dict() for r in reports])
         return
@@ -579,13 +582,11 @@ def policy() -> None:
 @pass_runtime
 def policy_show(rt: Runtime, as_json: bool) -> None:
     """Print the effective policy."""
-    import os
-
     from adapters.bootstrap import ConfigError, check_adapter_sections
     from application.policy import PolicyError, load_policy, policy_as_dict
 
     try:
-        pf = load_policy(rt.policy or os.environ.get("VANGNET_POLICY") or None)
+        pf = load_policy(rt.policy)
         check_adapter_sections(pf)
     except (PolicyError, ConfigError) as e:
         fail(str(e))

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from uuid import UUID
 
 import click
 
 from adapters.cli.common import DATE, Runtime, echo_json, guarded, pass_runtime
-from domain.calendar import add_months
 
 
 @click.group()
@@ -38,17 +36,9 @@ def privacy_erase(rt: Runtime, ref: str, yes: bool) -> None:
 @guarded
 def privacy_due(rt: Runtime, on: date | None, as_json: bool) -> None:
     """Tenancies ended and settled longer ago than the retention period (policy)."""
-    app = rt.app
-    app.access.check(rt.actor, "read")
-    day = on or app.today()
-    rows = []
-    for r in app.store.tenancy_rows():
-        if r["ended_on"] is None or r["balance_cents"] > app.policy.tolerance_cents:
-            continue
-        ended = date.fromisoformat(r["ended_on"])
-        due = add_months(ended, app.policy.retention_months_after_end)
-        if due <= day and app.store.key(UUID(r["tenancy_id"])) is not None:
-            rows.append({"ref": r["ref"], "ended_on": r["ended_on"], "due_since": due.isoformat()})
+    from application.privacy import retention_due
+
+    rows = [r.as_dict() for r in retention_due(rt.app, rt.actor, on)]
     if as_json:
         echo_json(rows)
         return

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 import click
@@ -20,22 +19,9 @@ from adapters.cli.common import Runtime, echo_json, fail, guarded, pass_runtime
 def outbox(rt: Runtime, show_all: bool, as_json: bool) -> None:
     """Robocalls, SMS and signals not yet accepted by an adapter: pending, or failed
     (an adapter refused them; the reason is shown), with their age in days."""
-    app = rt.app
-    today = app.today()
-    rows = []
-    for r in app.store.outbox_items(include_sent=show_all):
-        created = date.fromisoformat(r["created_on"])
-        if r.get("sent_on"):
-            status = "sent"
-        elif r.get("last_error"):
-            status = "failed"
-        elif r.get("claimed_by"):
-            status = "claimed"
-        else:
-            status = "pending"
-        rows.append({"item_id": r["item_id"], "kind": r["kind"], "status": status, "created_on": r["created_on"],
-                     "age_days": (today - created).days, "attempts": int(r.get("attempts") or 0),
-                     "last_error": r.get("last_error"), "sent_on": r.get("sent_on")})
+    from application.outbox import outbox_items
+
+    rows = [x.as_dict() for x in outbox_items(rt.app, rt.actor, include_sent=show_all)]
     if as_json:
         echo_json(rows)
         return
@@ -83,13 +69,11 @@ def store_copy(rt: Runtime, source: str, target: str, as_json: bool) -> None:
     ``audit verify`` on the copy). Stop the daily run and imports while it runs."""
     from adapters.bootstrap import redact_url
     from adapters.store.copy import CopyRefused, copy_store
-    from application.access import AccessDenied
+    from application.access import require_admin
     from application.audit import verify
-    from domain.values import Role
 
     actor = rt.actor
-    if actor.role != Role.ADMIN:
-        raise AccessDenied(f"{actor} may not copy a store (administrators only)")
+    require_admin(actor, f"{actor} may not copy a store (administrators only)")
 
     def audit(app: Any) -> list[str]:
         report = verify(app, actor)

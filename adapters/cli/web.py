@@ -12,29 +12,28 @@ from adapters.cli.common import Runtime, echo_json, fail, guarded, pass_runtime
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--sso-header", default=None, metavar="NAME",
-              help="trust this request header (set by your single-sign-on proxy) as the signed-in user "
-                   "[env VANGNET_SSO_HEADER]; off by default")
+@click.option("--sso-header", default=None, metavar="NAME", envvar="VANGNET_SSO_HEADER", show_envvar=True,
+              help="trust this request header (set by your single-sign-on proxy) as the signed-in user; "
+                   "off by default")
 @click.option("--insecure-cookies", is_flag=True,
               help="session cookies without the Secure flag (plain HTTP, not on localhost)")
 @pass_runtime
 @guarded
 def serve(rt: Runtime, host: str, port: int, sso_header: str | None, insecure_cookies: bool) -> None:
     """Start the officer's workbench (web pages and the JSON API under /api/v1)."""
-    import os
-
     import uvicorn
 
     from adapters.web.app import WebSettings, create_app, secret_for
+    from application.workbench import has_users
 
     rt.require("read")  # who starts the server (each request then acts as its signed-in user)
     rt.use_store_day()  # the workbench's "today" is the store's day (its last daily run)
     app = rt.app
-    sso = sso_header or os.environ.get("VANGNET_SSO_HEADER") or None
+    sso = sso_header or None
     settings = WebSettings(secret_key=secret_for(app), secure_cookies=not insecure_cookies, sso_header=sso,
                            out_dir=rt.settings().out_dir)
     web = create_app(app, settings)
-    if not app.store.users() and not sso:
+    if not has_users(app) and not sso:
         click.echo("no users yet: add one with `vangnet user add NAME --role officer`", err=True)
     click.echo(f"Vangnet workbench on http://{host}:{port}/  (API: /api/v1, OpenAPI: /api/v1/openapi.json)")
     uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False)
@@ -73,8 +72,9 @@ def user_add(rt: Runtime, name: str, role: str, password_stdin: bool) -> None:
 @guarded
 def user_list(rt: Runtime, as_json: bool) -> None:
     """List workbench users (never their hashes)."""
-    rt.app.access.check(rt.actor, "audit")  # who may act in this installation: auditors and the admin
-    rows = rt.app.store.users()
+    from application.workbench import list_users
+
+    rows = list_users(rt.app, rt.actor)  # who may act in this installation: for auditors and the admin
     if as_json:
         echo_json(rows)
         return
@@ -99,8 +99,9 @@ def user_disable(rt: Runtime, name: str) -> None:
 
 
 def _admin_only(rt: Runtime) -> None:
-    if rt.actor.role.value != "admin":
-        fail(f"access denied: only the local administrator manages users (actor {rt.actor})", 3)
+    from application.workbench import check_manages_users
+
+    check_manages_users(rt.actor)  # AccessDenied: one line, exit 3 (guarded)
 
 
 COMMANDS = [serve, user]

@@ -112,7 +112,7 @@ _EXCEL_EPOCH = date(1899, 12, 30)
 _HEADER_HINT = ";".join(COLUMNS)
 
 
-def parse_ledger_csv(
+def parse_ledger_csv(  # noqa: C901 - one pass over every row of a ledger file; a call per field costs the large-import benchmark
     data: bytes, *, encoding: str = "utf-8", today: date
 ) -> tuple[list[LedgerLine], list[LineError], int]:
     """Returns (valid lines, errors, rows_read). Pure: no store access.

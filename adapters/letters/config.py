@@ -14,6 +14,7 @@ import attrs
 from schwifty import IBAN
 
 from application.ports import LetterRefused
+from application.typed_config import ConfigValueError, Spec, load_value
 
 PREFIX = "letters."
 
@@ -53,6 +54,7 @@ PARTNER_KEYS = (
     "debt_help_schuldhulpmaatje",
 )
 
+TEXT = Spec("text")  # every letters key is text (the shared typed loader)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -104,10 +106,10 @@ class LetterConfig:
                     problems.append(f"{PREFIX}{key}: must be text or a list of lines")
                     continue
                 raw = "\n".join(raw)
-            if not isinstance(raw, str):
-                problems.append(f"{PREFIX}{key}: {type(raw).__name__} given, text expected")
-                continue
-            values[key] = raw.strip()
+            try:
+                values[key] = load_value(f"{PREFIX}{key}", raw, TEXT).strip()
+            except ConfigValueError as e:
+                problems.append(str(e))
         if problems:
             # report type problems together with the missing values
             problems.extend(config_problems(cls(**values)))
@@ -160,9 +162,12 @@ def config_problems(config: LetterConfig) -> list[str]:
     problems: list[str] = []
     for key in (*REQUIRED_TEXT, *OPTIONAL_TEXT):
         value = getattr(config, key)
-        if not isinstance(value, str):
-            problems.append(f"{PREFIX}{key}: {type(value).__name__} given, text expected")
-        elif key in REQUIRED_TEXT and not value.strip():
+        try:
+            load_value(f"{PREFIX}{key}", value, TEXT)
+        except ConfigValueError as e:
+            problems.append(str(e))
+            continue
+        if key in REQUIRED_TEXT and not value.strip():
             problems.append(f"{PREFIX}{key}: missing (required)")
         elif _CONTROL.search(value) or (key != "landlord_address" and "\n" in value.strip()):
             problems.append(f"{PREFIX}{key}: contains control characters or line breaks")

@@ -67,7 +67,7 @@ def _cleared_within(h: History, on: date, days: int, tol: int) -> bool:
     return any(h.balance(d) <= tol for d in {on + timedelta(days=i) for i in range(days + 1)} if d <= end)
 
 
-def observe(app: Any, first: date | None = None, last: date | None = None) -> dict[str, Any]:
+def observe(app: Any, first: date | None = None, last: date | None = None) -> dict[str, Any]:  # noqa: C901 - one pass over the histories that counts every observable; each branch is one counter
     """Counts and fitted values of every observable, between ``first`` and ``last``."""
     tol = app.policy.tolerance_cents
     hs = histories(app)

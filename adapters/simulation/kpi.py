@@ -131,7 +131,7 @@ class Kpis:
         row = self.ledger.setdefault(tid, {})
         row[m] = row.get(m, 0) + cents
 
-    def feed(self, event: Any) -> None:
+    def feed(self, event: Any) -> None:  # noqa: C901 - runs for every stored event: one dispatch frame, kept for the KPI pass's speed
         name = type(event).__qualname__
         oid = event.originator_id
         p = self.policy
@@ -230,14 +230,14 @@ class Kpis:
                 balance += changes.get(m, 0)
                 if start > m:
                     continue
-                row = stock[m]
+                month = stock[m]
                 if end is not None and end <= m:
-                    row["former"] += max(balance, 0)
+                    month["former"] += max(balance, 0)
                     continue
-                row["running"] += 1
-                row["roll"] += 12 * rent
-                row["arrears"] += max(balance, 0)
-                row["in_arrears"] += balance > tol
+                month["running"] += 1
+                month["roll"] += 12 * rent
+                month["arrears"] += max(balance, 0)
+                month["in_arrears"] += balance > tol
         rows = []
         for m in months:
             s, f = stock[m], self.flows.get(m, {})

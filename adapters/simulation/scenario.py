@@ -13,7 +13,6 @@ about 12,500 homes); sector arrears about 1.1% of rent income (2022).
 
 from __future__ import annotations
 
-import math
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +20,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import attrs
+
+from application.typed_config import ConfigValueError, Spec, load_value
 
 PARTNERS = ("welfare", "gkb", "budget_coach", "schuldhulpmaatje")
 STRATEGIES = ("preventive", "classic", "both")
@@ -733,51 +734,64 @@ def _copy(v: Any) -> Any:
     return v
 
 
+# a scenario key's kind -> its spec in the shared typed loader (application.typed_config)
+SPECS = {
+    "int": Spec("int", low=0),
+    "float": Spec("number", low=0),
+    "p": Spec("probability", low=0),
+    "bool": Spec("bool"),
+    "str": Spec("text"),
+}
+
+
 def _check(section: str, p: Param, v: Any) -> Any:
     name = f"{section}.{p.key}"
-    if p.kind == "int":
-        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-            raise ScenarioError(f"{name}: {v!r} must be a whole number >= 0")
-    elif p.kind in FLOAT_KINDS:
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v < 0:
-            raise ScenarioError(f"{name}: {v!r} must be a number >= 0")
-        v = float(v)
-        if p.kind == "p" and v > 1:
-            raise ScenarioError(f"{name}: {v!r} is a probability and must be between 0 and 1")
-    elif p.kind == "bool":
-        if not isinstance(v, bool):
-            raise ScenarioError(f"{name}: {v!r} must be true or false")
-    elif p.kind == "str":
-        if not isinstance(v, str):
-            raise ScenarioError(f"{name}: {v!r} must be text")
-    elif p.kind == "days":
-        if (
-            not isinstance(v, list)
-            or not v
-            or any(isinstance(x, bool) or not isinstance(x, int) or not 1 <= x <= 28 for x in v)
-        ):
-            raise ScenarioError(f"{name}: {v!r} must be a list of days 1-28")
-    elif p.kind == "weights":
-        if (
-            not isinstance(v, list)
-            or not v
-            or any(isinstance(x, bool) or not isinstance(x, int | float) or x < 0 for x in v)
-        ):
-            raise ScenarioError(f"{name}: {v!r} must be a list of weights >= 0")
-        v = [float(x) for x in v]
-    elif p.kind == "table":
-        if not isinstance(v, dict) or set(v) != set(p.default):
-            raise ScenarioError(
-                f"{name}: must be a table with exactly the keys {', '.join(p.default)}"
-            )
-        out = {}
-        for k in p.default:
-            x = v[k]
-            if isinstance(x, bool) or not isinstance(x, int | float) or not 0 <= x <= 1:
-                raise ScenarioError(f"{name}.{k}: {x!r} must be a number between 0 and 1")
-            out[k] = float(x)
-        v = out
+    if p.kind in SPECS:
+        try:
+            return load_value(name, v, SPECS[p.kind])
+        except ConfigValueError as e:
+            raise ScenarioError(str(e)) from None
+    if p.kind == "days":
+        return _days(name, v)
+    if p.kind == "weights":
+        return _weights(name, v)
+    if p.kind == "table":
+        return _table(name, p, v)
     return v
+
+
+def _days(name: str, v: Any) -> list[int]:
+    if (
+        not isinstance(v, list)
+        or not v
+        or any(isinstance(x, bool) or not isinstance(x, int) or not 1 <= x <= 28 for x in v)
+    ):
+        raise ScenarioError(f"{name}: {v!r} must be a list of days 1-28")
+    return v
+
+
+def _weights(name: str, v: Any) -> list[float]:
+    if (
+        not isinstance(v, list)
+        or not v
+        or any(isinstance(x, bool) or not isinstance(x, int | float) or x < 0 for x in v)
+    ):
+        raise ScenarioError(f"{name}: {v!r} must be a list of weights >= 0")
+    return [float(x) for x in v]
+
+
+def _table(name: str, p: Param, v: Any) -> dict[str, float]:
+    if not isinstance(v, dict) or set(v) != set(p.default):
+        raise ScenarioError(
+            f"{name}: must be a table with exactly the keys {', '.join(p.default)}"
+        )
+    out = {}
+    for k in p.default:
+        try:
+            out[k] = load_value(f"{name}.{k}", v[k], Spec("number", 0, 1))
+        except ConfigValueError:
+            raise ScenarioError(f"{name}.{k}: {v[k]!r} must be a number between 0 and 1") from None
+    return out
 
 
 def from_mapping(data: dict[str, Any], path: str | None = None) -> Scenario:

@@ -102,7 +102,7 @@ class _Side:
         p = self.ph
         if self.dialect == "sqlite":
             sql = f"INSERT INTO {self.events} (rowid, originator_id, originator_version, topic, state) VALUES ({p}, {p}, {p}, {p}, {p})"
-            rows = [(pos, oid.hex, v, t, s) for pos, oid, v, t, s in page]
+            rows: list[tuple[Any, ...]] = [(pos, oid.hex, v, t, s) for pos, oid, v, t, s in page]
         else:
             sql = f"INSERT INTO {self.events} (notification_id, originator_id, originator_version, topic, state) VALUES ({p}, {p}, {p}, {p}, {p})"
             rows = list(page)

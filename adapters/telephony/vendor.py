@@ -26,9 +26,10 @@ import json
 import logging
 import re
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -388,6 +389,9 @@ def _shown(value: str) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+_Err = Callable[[int, str, str, str], None]  # (line, field, value, reason)
+
+
 def parse_results(name: str, data: bytes) -> tuple[list[TelephonyFact], list[RowError]]:
     """Facts of one result file, or every error in it (then the facts are unusable)."""
     errors: list[RowError] = []
@@ -395,41 +399,13 @@ def parse_results(name: str, data: bytes) -> tuple[list[TelephonyFact], list[Row
     def err(line: int, field: str, value: str, reason: str) -> None:
         errors.append(RowError(name, line, field, _shown(value), reason))
 
-    if b"\x00" in data:
-        err(1, "(file)", "", "contains NUL bytes (UTF-16 or binary?); expected UTF-8 text")
+    text = _result_text(data, err)
+    if text is None:
         return [], errors
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        err(line, "(file)", "", "not UTF-8")
-        return [], errors
-
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=";", quotechar='"', strict=True)
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        err(1, "(header)", "", f"unreadable CSV: {exc}")
+    columns = _result_header(reader, err)
+    if columns is None or errors:
         return [], errors
-    if not header or all(not h.strip() for h in header):
-        err(1, "(header)", "", "empty file: expected a header row " + ";".join(RESULT_COLUMNS))
-        return [], errors
-    columns = [h.strip() for h in header]
-    if len(columns) == 1 and ("," in columns[0] or "\t" in columns[0]):
-        err(1, "(header)", columns[0], "the separator must be ';'")
-        return [], errors
-    dupes = sorted({c for c in columns if columns.count(c) > 1})
-    missing = [c for c in RESULT_COLUMNS if c not in columns]
-    unknown = [c for c in columns if c not in RESULT_COLUMNS]
-    for c in dupes:
-        err(1, c, c, "duplicated column")
-    for c in missing:
-        err(1, c, "", "missing column")
-    for c in unknown:
-        err(1, c, c, "unknown column")
-    if errors:
-        return [], errors
-
     facts: dict[str, TelephonyFact] = {}
     while True:
         try:
@@ -443,94 +419,116 @@ def parse_results(name: str, data: bytes) -> tuple[list[TelephonyFact], list[Row
         if not row or all(not v.strip() for v in row):
             continue  # blank line
         if len(row) != len(columns):
-            err(
-                line,
-                "(row)",
-                f"{len(row)} fields",
-                f"expected {len(columns)} fields separated by ';'",
-            )
+            err(line, "(row)", f"{len(row)} fields", f"expected {len(columns)} fields separated by ';'")
             continue
-        rec = {c: v.strip() for c, v in zip(columns, row, strict=True)}
-        before = len(errors)
-
-        result_id = rec["result_id"]
-        if not result_id:
-            err(line, "result_id", result_id, "missing")
-        elif not _RESULT_ID.match(result_id):
-            err(line, "result_id", result_id, "not an id (letters, digits, . _ : / -; max 128)")
-        attempt_id = rec["attempt_id"]
-        if not attempt_id:
-            err(line, "attempt_id", attempt_id, "missing")
-        elif not _ATTEMPT_ID.match(attempt_id):
-            err(line, "attempt_id", attempt_id, "not an attempt id of ours")
-
-        kind: FactKind | None = None
-        event = rec["event"]
-        try:
-            kind = FactKind(event)
-        except ValueError:
-            err(
-                line,
-                "event",
-                event,
-                "unknown event; expected one of " + ", ".join(k.value for k in FactKind),
-            )
-        detail = rec["detail"]
-        if kind is not None:
-            allowed = DETAILS.get(kind)
-            if allowed is not None:
-                if detail not in allowed:
-                    err(
-                        line,
-                        "detail",
-                        detail,
-                        f"for {kind.value} one of {', '.join(sorted(allowed))}",
-                    )
-            elif not _FREE_DETAIL.match(detail):
-                err(line, "detail", detail, "lower-case code or key digits expected")
-
-        occurred_at: datetime | None = None
-        raw_time = rec["occurred_at"]
-        try:
-            occurred_at = datetime.fromisoformat(raw_time)
-        except ValueError:
-            err(
-                line,
-                "occurred_at",
-                raw_time,
-                "not an ISO 8601 timestamp like 2026-04-28T10:15:00+02:00",
-            )
-        else:
-            if occurred_at.tzinfo is None or occurred_at.utcoffset() is None:
-                err(line, "occurred_at", raw_time, "the timestamp has no UTC offset")
-                occurred_at = None
-
-        duration: int | None = None
-        raw_duration = rec["duration_s"]
-        if raw_duration:
-            if not _DURATION.match(raw_duration) or int(raw_duration) > _MAX_DURATION_S:
-                err(line, "duration_s", raw_duration, "whole seconds from 0 to 86400 expected")
-            else:
-                duration = int(raw_duration)
-
-        if len(errors) > before or kind is None or occurred_at is None:
+        fact = _result_fact(line, {c: v.strip() for c, v in zip(columns, row, strict=True)}, err)
+        if fact is None:
             continue
-        fact = TelephonyFact(
-            provider_id=result_id,
-            attempt_id=attempt_id,
-            kind=kind,
-            occurred_at=occurred_at,
-            detail=detail,
-            duration_s=duration,
-        )
-        earlier = facts.get(result_id)
+        earlier = facts.get(fact.provider_id)
         if earlier is None:
-            facts[result_id] = fact
+            facts[fact.provider_id] = fact
         elif earlier != fact:
-            err(line, "result_id", result_id, "used twice in this file with different content")
+            err(line, "result_id", fact.provider_id, "used twice in this file with different content")
     if errors:
         return [], errors
     return list(facts.values()), []
+
+
+def _result_text(data: bytes, err: _Err) -> str | None:
+    if b"\x00" in data:
+        err(1, "(file)", "", "contains NUL bytes (UTF-16 or binary?); expected UTF-8 text")
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        err(data[: exc.start].count(b"\n") + 1, "(file)", "", "not UTF-8")
+        return None
+
+
+def _result_header(reader: Any, err: _Err) -> list[str] | None:
+    """The columns of the header row, every problem with them reported."""
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        err(1, "(header)", "", f"unreadable CSV: {exc}")
+        return None
+    if not header or all(not h.strip() for h in header):
+        err(1, "(header)", "", "empty file: expected a header row " + ";".join(RESULT_COLUMNS))
+        return None
+    columns = [h.strip() for h in header]
+    if len(columns) == 1 and ("," in columns[0] or "\t" in columns[0]):
+        err(1, "(header)", columns[0], "the separator must be ';'")
+        return None
+    for c in sorted({c for c in columns if columns.count(c) > 1}):
+        err(1, c, c, "duplicated column")
+    for c in [c for c in RESULT_COLUMNS if c not in columns]:
+        err(1, c, "", "missing column")
+    for c in [c for c in columns if c not in RESULT_COLUMNS]:
+        err(1, c, c, "unknown column")
+    return columns
+
+
+def _result_fact(line: int, rec: dict[str, str], err: _Err) -> TelephonyFact | None:
+    """One row as a fact, or ``None`` with each of its problems reported."""
+    problems: list[tuple[str, str, str]] = []
+
+    def bad(field: str, value: str, reason: str) -> None:
+        problems.append((field, value, reason))
+
+    result_id, attempt_id = rec["result_id"], rec["attempt_id"]
+    if not result_id:
+        bad("result_id", result_id, "missing")
+    elif not _RESULT_ID.match(result_id):
+        bad("result_id", result_id, "not an id (letters, digits, . _ : / -; max 128)")
+    if not attempt_id:
+        bad("attempt_id", attempt_id, "missing")
+    elif not _ATTEMPT_ID.match(attempt_id):
+        bad("attempt_id", attempt_id, "not an attempt id of ours")
+    kind = _result_kind(rec["event"], rec["detail"], bad)
+    occurred_at = _result_time(rec["occurred_at"], bad)
+    duration = _result_duration(rec["duration_s"], bad)
+    for field, value, reason in problems:
+        err(line, field, value, reason)
+    if problems or kind is None or occurred_at is None:
+        return None
+    return TelephonyFact(provider_id=result_id, attempt_id=attempt_id, kind=kind, occurred_at=occurred_at,
+                         detail=rec["detail"], duration_s=duration)
+
+
+def _result_kind(event: str, detail: str, bad: Callable[[str, str, str], None]) -> FactKind | None:
+    try:
+        kind = FactKind(event)
+    except ValueError:
+        bad("event", event, "unknown event; expected one of " + ", ".join(k.value for k in FactKind))
+        return None
+    allowed = DETAILS.get(kind)
+    if allowed is not None:
+        if detail not in allowed:
+            bad("detail", detail, f"for {kind.value} one of {', '.join(sorted(allowed))}")
+    elif not _FREE_DETAIL.match(detail):
+        bad("detail", detail, "lower-case code or key digits expected")
+    return kind
+
+
+def _result_time(raw: str, bad: Callable[[str, str, str], None]) -> datetime | None:
+    try:
+        occurred_at = datetime.fromisoformat(raw)
+    except ValueError:
+        bad("occurred_at", raw, "not an ISO 8601 timestamp like 2026-04-28T10:15:00+02:00")
+        return None
+    if occurred_at.tzinfo is None or occurred_at.utcoffset() is None:
+        bad("occurred_at", raw, "the timestamp has no UTC offset")
+        return None
+    return occurred_at
+
+
+def _result_duration(raw: str, bad: Callable[[str, str, str], None]) -> int | None:
+    if not raw:
+        return None
+    if not _DURATION.match(raw) or int(raw) > _MAX_DURATION_S:
+        bad("duration_s", raw, "whole seconds from 0 to 86400 expected")
+        return None
+    return int(raw)
 
 
 _INDEX = ".processed-sha256"

@@ -71,7 +71,7 @@ def _csv_plain(b: bytes) -> bytes:
     return _csv_field(b) if _NEEDS_QUOTES(b) else b
 
 
-def export_events(
+def export_events(  # noqa: C901 - once per stored event: the common case is inlined for export speed (benchmarks)
     app: Any,
     actor: Any,
     out: IO[bytes],

@@ -91,7 +91,7 @@ class _Replay(Invariants):
         self.topics[topic] = info
         return info
 
-    def scan(self, rows: Sequence[Any], chain: _ChainCheck | None = None) -> None:
+    def scan(self, rows: Sequence[Any], chain: _ChainCheck | None = None) -> None:  # noqa: C901 - once per stored event: the common case is inlined for replay speed (benchmarks)
         """Replay a page of event rows, checking the hash chain too when given one.
 
         This runs once per stored event: the common case (plain JSON state, an @event
