@@ -99,6 +99,20 @@ def retrying(fn: Callable[..., T]) -> Callable[..., T]:
     return wrapper
 
 
+@attrs.frozen
+class NewTenancy:
+    """One tenancy for ``Vangnet.start_tenancies``: what ``start_tenancy`` takes, plus the
+    intake answers and a due day agreed at the start, ``(day, reason)``, when given."""
+
+    ref: str
+    rent_cents: int
+    start_date: date
+    contact: Contact | None = None
+    due_day: int | None = None
+    intake: IntakeAnswers | None = None
+    agreed_due_day: tuple[int, str] | None = None
+
+
 @attrs.define
 class Ports:
     clock: Clock
@@ -382,6 +396,50 @@ class Vangnet(Application):
         self.save_all([t], extra=extra, on=start_date)
         return t.id
 
+    @retrying
+    def start_tenancies(self, actor: Actor, starts: Sequence[NewTenancy]) -> list[Tenancy]:
+        """Start many tenancies, each with its intake and an agreed due day when given, in
+        one transaction: the same checks, events and read-model rows as ``start_tenancy``,
+        ``record_intake`` and ``agree_due_day`` one by one, in that order per tenancy.
+        Any refused step refuses them all (nothing is written); the error names the ref."""
+        self._guard(actor, "start_tenancy")
+        if any(s.intake is not None for s in starts):
+            self._guard(actor, "record_intake")
+        if any(s.agreed_due_day is not None for s in starts):
+            self._guard(actor, "agree_due_day")
+        ids = [tenancy_id_for(s.ref) for s in starts]
+        existing = self.load_many(ids)
+        seen: set[uuid.UUID] = set()
+        out: list[Tenancy] = []
+        extra: list[SideOp] = []
+        for s, tid in zip(starts, ids, strict=True):
+            if tid in existing or tid in seen:
+                raise CommandError(f"tenancy: {s.ref!r} already exists")
+            seen.add(tid)
+            try:
+                check_date(s.start_date, "start")
+                contact = clean_contact(s.contact) if s.contact is not None else None
+                if s.agreed_due_day is not None:
+                    reason = check_text(s.agreed_due_day[1], "reason", max_len=REASON_MAX)
+                    if not reason.strip():
+                        raise CommandError("reason: an agreed due day needs a reason")
+                t = Tenancy.start(s.ref, s.rent_cents, s.start_date, s.due_day or self.policy.default_due_day,
+                                  by=str(actor))
+                key = sealing.new_key()
+                extra.append(Upsert("tenancy_keys", ("tenancy_id",), {"tenancy_id": str(t.id), "key": key}))
+                if contact is not None:
+                    extra.append(self._contact_upsert(t.id, contact))
+                if s.intake is not None:
+                    self._answer_intake(t, key, s.intake, s.start_date, actor)
+                if s.agreed_due_day is not None:
+                    self._agree_due_day(t, key, s.agreed_due_day[0], reason, s.start_date, actor)
+            except (TenancyError, InvalidValue, CommandError) as e:
+                raise CommandError(f"tenancy {s.ref}: {e}") from None
+            out.append(t)
+        if out:
+            self.save_all(out, extra=extra, on=max(s.start_date for s in starts))
+        return out
+
     def _contact_upsert(self, tenancy_id: uuid.UUID, c: Contact) -> Upsert:
         return Upsert("contact_directory", ("tenancy_id",), {
             "tenancy_id": str(tenancy_id), "name": c.name, "phone": c.phone, "address": c.address,
@@ -429,7 +487,12 @@ class Vangnet(Application):
         self._guard(actor, "record_intake")
         t = self.get_tenancy(ref)
         on = on or self.today()
-        key = self._key(t.id)
+        self._answer_intake(t, self._key(t.id), answers, on, actor)
+        self.save_all([t], on=on)
+        return t
+
+    @staticmethod
+    def _answer_intake(t: Tenancy, key: bytes, answers: IntakeAnswers, on: date, actor: Actor) -> None:
         reasons = answers.profile_reasons()
         try:
             t.answer_intake(
@@ -442,8 +505,6 @@ class Vangnet(Application):
             )
         except TenancyError as e:
             raise CommandError(str(e)) from None
-        self.save_all([t], on=on)
-        return t
 
     @retrying
     def assign_profile(self, actor: Actor, ref: str, *, reason: str, on: date | None = None) -> None:
@@ -475,14 +536,18 @@ class Vangnet(Application):
         self._guard(actor, "agree_due_day")
         t = self.get_tenancy(ref)
         on = on or self.today()
+        if not reason.strip():
+            raise CommandError("reason: an agreed due day needs a reason")
+        self._agree_due_day(t, self._key(t.id), day, reason, on, actor)
+        self.save_all([t], on=on)
+
+    @staticmethod
+    def _agree_due_day(t: Tenancy, key: bytes, day: int, reason: str, on: date, actor: Actor) -> None:
         try:
-            if not reason.strip():
-                raise TenancyError("reason: an agreed due day needs a reason")
             # the reason often names a benefit or a debt: sealed like the intake answers
-            t.agree_due_day(day=day, reason=sealing.seal(self._key(t.id), t.id, reason), on=on, by=str(actor))
+            t.agree_due_day(day=day, reason=sealing.seal(key, t.id, reason), on=on, by=str(actor))
         except (TenancyError, InvalidValue) as e:
             raise CommandError(str(e)) from None
-        self.save_all([t], on=on)
 
     @retrying
     def raise_worry(self, actor: Actor, ref: str, *, reason: str, on: date | None = None) -> None:

@@ -10,8 +10,10 @@ Stored format: event class names and this module's path are topics in the store.
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
+import weakref
 from datetime import date
 from typing import Any
 
@@ -34,6 +36,30 @@ class TenancyEnded(TenancyError):
 
 class DuplicateTransaction(TenancyError):
     pass
+
+
+# Arrears remembered per tenancy object and version (Tenancy.arrears_by_period): kept
+# outside the aggregate, so snapshots, copies and the stored state never carry them.
+_ARREARS: dict[int, tuple[Any, int, dict[date | None, tuple[list[tuple[str, int, date]], int]]]] = {}
+
+
+def _forget_arrears(key: int, ref: Any) -> None:
+    entry = _ARREARS.get(key)
+    if entry is not None and entry[0] is ref:
+        del _ARREARS[key]
+
+
+def _memo_of(t: Tenancy) -> dict[date | None, tuple[list[tuple[str, int, date]], int]]:
+    key = id(t)
+    version = t.version
+    entry = _ARREARS.get(key)
+    if entry is not None and entry[0]() is t and entry[1] == version:
+        if len(entry[2]) > 64:  # a tenancy nobody changes, asked about many days: keep it small
+            entry[2].clear()
+        return entry[2]
+    memo: dict[date | None, tuple[list[tuple[str, int, date]], int]] = {}
+    _ARREARS[key] = (weakref.ref(t, functools.partial(_forget_arrears, key)), version, memo)
+    return memo
 
 
 def tenancy_id_for(ref: str) -> uuid.UUID:
@@ -109,7 +135,18 @@ class Tenancy(Aggregate):
     def arrears_by_period(self, as_of: date | None = None) -> list[tuple[str, int, date]]:
         """Unpaid part of each charged period, oldest first (payments settle the oldest
         charge first). ``as_of`` ignores charges not yet due on that day and money not yet
-        booked by then (a catch-up run must not see tomorrow's payment)."""
+        booked by then (a catch-up run must not see tomorrow's payment).
+
+        Remembered per tenancy version (the ledger changes only through events, each of
+        which raises the version): the playbook asks the same question many times a day."""
+        memo = _memo_of(self)
+        got = memo.get(as_of)
+        if got is None:
+            rows = self._arrears_by_period(as_of)
+            got = memo[as_of] = (rows, sum(c for _, c, _ in rows))
+        return list(got[0])
+
+    def _arrears_by_period(self, as_of: date | None) -> list[tuple[str, int, date]]:
         if as_of is None:
             covered = self.paid - self.reversed + self.credited
         else:
@@ -135,7 +172,12 @@ class Tenancy(Aggregate):
         return out
 
     def arrears_cents(self, as_of: date | None = None) -> int:
-        return sum(c for _, c, _ in self.arrears_by_period(as_of))
+        memo = _memo_of(self)
+        got = memo.get(as_of)
+        if got is None:
+            rows = self._arrears_by_period(as_of)
+            got = memo[as_of] = (rows, sum(c for _, c, _ in rows))
+        return got[1]
 
     def unpaid_since(self, tolerance_cents: int = 0, as_of: date | None = None) -> date | None:
         """Due date of the oldest unpaid period when arrears exceed the tolerance."""

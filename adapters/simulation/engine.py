@@ -48,7 +48,7 @@ from application import daily_run
 from application.ledger_types import LedgerLine
 from application.policy import PolicyFile, load_policy
 from application.ports import Contact, Sms, Telephony, TelephonyFact
-from application.service import CommandError, NotFound
+from application.service import CommandError, NewTenancy, NotFound
 from domain.calendar import is_business_day, on_or_next_business_day
 from domain.tenancy import tenancy_id_for
 from domain.values import SYSTEM, Actor, Channel, LedgerKind, Outcome, Partner, Period, Role
@@ -298,27 +298,36 @@ class Simulation:
 
     # ============================================================ tenancies
     def _start_tenancies(self, d: date, households: list[Household]) -> None:
+        """The day's new tenancies, with their intake and any due day agreed at it, in one
+        command (``start_tenancies``: the checks and events of ``start_tenancy``,
+        ``record_intake`` and ``agree_due_day`` one by one, saved together)."""
+        if not households:
+            return
         o = self.sc.officers
+        starts: list[NewTenancy] = []
+        agreed: dict[str, int] = {}
         for h in households:
             contact = Contact(tenancy_id=None, name=h.name, phone=h.phone, municipality="Emmen")  # type: ignore[arg-type]
-            self.app.start_tenancy(
-                LETTING, h.ref, rent_cents=h.rent_cents, start_date=d, contact=contact
-            )
+            intake = None
+            due = None
+            if self.strategy == "preventive":
+                r = rng(self.seed, "intake", h.ref)
+                if r.random() < o.intake_share:
+                    intake = h.intake()
+                    proposed = intake.proposed_due_day(self.policy.default_due_day)
+                    late_income = self.sc.population.late_income_until_day
+                    if proposed and proposed <= late_income and r.random() < o.agree_due_day_share:
+                        due = (proposed, f"benefit paid on day {proposed}")
+                        agreed[h.ref] = proposed
+            starts.append(NewTenancy(h.ref, h.rent_cents, d, contact=contact, intake=intake, agreed_due_day=due))
+        self.app.start_tenancies(LETTING, starts)
+        for h in households:
             self.households[h.ref] = h
             self.by_tid[tenancy_id_for(h.ref)] = h.ref
             self.charges[h.ref] = []
             self.paid[h.ref] = 0
-            if self.strategy != "preventive":
-                continue
-            r = rng(self.seed, "intake", h.ref)
-            if r.random() >= o.intake_share:
-                continue
-            proposed = self.app.record_intake(LETTING, h.ref, h.intake(), on=d).proposed_due_day
-            late_income = self.sc.population.late_income_until_day
-            if proposed and proposed <= late_income and r.random() < o.agree_due_day_share:
-                reason = f"benefit paid on day {proposed}"
-                self.app.agree_due_day(LETTING, h.ref, day=proposed, reason=reason, on=d)
-                h.due_day = proposed
+            if h.ref in agreed:
+                h.due_day = agreed[h.ref]
 
     # ============================================================ months
     def _pay_day(self, h: Household, period: Period) -> date:

@@ -10,7 +10,8 @@ from benchmarks.__main__ import table
 from benchmarks.core import SIZES, run_benchmark
 
 
-@pytest.mark.parametrize("name", ["ledger_import", "write", "audit_replay", "long_history", "simulation"])
+@pytest.mark.parametrize("name", ["ledger_import", "write", "audit_replay", "long_history", "simulation",
+                                  "simulation_runs"])
 def test_benchmark_runs_at_tiny_size(name: str) -> None:
     results = run_benchmark(name, SIZES["tiny"])
     assert results
