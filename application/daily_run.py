@@ -562,7 +562,10 @@ def _send_letter(app: Vangnet, case: ArrearsCase, t: Tenancy, a: actions.SendLet
         letter_id=letter_id, kind=kind.value, case_id=case.id, tenancy_id=t.id, tenancy_ref=t.ref,
         posted_on=posted_on, arrears=tuple(PeriodAmount(p, c) for p, c, _ in rows), total_cents=total,
         payment_reference=payment_reference(t), costs_cents=a.costs_cents,
-        deadline=deadline, offers_signal=kind == LetterKind.REMINDER, instalments=tuple(a.instalments),
+        deadline=deadline, instalments=tuple(a.instalments),
+        # a later month's reminder offers the signal only while it can still be objected to
+        offers_signal=kind == LetterKind.REMINDER and case.objected_on is None
+        and (case.signal is None or case.signal.get("withdrawn_on") is not None),
         reminder_posted_on=(case.letters[LetterKind.REMINDER.value]["posted_on"]
                             if kind == LetterKind.FOURTEEN_DAY_LETTER and LetterKind.REMINDER.value in case.letters
                             else None),

@@ -69,6 +69,18 @@ PROGRAMME_TRANSITIONS: dict[str | None, set[str]] = {
 LETTER_ACTIONS = {LetterKind.REMINDER.value: "letter:reminder", LetterKind.FOURTEEN_DAY_LETTER.value: "letter:wik14"}
 
 
+MONTH_REMINDER = "letter:reminder:m:"  # a new missed month's reminder (RHYTHM-NEW-MONTH-REMINDER)
+
+
+def letter_key(kind: str, letter_id: str) -> str:
+    """Where a case keeps a letter: by its kind; a new missed month's reminder by
+    ``reminder:PERIOD`` beside the case's first reminder (whose offer of the signal and
+    posting day the signal and the 14-day letter count from)."""
+    if kind == LetterKind.REMINDER.value and letter_id.startswith(MONTH_REMINDER):
+        return f"{kind}:{letter_id[len(MONTH_REMINDER):].split(':')[0]}"  # sent again: the same key
+    return kind
+
+
 def carried_over(previous: ArrearsCase) -> dict[str, Any]:
     """What a case re-opened for the same debt inherits from the case it reopens."""
     return {
@@ -631,7 +643,7 @@ class ArrearsCase(Aggregate):
         inputs: dict[str, Any], costs_cents: int | None, deadline: date | None,
     ) -> None:
         self._record_step(letter_id, rule, inputs, posted_on)
-        self.letters[kind] = {
+        self.letters[letter_key(kind, letter_id)] = {
             "letter_id": letter_id, "posted_on": posted_on, "amount_cents": amount_cents, "checksum": checksum,
             "costs_cents": costs_cents, "deadline": deadline,
         }
