@@ -156,7 +156,7 @@ def test_vangnet_serve_answers_and_sends_unsigned_visitors_to_sign_in(store):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         page = None
-        for _ in range(100):
+        for _ in range(600):  # up to a minute: the server starts slowly on a busy machine
             try:
                 page = urllib.request.urlopen(f"http://127.0.0.1:{port}/worklist", timeout=2)
                 break
