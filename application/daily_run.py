@@ -40,6 +40,8 @@ from domain.actions import Action
 from domain.arrears_case import ArrearsCase, CaseError, carried_over
 from domain.calendar import on_or_next_business_day
 from domain.playbook import case_opening_day, choose_track, evaluate
+from domain.rules.late_compensation import LATE_CLOSE_REDATED, review_closed
+from domain.rules.opening import LATE_CLOSE_REOPENED, close_undone
 from domain.tenancy import Tenancy, TenancyError
 from domain.values import SYSTEM, Actor, LetterKind, Period
 
@@ -175,6 +177,7 @@ def run_one_day(app: Vangnet, day: date, *, post_on: date | None = None, actor: 
     report = DayReport(day, actor=str(actor))
     if app.policy.post_rent_charges:
         _retry_conflicts(app, lambda: _post_rent(app, day, report))
+    _retry_conflicts(app, lambda: _recheck_closed(app, day, report))
     fresh: dict[Any, Any] = {}  # cases opened today and their tenancies, as saved: not reloaded
     _retry_conflicts(app, lambda: _open_cases(app, day, report, fresh))
     _retry_conflicts(app, lambda: _evaluate_cases(app, day, report, post_on or day, fresh))
@@ -234,6 +237,30 @@ def _save_charges(app: Vangnet, batch: list[Tenancy], tx_id: str, day: date) -> 
     app.save_all(batch, extra=extra, on=day)
 
 
+# ---------------------------------------------------------- closed cases
+
+
+def _recheck_closed(app: Vangnet, day: date, report: DayReport) -> None:
+    """Closed cases a late fact reached (booked before the close, recorded after): the
+    compensating steps the facts as booked call for, and a close date that follows the
+    booking date of the money that cleared the case (PLAYBOOK 5)."""
+    for cid in app.store.closed_cases_due(day):
+        case = app.get_case(cid)
+        t = app.get_tenancy_by_id(case.tenancy_id)
+        outbox: list[SideOp] = []
+        if case.closed_on is not None:
+            comps, redated = review_closed(case, t, day, app.policy)
+            for c in comps:
+                action = actions.make(c.kind, c.rule, c.action_id, c.inputs, **c.params)
+                _perform(app, case, t, action, day, outbox, report)
+                report.actions[c.rule] = report.actions.get(c.rule, 0) + 1
+            if redated is not None:
+                case.correct_close(closed_on=redated, on=day, rule=LATE_CLOSE_REDATED,
+                                   inputs={"cleared_on": redated})
+                report.actions[LATE_CLOSE_REDATED] = report.actions.get(LATE_CLOSE_REDATED, 0) + 1
+        app.save_all([t] if t.pending_events else [], [(case, None, True)], extra=outbox, on=day)
+
+
 # ------------------------------------------------------------ open cases
 
 
@@ -255,6 +282,17 @@ def _open_cases(app: Vangnet, day: date, report: DayReport, fresh: dict[Any, Any
         carried: dict[str, Any] = {}
         if reopens is not None:
             previous = app.get_case(reopens)
+            undone = close_undone(previous, t, app.policy)
+            if undone is not None:
+                # the facts as booked never cleared it: the same case goes on (LATE-CLOSE-REOPENED)
+                previous.reopen(on=day, rule=LATE_CLOSE_REOPENED, inputs=undone)
+                t.link_case(previous.id, on=day)
+                pending.append((t, previous))
+                report.actions[LATE_CLOSE_REOPENED] = report.actions.get(LATE_CLOSE_REOPENED, 0) + 1
+                if len(pending) >= BATCH:
+                    _save_opened(app, pending, day, fresh)
+                    pending = []
+                continue
             if previous.closed_on is not None and since < previous.closed_on:
                 # the oldest unpaid rent fell due while that case was open: the same debt,
                 # re-opened (a storno); its reminder, 14-day letter, signal and costs stand
@@ -531,7 +569,10 @@ def _send_letter(app: Vangnet, case: ArrearsCase, t: Tenancy, a: actions.SendLet
         letter_id=letter_id, kind=kind.value, case_id=case.id, tenancy_id=t.id, tenancy_ref=t.ref,
         posted_on=posted_on, arrears=tuple(PeriodAmount(p, c) for p, c, _ in rows), total_cents=total,
         payment_reference=payment_reference(t), costs_cents=a.costs_cents,
-        deadline=deadline, offers_signal=kind == LetterKind.REMINDER, instalments=tuple(a.instalments),
+        deadline=deadline, instalments=tuple(a.instalments),
+        # a later month's reminder offers the signal only while it can still be objected to
+        offers_signal=kind == LetterKind.REMINDER and case.objected_on is None
+        and (case.signal is None or case.signal.get("withdrawn_on") is not None),
         reminder_posted_on=(case.letters[LetterKind.REMINDER.value]["posted_on"]
                             if kind == LetterKind.FOURTEEN_DAY_LETTER and LetterKind.REMINDER.value in case.letters
                             else None),

@@ -69,6 +69,18 @@ PROGRAMME_TRANSITIONS: dict[str | None, set[str]] = {
 LETTER_ACTIONS = {LetterKind.REMINDER.value: "letter:reminder", LetterKind.FOURTEEN_DAY_LETTER.value: "letter:wik14"}
 
 
+MONTH_REMINDER = "letter:reminder:m:"  # a new missed month's reminder (RHYTHM-NEW-MONTH-REMINDER)
+
+
+def letter_key(kind: str, letter_id: str) -> str:
+    """Where a case keeps a letter: by its kind; a new missed month's reminder by
+    ``reminder:PERIOD`` beside the case's first reminder (whose offer of the signal and
+    posting day the signal and the 14-day letter count from)."""
+    if kind == LetterKind.REMINDER.value and letter_id.startswith(MONTH_REMINDER):
+        return f"{kind}:{letter_id[len(MONTH_REMINDER):].split(':')[0]}"  # sent again: the same key
+    return kind
+
+
 def carried_over(previous: ArrearsCase) -> dict[str, Any]:
     """What a case re-opened for the same debt inherits from the case it reopens."""
     return {
@@ -149,6 +161,7 @@ class ArrearsCase(Aggregate):
         self.track_changed_on: date | None = None
         self.household: list[dict[str, Any]] = []  # household facts before legal action (sealed)
         self.court: list[dict[str, Any]] = []  # after the decision: summons, hearing, judgment, eviction
+        self.reopenings: list[dict[str, Any]] = []  # closes the booked facts undid (LATE-CLOSE-REOPENED)
         carried = inputs.get("carried_over")
         # the same debt re-opened: money booked before the previous case closed was that case's
         self.reopened_after: date | None = carried.get("closed_on") if carried else None
@@ -237,7 +250,8 @@ class ArrearsCase(Aggregate):
     def create_task(
         self, *, task_id: str, kind: str, due_on: date, rule: str, inputs: dict[str, Any], on: date
     ) -> None:
-        self._check_open()
+        if kind not in AFTER_CLOSE_TASKS:  # an apology for a letter sent in error may follow a close
+            self._check_open()
         if self.has_done(task_id):
             return
         self._task_created(task_id=task_id, kind=kind, due_on=due_on, rule=rule, inputs=inputs, on=on)
@@ -629,7 +643,7 @@ class ArrearsCase(Aggregate):
         inputs: dict[str, Any], costs_cents: int | None, deadline: date | None,
     ) -> None:
         self._record_step(letter_id, rule, inputs, posted_on)
-        self.letters[kind] = {
+        self.letters[letter_key(kind, letter_id)] = {
             "letter_id": letter_id, "posted_on": posted_on, "amount_cents": amount_cents, "checksum": checksum,
             "costs_cents": costs_cents, "deadline": deadline,
         }
@@ -874,3 +888,42 @@ class ArrearsCase(Aggregate):
         for t in self.tasks.values():
             if t["status"] == "open" and t["kind"] not in AFTER_CLOSE_TASKS:
                 t["status"] = "cancelled"
+                t["cancelled_by_close"] = on
+
+    def correct_close(self, *, closed_on: date, on: date, rule: str, inputs: dict[str, Any]) -> None:
+        """The facts as booked show the case cleared earlier than the day it closed (a
+        payment booked before, recorded after): the close date follows the booking date."""
+        if self.closed_on is None or closed_on >= self.closed_on:
+            return
+        self._close_corrected(closed_on=closed_on, on=on, rule=rule,
+                              inputs={**inputs, "was_closed_on": self.closed_on})
+
+    @event("CloseCorrected")
+    def _close_corrected(self, closed_on: date, on: date, rule: str, inputs: dict[str, Any]) -> None:
+        self._record_step(f"close:corrected:{closed_on}", rule, inputs, on)
+        self.closed_on = closed_on
+
+    def reopen(self, *, on: date, rule: str, inputs: dict[str, Any]) -> None:
+        """The facts as booked show the case should not have closed (a charge or a
+        reversal booked on or before its close date, recorded after it): the same case
+        goes on, its letters, costs, signal and eligibility standing (PLAYBOOK 5). Tasks
+        the close cancelled are open again."""
+        if self.closed_on is None:
+            return
+        self._reopened(on=on, rule=rule, inputs={**inputs, "closed_on": self.closed_on,
+                                                  "close_reason": self.close_reason})
+
+    @event("Reopened")
+    def _reopened(self, on: date, rule: str, inputs: dict[str, Any]) -> None:
+        n = sum(1 for s in self.steps if s["rule"] == rule)
+        closed_on = self.closed_on
+        # the close it undoes no longer counts as done: the case may close again
+        self.actions = {a for a in self.actions if not a.startswith("close:")}
+        self._record_step(f"reopen:{n + 1}", rule, inputs, on)
+        self.closed_on = None
+        self.close_reason = None
+        self.reopenings.append({"on": on, "closed_on": closed_on})
+        for t in self.tasks.values():
+            if t["status"] == "cancelled" and t.get("cancelled_by_close") == closed_on:
+                t["status"] = "open"
+                del t["cancelled_by_close"]

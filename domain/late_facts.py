@@ -127,7 +127,7 @@ def letter_in_error(case: ArrearsCase, tenancy: Tenancy, kind: str, letter: dict
     posted = letter["posted_on"]
     if cleared is not None and posted >= cleared:
         return {"posted_on": posted, "cleared_on": cleared}
-    ok, why = threshold(LETTER_STEP[kind], tenancy, posted, policy)
+    ok, why = threshold(LETTER_STEP[kind.split(":")[0]], tenancy, posted, policy)
     if not ok:
         return {"posted_on": posted, **why}
     return None
@@ -139,7 +139,7 @@ def compensations(case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy
     out: list[Compensation] = []
     wik_wrong = False
     for kind, letter in sorted(case.letters.items()):
-        if kind not in LETTER_STEP:
+        if kind.split(":")[0] not in LETTER_STEP:  # a month's reminder ("reminder:PERIOD") too
             continue
         why = letter_in_error(case, tenancy, kind, letter, cleared, policy)
         if why is None:

@@ -26,6 +26,10 @@ NAMESPACE = uuid.UUID("6f1d2a0e-3c4b-4f5e-9a7b-0c1d2e3f4a5b")
 REF = re.compile(r"[A-Za-z0-9._/-]{1,64}")
 
 
+# the ledger facts a late recording can change a closed case's outcome with
+LEDGER_FACTS = frozenset({"RentCharged", "PaymentReceived", "PaymentReversed", "CreditPosted"})
+
+
 class TenancyError(Exception):
     """A command the tenancy refuses (plain domain rule)."""
 
@@ -209,6 +213,15 @@ class Tenancy(Aggregate):
             elif tx["kind"] == "REVERSAL":
                 total -= tx["cents"]
         return total
+
+    def reaches_closed_case(self, events: Any) -> bool:
+        """Whether any of ``events`` (this tenancy's, not yet saved) is a ledger fact booked
+        on or before the day its last case closed while no case is open: a fact recorded
+        late that may change what that closed case should have done (PLAYBOOK 5)."""
+        closed = self.last_case_closed_on
+        if closed is None or self.open_case_id is not None:
+            return False
+        return any(type(e).__name__ in LEDGER_FACTS and e.booked_on <= closed for e in events)
 
     def has_transaction(self, source: str, tx_id: str) -> bool:
         return f"{source}/{tx_id}" in self.transactions
@@ -441,7 +454,8 @@ class Tenancy(Aggregate):
     @event("CaseLinked")
     def _case_linked(self, case_id: uuid.UUID, on: date) -> None:
         self.open_case_id = case_id
-        self.case_ids.append(case_id)
+        if case_id not in self.case_ids:  # a closed case re-opened (LATE-CLOSE-REOPENED) is linked again
+            self.case_ids.append(case_id)
 
     def unlink_case(self, case_id: uuid.UUID, *, on: date) -> None:
         if self.open_case_id != case_id:

@@ -258,10 +258,11 @@ class SideWriter:
             keys = ", ".join(f"{k}={op.row[k]!r}" for k in op.key)
             raise IntegrityError(f"{op.table} ({keys}) was changed by another writer")
 
-    def touch_sql(self) -> str:
+    def touch_sql(self, closed: bool = False) -> str:
         p = self.ph
+        status = "closed" if closed else "open"
         return (
-            f"UPDATE rm_cases SET next_check_on = {p} WHERE case_id = {p} AND status = 'open' "
+            f"UPDATE rm_cases SET next_check_on = {p} WHERE case_id = {p} AND status = '{status}' "
             f"AND (next_check_on IS NULL OR next_check_on > {p})"
         )
 
@@ -300,7 +301,7 @@ class SideWriter:
             elif isinstance(op, TouchCase):
                 flush()
                 d = op.on.isoformat()
-                cursor.execute(self.touch_sql(), (d, str(op.case_id), d))
+                cursor.execute(self.touch_sql(op.closed), (d, str(op.case_id), d))
             else:  # pragma: no cover
                 raise TypeError(f"unknown side operation {op!r}")
         flush()
@@ -523,6 +524,14 @@ class SqlStore(OutboxClaims, ImportLog):
         rows = self._rows(
             "SELECT case_id FROM rm_cases WHERE status = 'open' AND (next_check_on IS NULL OR next_check_on <= ?) "
             "ORDER BY case_id", (day.isoformat(),)
+        )
+        return [UUID(r["case_id"]) for r in rows]
+
+    def closed_cases_due(self, day: date) -> list[UUID]:
+        """Closed cases a late fact reached (``TouchCase(closed=True)``), due for a re-check."""
+        rows = self._rows(
+            "SELECT case_id FROM rm_cases WHERE status = 'closed' AND next_check_on IS NOT NULL "
+            "AND next_check_on <= ? ORDER BY case_id", (day.isoformat(),)
         )
         return [UUID(r["case_id"]) for r in rows]
 

@@ -4,9 +4,14 @@ compensating step naming its rule (``domain.late_facts.compensations``)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from domain import late_facts
 from domain.actions import Decision
+from domain.arrears_case import ArrearsCase
+from domain.policy import Policy
 from domain.rulebook import BASIS_BGS, BASIS_WIK, Context, rule, step
+from domain.tenancy import Tenancy
 
 LATE_LETTER_APOLOGY = rule(
     "LATE-LETTER-APOLOGY", "a letter posted on or after the day the arrears were cleared as booked, or under its "
@@ -36,3 +41,18 @@ def compensate(ctx: Context) -> Decision | None:
     for c in late_facts.compensations(ctx.case, ctx.tenancy, ctx.day, ctx.policy, cleared):
         ctx.add(c.kind, c.rule, c.action_id, c.inputs, **c.params)
     return None
+LATE_CLOSE_REDATED = rule(
+    "LATE-CLOSE-REDATED", "a closed case reached by a fact booked before its close and recorded after it: "
+    "re-checked (the LATE-* steps above, an apology task outliving the case); closed as paid but cleared "
+    "earlier as booked: its close date follows that booking date", inputs=("cleared_on", "was_closed_on"),
+    policy_keys=("tolerance_cents",))
+
+
+def review_closed(case: ArrearsCase, tenancy: Tenancy, day: date,
+                  policy: Policy) -> tuple[list[late_facts.Compensation], date | None]:
+    """A closed case that a late fact reached: the compensating steps the facts as booked
+    call for, and the corrected close date (or None)."""
+    assert case.closed_on is not None
+    cleared = late_facts.cleared_on(case, tenancy, case.closed_on, policy)
+    redated = cleared if case.close_reason == "paid" and cleared is not None and cleared < case.closed_on else None
+    return late_facts.compensations(case, tenancy, day, policy, cleared), redated

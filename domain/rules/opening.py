@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from domain.arrears_case import ArrearsCase
 from domain.calendar import add_months, next_business_day
 from domain.policy import Policy
 from domain.rulebook import rule
@@ -40,3 +41,23 @@ def case_opening_day(unpaid_since: date, grace_days: int = 0) -> date:
     """A case opens on the first business day after the due date and its grace days
     (policy ``grace_days``, default 0)."""
     return next_business_day(unpaid_since + timedelta(days=grace_days))
+
+
+LATE_CLOSE_REOPENED = rule(
+    "LATE-CLOSE-REOPENED", "a case closed as paid whose clearing the facts as booked no longer show (a charge or "
+    "a reversal booked on or before its close date, recorded after it): the same case is re-opened, its letters, "
+    "costs, signal and eligibility standing, instead of a new case with new letters and costs",
+    inputs=("closed_on", "close_reason", "arrears_cents_at_close", "tolerance_cents"),
+    policy_keys=("tolerance_cents",))
+
+
+def close_undone(case: ArrearsCase, tenancy: Tenancy, policy: Policy) -> dict[str, Any] | None:
+    """The inputs of LATE-CLOSE-REOPENED when the facts as booked no longer show the
+    arrears cleared on the day ``case`` closed as paid, else None. A close the booked
+    facts still support (a storno booked after it: new arrears) stands."""
+    if case.closed_on is None or case.close_reason != "paid":
+        return None
+    at_close = tenancy.arrears_cents(as_of=case.closed_on)
+    if at_close <= policy.tolerance_cents:
+        return None
+    return {"arrears_cents_at_close": at_close, "tolerance_cents": policy.tolerance_cents}

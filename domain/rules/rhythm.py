@@ -3,7 +3,8 @@
 Every tenant still unpaid on a later month's robocall day gets that month's robocall
 once, whatever the stage of the case (held by a pending promise; an honoured
 arrangement or a pause ends the evaluation before this step); that new missed month
-gives an officer task when none is open (the case escalates again); an open case with
+escalates again: an officer task when none is open, and a reminder of its own once the
+case's first reminder was posted before it fell due; an open case with
 nothing due, no open officer task and no step for ``contact_cadence_days`` gets an
 officer task."""
 
@@ -11,12 +12,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from domain import late_facts
 from domain.actions import Decision
-from domain.arrears_case import ArrearsCase
-from domain.calendar import on_or_next_business_day
-from domain.rulebook import Context, rule, step
+from domain.arrears_case import MONTH_REMINDER, ArrearsCase
+from domain.calendar import next_business_day, on_or_next_business_day, on_or_previous_business_day
+from domain.rulebook import BASIS_REMINDER, Context, rule, step
 from domain.rules.first_contact import robocall_day
-from domain.values import Outcome, TaskKind
+from domain.rules.reminder import live_letter
+from domain.values import LetterKind, Outcome, TaskKind
 
 RHYTHM_ROBOCALL = rule(
     "RHYTHM-ROBOCALL", "a later month's rent still unpaid on that month's robocall day: that month's robocall, "
@@ -73,3 +76,42 @@ def last_activity(case: ArrearsCase) -> date:
     days += [c["on"] for c in case.contacts]
     days += [x["closed_on"] for x in case.tasks.values() if x.get("closed_on")]
     return max(days)
+
+
+RHYTHM_NEW_MONTH_REMINDER = rule(
+    "RHYTHM-NEW-MONTH-REMINDER", "a new missed month on an open case whose reminder was posted before that "
+    "month fell due: on the business day on or before its D + reminder_days, that month's rent still unpaid as "
+    "booked and the arrears at least min_reminder_cents, a reminder stating all arrears (with the offer of debt "
+    "help), once per month; never on a day another letter of the case is posted. No new costs: the 14-day "
+    "letter's costs are charged once per case",
+    inputs=("period", "due_date", "reminder_due", "first_reminder_posted_on", "threshold_cents"),
+    policy_keys=("reminder_days", "min_reminder_cents"), legal_basis=BASIS_REMINDER)
+
+
+@step(RHYTHM_NEW_MONTH_REMINDER, preventive=105)
+def new_month_reminder(ctx: Context) -> Decision | None:
+    case, t, day, policy = ctx.case, ctx.tenancy, ctx.day, ctx.policy
+    first = live_letter(case, LetterKind.REMINDER.value)
+    if ctx.promise_pending or first is None:
+        return None
+    later_months = [(t.charge_due[p], p) for p in t.charges if first["posted_on"] < t.charge_due[p] <= day]
+    if not later_months:
+        return None
+    due, period = max(later_months)
+    key = f"{LetterKind.REMINDER.value}:{period}"
+    on = max(on_or_previous_business_day(due + timedelta(days=policy.reminder_days)), case.opened_on)
+    if live_letter(case, key) is not None or not ctx.at(on):
+        return None
+    if period not in {p for p, _, _ in t.arrears_by_period(as_of=day)}:
+        return None  # that month is paid (as booked): nothing to remind of
+    ok, why = late_facts.threshold("reminder", t, day, policy)
+    letter_today = any(a.kind == "letter" for a in ctx.acts) or any(
+        v["posted_on"] == day for v in case.letters.values())
+    if not ok or letter_today:  # never two letters on one day: the next business day
+        ctx.later.append(next_business_day(day))
+        return None
+    withdrawn = sum(1 for w in case.withdrawn_letters if w["kind"] == key)  # sent in error: sent again
+    ctx.add("letter", RHYTHM_NEW_MONTH_REMINDER, f"{MONTH_REMINDER}{period}" + (f":{withdrawn + 1}" if withdrawn else ""),
+            {"period": period, "due_date": due, "reminder_due": on, "first_reminder_posted_on": first["posted_on"],
+             **why}, letter_kind=LetterKind.REMINDER.value)
+    return None

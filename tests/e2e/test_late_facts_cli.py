@@ -73,6 +73,49 @@ def test_a_payment_booked_before_the_wik_deadline_but_imported_after_it_means_no
     invoke("audit", "verify")  # exit 0: the ledger, the costs lines and the cases agree
 
 
+def test_a_payment_booked_before_the_deadline_that_arrives_after_the_case_closed_reverses_the_costs(
+    landlord: Path,
+) -> None:
+    invoke("tenancy", "charge", "X1", "--period", "2026-02", "--amount", "585.00")
+    invoke("tenancy", "charge", "X1", "--period", "2026-03", "--amount", "585.00")
+    invoke("day", "run", "--date", "2026-02-02", "--through", "2026-04-02")  # costs booked on 27 March
+    # the tenant pays everything again on 3 April, entered that day: the case closes
+    invoke("tenancy", "pay", "X1", "--amount", "1345.50", "--date", "2026-04-03", "--tx", "B4")
+    invoke("day", "run", "--date", "2026-04-03", "--through", "2026-04-09")
+    (case,) = cases()
+    assert (case["status"], case["closed_on"]) == ("closed", "2026-04-03")
+    # a week after the close the bank statement of 25 March arrives: the stated rent was paid
+    # by the deadline, so the costs were never due; the case cleared on 25 March as booked
+    invoke("tenancy", "pay", "X1", "--amount", "1170.00", "--date", "2026-03-25", "--tx", "B2")
+    invoke("day", "run", "--date", "2026-04-10")
+    shown = json.loads(invoke("tenancy", "show", "X1", "--json"))
+    assert shown["collection_costs"] == "0.00"
+    assert [(x["kind"], x["amount"], x["rule"]) for x in shown["costs_lines"]] == [
+        ("COSTS", "175.50", "WIK-COSTS"), ("COSTS_REVERSAL", "175.50", "LATE-COSTS-REVERSED")]
+    (case,) = cases()
+    assert (case["status"], case["closed_on"]) == ("closed", "2026-03-25")
+    invoke("day", "run", "--date", "2026-04-11", "--through", "2026-04-30")
+    assert len(cases()) == 1  # the tenant is in credit: nothing more happens
+    invoke("audit", "verify")
+
+
+def test_a_rent_charge_recorded_after_a_payment_closed_the_case_reopens_it(landlord: Path) -> None:
+    for period in ("2026-02", "2026-03"):
+        invoke("tenancy", "charge", "X1", "--period", period, "--amount", "585.00")
+    invoke("day", "run", "--date", "2026-02-02", "--through", "2026-03-31")  # 14-day letter, costs on 27 March
+    invoke("tenancy", "pay", "X1", "--amount", "1345.50", "--date", "2026-04-01", "--tx", "B5")
+    invoke("day", "run", "--date", "2026-04-01")  # April's rent not yet entered: the case closes
+    assert [c["status"] for c in cases()] == ["closed"]
+    invoke("tenancy", "charge", "X1", "--period", "2026-04", "--amount", "585.00")  # booked 1 April
+    invoke("day", "run", "--date", "2026-04-02", "--through", "2026-05-31")
+    (case,) = cases()  # the same case goes on: no second 14-day letter, no second costs
+    assert (case["due_date"], case["status"]) == ("2026-02-01", "open")
+    shown = json.loads(invoke("tenancy", "show", "X1", "--json"))
+    assert [(x["kind"], x["rule"]) for x in shown["costs_lines"]] == [("COSTS", "WIK-COSTS")]
+    letters = [x for x in json.loads(invoke("letters", "outbox", "--json")) if x["kind"] == "fourteen_day_letter"]
+    assert len(letters) == 1
+
+
 # --------------------------------------------------------------- signal lifecycle
 
 

@@ -55,6 +55,47 @@ def test_a_tenant_who_pays_600_of_650_every_month_is_called_every_month_and_neve
     assert audit.verify(app, AUDITOR).ok
 
 
+def test_a_new_missed_month_on_an_open_case_gets_a_reminder_of_its_own_and_no_new_costs(fast):
+    app = fast
+    tenant(app, "M1")
+    for period in ("2026-02", "2026-03", "2026-04"):
+        charge(app, "M1", period)
+    run(app, "2026-02-02", "2026-04-30")
+    case = case_of(app, "M1")
+    letters = sorted((v["posted_on"].isoformat(), k) for k, v in case.letters.items())
+    # the case's reminder and 14-day letter; then March and April each get a reminder at D + 14
+    # (15 March is a Sunday: Friday the 13th)
+    assert letters == [("2026-02-13", "reminder"), ("2026-03-09", "fourteen_day_letter"),
+                       ("2026-03-13", "reminder:2026-03"), ("2026-04-15", "reminder:2026-04")]
+    assert {s["rule"] for s in case.steps if s["action_id"].startswith("letter:reminder:m:")} == {
+        "RHYTHM-NEW-MONTH-REMINDER"}
+    assert app.get_tenancy("M1").costs_booked == case.letters["fourteen_day_letter"]["costs_cents"]
+    assert len([x for x in app.get_tenancy("M1").costs_lines if x["kind"] == "COSTS"]) == 1  # once per case
+
+
+def test_a_new_months_reminder_never_goes_out_on_the_day_of_another_letter(fast):
+    app = fast
+    app.policy = Policy(reminder_days=8)  # March's reminder would fall on the 14-day letter's Monday 9 March
+    tenant(app, "M2")
+    for period in ("2026-02", "2026-03"):
+        charge(app, "M2", period)
+    run(app, "2026-02-02", "2026-03-31")
+    case = case_of(app, "M2")
+    assert case.letters["fourteen_day_letter"]["posted_on"] == d("2026-03-09")
+    assert case.letters["reminder:2026-03"]["posted_on"] == d("2026-03-10")
+
+
+def test_a_new_month_paid_in_time_gets_no_reminder(fast):
+    app = fast
+    tenant(app, "M3")
+    charge(app, "M3", "2026-02")
+    run(app, "2026-02-02", "2026-02-28")
+    charge(app, "M3", "2026-03")
+    pay(app, "M3", "2026-03-02", 1300_00)  # February and March, booked on 2 March
+    run(app, "2026-03-01", "2026-03-31")
+    assert not any(k.startswith("reminder:") for k in app.get_case(app.get_tenancy("M3").case_ids[-1]).letters)
+
+
 def last_day(period: str) -> str:
     from domain.values import Period
 

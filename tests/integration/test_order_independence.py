@@ -1,13 +1,21 @@
-"""Outcomes follow booking dates (PLAYBOOK 5), as a property: the same charges and
+"""Outcomes follow booking dates (PLAYBOOK 5), as a property: the same rent charges and
 payments recorded in any order and with any delay, with the daily run going on day by
-day in between, end with the same costs, signals and eligibility as when every fact
-was recorded on its booking day. On SQLite files, a handful of examples."""
+day in between and an officer working the phone tasks, end with the same lawful
+outcomes as when every fact was recorded on its booking day: the collection costs, the
+letters that stand and what they claim in costs, the municipal signals, bailiff and
+legal eligibility, and how and when each case closed. On SQLite files.
+
+Payments arrive up to 30 days late (bank statements, manual entry). Rent charges
+arrive up to 10 days late, before the month's robocall day: a letter is never posted
+in the past, so a charge recorded after a step on it was due moves that step (and the
+outcomes that count from it) to the day the charge became known."""
 
 from __future__ import annotations
 
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,84 +23,122 @@ from hypothesis import strategies as st
 
 from adapters.memory import FixedClock
 from application import daily_run
-from domain.values import Period
+from domain.values import Channel, Outcome, Period, TaskKind
 from tests.conftest import Backend
-from tests.story import SYSTEM, tenant
+from tests.story import OFFICER, SYSTEM, tenant
 
 RENT = 80_00  # costs stay at the legal minimum of EUR 40 for up to three months' arrears
-FIRST, LAST = date(2026, 2, 2), date(2026, 6, 30)
+FIRST, LAST = date(2026, 2, 1), date(2026, 6, 30)
 PERIODS = ["2026-02", "2026-03", "2026-04"]
+CHARGE_DELAY = 10  # days: a charge is known before the month's robocall (the 12th)
+PAYMENT_DELAY = 30
 
-payment = st.tuples(st.integers(min_value=0, max_value=110), st.sampled_from([40_00, 80_00, 160_00]))
+Fact = tuple[str, date, date, int]  # kind, booked on, recorded on, cents
+
+# amounts around the thresholds: EUR 20 left is under the reminder's EUR 25, EUR 40 (half
+# a month's rent) is the signal's and the 14-day letter's minimum
+payment = st.tuples(st.integers(min_value=0, max_value=110), st.sampled_from([20_00, 40_00, 60_00, 80_00, 160_00]))
 facts = st.tuples(
-    st.lists(payment, min_size=0, max_size=3),
-    st.lists(st.integers(min_value=0, max_value=30), min_size=6, max_size=6),  # recording delays
+    st.lists(payment, min_size=0, max_size=4),
+    st.lists(st.integers(min_value=0, max_value=CHARGE_DELAY), min_size=3, max_size=3),
+    st.lists(st.integers(min_value=0, max_value=PAYMENT_DELAY), min_size=4, max_size=4),
 )
 
 
-def outcome(fact_list: list[tuple[str, date, date, int]]) -> dict[str, object]:
-    """Record each fact (kind, booked, recorded, cents) on its recording day, running the
-    days in between; then run to the end. The costs, signals and eligibility at the end."""
+def booked(payments: list[tuple[int, int]]) -> list[tuple[str, date, int]]:
+    out = [("charge", Period.parse(p).first_day(), RENT) for p in PERIODS]
+    return out + [("payment", FIRST + timedelta(days=day), cents) for day, cents in payments]
+
+
+def recorded(base: list[tuple[str, date, int]], charge_delays: list[int], payment_delays: list[int]) -> list[Fact]:
+    out: list[Fact] = []
+    n = 0
+    for kind, on, cents in base:
+        if kind == "charge":
+            delay = charge_delays[PERIODS.index(str(Period.of(on)))]
+        else:
+            delay = payment_delays[n % len(payment_delays)]
+            n += 1
+        out.append((kind, on, on + timedelta(days=delay), cents))
+    return out
+
+
+def outcome(fact_list: list[Fact]) -> dict[str, Any]:
+    """Record each fact on its recording day, before that day's run; an officer calls
+    (not reached) on every open phone task the day it is created. The outcomes at the end."""
     with tempfile.TemporaryDirectory() as tmp:
         backend = Backend("sqlite", str(Path(tmp) / "v.db"), FixedClock(date(2026, 1, 1)), Path(tmp) / "out")
         try:
             app = backend.build()
             tenant(app, "P1", rent=RENT)
-            last_run = FIRST - timedelta(days=1)
-            for n, (kind, booked, recorded, cents) in enumerate(sorted(fact_list, key=lambda f: f[2])):
-                if recorded - timedelta(days=1) > last_run:
-                    daily_run.run(app, last_run + timedelta(days=1), through=recorded - timedelta(days=1))
-                    last_run = recorded - timedelta(days=1)
-                if kind == "charge":
-                    app.charge_rent(SYSTEM, "P1", period=Period.of(booked), cents=cents,
-                                    booked_on=booked)
-                else:
-                    app.pay(SYSTEM, "P1", cents=cents, booked_on=booked, tx_id=f"pay-{n}-{booked}")
-            daily_run.run(app, max(FIRST, last_run + timedelta(days=1)), through=LAST)
+            day = FIRST
+            while day <= LAST:
+                for n, (kind, on, rec, cents) in enumerate(fact_list):
+                    if rec != day:
+                        continue
+                    if kind == "charge":
+                        app.charge_rent(SYSTEM, "P1", period=Period.of(on), cents=cents, booked_on=on)
+                    else:
+                        app.pay(SYSTEM, "P1", cents=cents, booked_on=on, tx_id=f"pay-{n}-{on}")
+                daily_run.run(app, day)
+                t = app.get_tenancy("P1")
+                if t.open_case_id is not None:
+                    case = app.get_case(t.open_case_id)
+                    if any(x["kind"] == TaskKind.PHONE.value for x in case.open_tasks()):
+                        app.record_contact(OFFICER, case.id, channel=Channel.PHONE, outcome=Outcome.NO_ANSWER,
+                                           on=day)
+                day += timedelta(days=1)
             t = app.get_tenancy("P1")
             cases = [app.get_case(c) for c in t.case_ids]
+            # a case opened on facts since corrected that, as booked, never had arrears (cleared
+            # on its due date) is no case: it must have nothing standing, and is left out
+            void = [c for c in cases if c.closed_on is not None and c.closed_on <= c.due_date]
+            assert [c.period for c in void if standing(c)] == []
+            cases = [c for c in cases if c not in void]
             return {
                 "costs_cents": t.costs_booked,
-                "signals": sum(1 for c in cases if c.signal is not None and c.signal.get("withdrawn_on") is None),
-                "bailiff_eligible": sorted(str(c.period) for c in cases if c.bailiff_eligible_on is not None),
-                "legal_eligible": sorted(str(c.period) for c in cases if c.legal_eligible_on is not None),
                 "balance_cents": t.balance_cents,
+                # each case: its period, how and when it closed, the letters that stand with the
+                # costs they claim, a live signal, bailiff and legal eligibility
+                "cases": [
+                    (str(c.period), c.closed_on, c.close_reason,
+                     tuple(sorted((k, v["costs_cents"]) for k, v in c.letters.items()
+                                  if v.get("withdrawn_on") is None)),
+                     c.signal is not None and c.signal.get("withdrawn_on") is None,
+                     c.bailiff_eligible_on is not None, c.legal_eligible_on is not None)
+                    for c in cases
+                ],
             }
         finally:
             backend.close()
 
 
+def standing(c: Any) -> bool:
+    """A letter, a signal or an eligibility that was not withdrawn."""
+    return (any(v.get("withdrawn_on") is None for v in c.letters.values())
+            or (c.signal is not None and c.signal.get("withdrawn_on") is None)
+            or c.bailiff_eligible_on is not None or c.legal_eligible_on is not None)
+
+
 @pytest.mark.xfail(
     strict=False,
-    reason="the property does not hold everywhere yet: hypothesis finds payments recorded late "
-    "that change bailiff eligibility (e.g. [] against ['2026-02']); kept running so that the "
-    "cases it finds stay visible",
+    reason="known gap: bailiff eligibility marked on arrears a late payment later reduces is withdrawn "
+    "(LATE-ELIGIBILITY-WITHDRAWN) and only marked again on the arrears of the day the payment is recorded, "
+    "not on the booked arrears between the 14-day deadline and that day (hypothesis finds False against True)",
 )
-@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
 @given(facts)
-def test_any_recording_order_ends_with_the_same_costs_signals_and_eligibility(data):
-    payments, delays = data
-    base = [("charge", Period.parse(p).first_day(), RENT) for p in PERIODS]
-    base += [("payment", date(2026, 2, 1) + timedelta(days=day), cents) for day, cents in payments]
+def test_any_recording_order_ends_with_the_same_lawful_outcomes(data):
+    payments, charge_delays, payment_delays = data
+    base = booked(payments)
     in_time = [(k, b, b, c) for k, b, c in base]
-    # payments arrive late (bank statements, manual entry); rent charges are posted on their day
-    late = [
-        (k, b, b + timedelta(days=delays[i % len(delays)]) if k == "payment" else b, c)
-        for i, (k, b, c) in enumerate(base)
-    ]
+    late = recorded(base, charge_delays, payment_delays)
     assert outcome(late) == outcome(in_time)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: a rent charge recorded after a payment that cleared the older months "
-    "closes the case and opens a new one with its own costs; a late charge does not yet "
-    "re-open the case as of its booking date",
-)
 def test_a_charge_recorded_a_day_late_does_not_charge_costs_twice():
-    base = [("charge", Period.parse(p).first_day(), RENT) for p in PERIODS]
-    base += [("payment", date(2026, 4, 1), 160_00)]
+    base = booked([(59, 160_00)])  # 160.00 booked on 1 April clears February and March
     in_time = [(k, b, b, c) for k, b, c in base]
-    late = [(k, b, b + timedelta(days=1) if b == date(2026, 4, 1) and k == "charge" else b, c)
-            for k, b, c in base]
+    late = recorded(base, [0, 0, 1], [0])  # April's charge is recorded on 2 April
     assert outcome(late) == outcome(in_time)
+
