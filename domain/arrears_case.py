@@ -453,6 +453,9 @@ class ArrearsCase(Aggregate):
             raise CaseError(f"event: {kind!r} is not one of {', '.join(need)}")
         if kind == "summons" and not self.legal_action_approved:
             raise CaseError("summons: legal action needs two different staff members' decisions first")
+        if kind in ("summons", "eviction_scheduled") and self.in_programme():
+            raise CaseError(f"{kind.replace('_', ' ')}: refused: the tenant is in a debt-help programme "
+                            "(EVICT-DEBT-PROGRAMME)")
         before = need[kind]
         if before is not None and self.court_event(before) is None:
             raise CaseError(f"{kind}: needs the {before.replace('_', ' ')} first")
@@ -769,6 +772,11 @@ class ArrearsCase(Aggregate):
             self.bailiff_eligible_on = None
         else:
             self.legal_eligible_on = None
+        # the approval the eligibility asked for is void: the worklist must not offer it
+        void = "approve_bailiff" if which == "bailiff" else "review_legal_action"
+        for t in self.tasks.values():
+            if t["status"] == "open" and t["kind"] == void:
+                t["status"] = "cancelled"
 
     # -------------------------------------------------------- bailiff & legal
     def mark_bailiff_eligible(self, *, on: date, rule: str, inputs: dict[str, Any], action_id: str) -> None:

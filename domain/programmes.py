@@ -83,3 +83,12 @@ def _watch_current_rent(tenancy: Tenancy, day: date, policy: Policy, add: AddFn,
 
 def hold_inputs(case: ArrearsCase) -> dict[str, Any]:
     return {"programme": dict(case.programme) if case.programme else None}
+
+
+def ended_since(case: ArrearsCase, eligible_on: date) -> dict[str, Any] | None:
+    """The case's programme when it ended, failed or lapsed and began on or after
+    ``eligible_on`` (an eligibility recorded before the programme), else None."""
+    p = case.programme
+    if p is None or p["state"] in PROGRAMME_STATES or p["started_on"] < eligible_on:
+        return None
+    return p
