@@ -166,6 +166,15 @@ class Partner(StrEnum):
     SCHULDHULPMAATJE = "schuldhulpmaatje"
 
 
+class Representative(StrEnum):
+    """Who acts for the tenant in money matters and receives the landlord's letters
+    (``domain.addressees``): a court-appointed protection administrator
+    (beschermingsbewindvoerder) or a debt counsellor (schuldhulpverlener)."""
+
+    ADMINISTRATOR = "administrator"
+    COUNSELLOR = "counsellor"
+
+
 class LetterKind(StrEnum):
     REMINDER = "reminder"
     FOURTEEN_DAY_LETTER = "fourteen_day_letter"

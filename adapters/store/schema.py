@@ -56,10 +56,18 @@ def _imports(cursor: Any, dialect: str) -> None:
                    "digest TEXT, status TEXT, total INTEGER, written INTEGER, started_at TEXT, finished_at TEXT)")
 
 
+def _representatives(cursor: Any, dialect: str) -> None:
+    """Version 4: who acts for the tenant (protection administrator, debt counsellor):
+    personal data beside the contact directory, one row per tenancy and role."""
+    cursor.execute("CREATE TABLE IF NOT EXISTS representatives (rep_id TEXT PRIMARY KEY, tenancy_id TEXT, "
+                   "role TEXT, name TEXT, organisation TEXT, address TEXT, since TEXT)")
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Any, str], None]]] = [
     (1, "base tables", _nothing),
     (2, "outbox claims and provider sends", _outbox_claims),
     (3, "chunked imports", _imports),
+    (4, "representatives", _representatives),
 ]
 LATEST = MIGRATIONS[-1][0]
 

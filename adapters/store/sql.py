@@ -20,7 +20,7 @@ from uuid import UUID
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from adapters.store.claims import ImportLog, OutboxClaims
-from application.ports import Contact
+from application.ports import Contact, RepresentativeContact
 from application.store import Claim, Delete, SideOp, TouchCase, Upsert
 
 TABLES: dict[str, list[tuple[str, str]]] = {
@@ -84,6 +84,12 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("change_id", "TEXT PRIMARY KEY"), ("tenancy_id", "TEXT"), ("changed_on", "TEXT"), ("by", "TEXT"),
         ("name", "TEXT"), ("phone", "TEXT"), ("address", "TEXT"), ("iban", "TEXT"), ("municipality", "TEXT"),
     ],
+    # personal data: who acts for the tenant (a protection administrator, a debt counsellor),
+    # one row per tenancy and role; letters are addressed to them (deleted on erasure)
+    "representatives": [
+        ("rep_id", "TEXT PRIMARY KEY"), ("tenancy_id", "TEXT"), ("role", "TEXT"), ("name", "TEXT"),
+        ("organisation", "TEXT"), ("address", "TEXT"), ("since", "TEXT"),
+    ],
     # workbench accounts (adapters/web): password hashes (argon2), never passwords
     "users": [
         ("name", "TEXT PRIMARY KEY"), ("role", "TEXT"), ("password_hash", "TEXT"), ("created_on", "TEXT"),
@@ -127,6 +133,7 @@ def ddl(dialect: str) -> list[str]:
 ENCRYPTED_COLUMNS: dict[str, tuple[str, ...]] = {
     "contact_directory": ("name", "phone", "address", "iban", "municipality"),
     "contact_history": ("name", "phone", "address", "iban", "municipality"),
+    "representatives": ("name", "organisation", "address"),
     "tenancy_keys": ("key",),
 }
 _ENC = "enc1:"
@@ -697,8 +704,12 @@ class SqlStore(OutboxClaims, ImportLog):
         if not rows:
             return None
         r = open_row(self.cipher, "contact_directory", rows[0])
+        reps = tuple(
+            RepresentativeContact(role=x["role"], name=x["name"], address=x["address"], organisation=x["organisation"])
+            for x in (open_row(self.cipher, "representatives", row) for row in self._rows(
+                "SELECT * FROM representatives WHERE tenancy_id = ? ORDER BY role", (str(tenancy_id),))))
         return Contact(tenancy_id=tenancy_id, name=r["name"], phone=r["phone"], address=r["address"],
-                       iban=r["iban"], municipality=r["municipality"])
+                       iban=r["iban"], municipality=r["municipality"], representatives=reps)
 
     get = contact  # ContactDirectory protocol
 
