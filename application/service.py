@@ -964,12 +964,31 @@ class Vangnet(Application):
     def erase_personal_data(self, actor: Actor, ref: str) -> None:
         self._guard(actor, "erase_personal_data")
         t = self.get_tenancy(ref)
-        self.store.apply([Delete("contact_directory", {"tenancy_id": str(t.id)}),
-                          Delete("contact_history", {"tenancy_id": str(t.id)}),
-                          Delete("representatives", {"tenancy_id": str(t.id)}),
-                          Delete("tenancy_keys", {"tenancy_id": str(t.id)}),
-                          Upsert("erasures", ("tenancy_id",), {"tenancy_id": str(t.id), "erased_on": self.today().isoformat(),
-                                                               "by": str(actor)})])
+        from application.redaction import redact_legacy_free_text
+
+        # free text stored in plain before it was sealed is erased from the stored events too,
+        # in the same transaction, with the redaction recorded in the hash chain
+        redact_legacy_free_text(self, t, on=self.today(), by=str(actor), extra=[
+            Delete("contact_directory", {"tenancy_id": str(t.id)}),
+            Delete("contact_history", {"tenancy_id": str(t.id)}),
+            Delete("representatives", {"tenancy_id": str(t.id)}),
+            Delete("tenancy_keys", {"tenancy_id": str(t.id)}),
+            Upsert("erasures", ("tenancy_id",), {"tenancy_id": str(t.id), "erased_on": self.today().isoformat(),
+                                                 "by": str(actor)})])
+
+    def redact_erased(self, actor: Actor) -> dict[str, int]:
+        """For stores erased before plain free text was redacted: erase the plain free text of
+        every tenancy already erased (``privacy erase`` does it since). Ref -> events rewritten."""
+        from application.redaction import redact_legacy_free_text
+
+        self._guard(actor, "erase_personal_data")
+        out: dict[str, int] = {}
+        for row in self.store.read_model_rows("erasures"):
+            t = self.get_tenancy_by_id(uuid.UUID(row["tenancy_id"]))
+            n = redact_legacy_free_text(self, t, on=self.today(), by=str(actor))
+            if n:
+                out[t.ref] = n
+        return out
 
     # --------------------------------------------------------------- queries
     def tenancy_view(self, actor: Actor, ref: str) -> dict[str, Any]:

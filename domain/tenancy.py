@@ -82,6 +82,8 @@ class Tenancy(Aggregate):
         # who receives the letters for the tenant (domain.addressees): role -> since, by.
         # Names and addresses live in the contact directory, never in an event.
         self.representatives: dict[str, dict[str, Any]] = {}
+        # events whose plain free text was erased (application.redaction), as the chain records it
+        self.redactions: list[dict[str, Any]] = []
 
     @classmethod
     def start(
@@ -417,6 +419,18 @@ class Tenancy(Aggregate):
     @event("RepresentativeEnded")
     def _representative_ended(self, role: str, on: date, by: str) -> None:
         self.representatives.pop(role, None)
+
+    # ---------------------------------------------------------------- redaction
+    def record_redaction(self, *, events: list[dict[str, Any]], on: date, by: str) -> None:
+        """Free text stored in plain before it was sealed was erased from these stored events
+        (aggregate, version, fields, the sha256 of the state now stored): this event puts the
+        redaction in the hash chain (``application.redaction``)."""
+        if events:
+            self._redaction_recorded(events=events, on=on, by=by)
+
+    @event("FreeTextRedacted")
+    def _redaction_recorded(self, events: list[dict[str, Any]], on: date, by: str) -> None:
+        self.redactions.extend({**e, "on": on} for e in events)
 
     # ------------------------------------------------------------------ cases
     def link_case(self, case_id: uuid.UUID, *, on: date) -> None:
