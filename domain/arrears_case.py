@@ -376,6 +376,17 @@ class ArrearsCase(Aggregate):
         if self.programme is not None and on < self.programme["since"]:
             raise CaseError(f"date: {on} is before the current state began ({self.programme['since']})")
         self._programme_changed(state=state, on=on, by=by, rule=rule, action_id=action_id)
+        self._bailiff_hold_task(on)
+
+    def _bailiff_hold_task(self, on: date) -> None:
+        """A programme runs and the case is with the bailiff: an officer tells the bailiff
+        to hold, the day the programme begins (DEBT-BAILIFF-HOLD)."""
+        if self.bailiff_handed_over is None or self.programme is None or not self.in_programme():
+            return
+        self.create_task(task_id=f"task:programme:{self.programme['number']}:bailiff_hold", kind="bailiff_hold",
+                         due_on=on, rule="DEBT-BAILIFF-HOLD", on=on,
+                         inputs={"handed_over_on": self.bailiff_handed_over["on"],
+                                 "programme_since": self.programme["started_on"]})
 
     @event("ProgrammeChanged")
     def _programme_changed(self, state: str, on: date, by: str, rule: str, action_id: str | None) -> None:
@@ -587,6 +598,7 @@ class ArrearsCase(Aggregate):
         if partner == Partner.GKB and (self.programme is None or self.programme["state"] not in PROGRAMME_STATES):
             # debt help accepted with the tenant's consent: the programme's intake begins
             self._programme_changed(state="intake", on=on, by=by, rule="DEBT-INTAKE", action_id=None)
+            self._bailiff_hold_task(on)
 
     @event("ReferralAccepted")
     def _referral_accepted(self, partner: str, on: date, by: str, pause_until: date | None) -> None:

@@ -204,6 +204,7 @@ class TaskKind(StrEnum):
     NEW_BANK_DETAILS = "new_bank_details"  # account closed or blocked (AC04, AC06)
     PROGRAMME_CURRENT_RENT = "programme_current_rent"  # in a debt-help programme, current rent unpaid
     PROGRAMME_ENDED = "programme_ended"  # the programme ended, failed or lapsed: contact, then resume
+    BAILIFF_HOLD = "bailiff_hold"  # a programme began after the bailiff hand-over: tell the bailiff to hold
     RECORD_HOUSEHOLD = "record_household"  # before legal action: children, care, social services
     INVOLVE_SOCIAL_SERVICES = "involve_social_services"  # restraint with children: social services first
 

@@ -247,3 +247,19 @@ def test_no_summons_while_a_programme_runs(app) -> None:  # type: ignore[no-unty
         app.record_court_event(LEAD_ANNA, cid, kind="summons", on=date(2026, 5, 6))
     app.change_programme(OFFICER, cid, state="failed", on=date(2026, 6, 1))
     app.record_court_event(LEAD_ANNA, cid, kind="summons", on=date(2026, 6, 2))
+
+
+def test_a_case_with_the_bailiff_when_a_programme_begins_gives_a_task_to_tell_the_bailiff_to_hold(app) -> None:  # type: ignore[no-untyped-def]
+    tenant(app, "T1")
+    for m in ("02", "03", "04"):
+        charge(app, "T1", f"2026-{m}")
+    run(app, "2026-02-02", "2026-02-10")
+    cid = str(case_of(app, "T1").id)
+    app.record_contact(OFFICER, cid, channel=Channel.PHONE, outcome=Outcome.NO_ANSWER, on=date(2026, 2, 10))
+    run(app, "2026-02-11", "2026-04-01")
+    app.approve_bailiff(LEAD_ANNA, cid, on=date(2026, 4, 1))
+    app.refer(OFFICER, cid, partner=Partner.GKB, consent=True, on=date(2026, 4, 2))
+    app.accept_referral(OFFICER, cid, partner=Partner.GKB, on=date(2026, 4, 2))
+    run(app, "2026-04-02", "2026-04-03")
+    task = case_of(app, "T1").tasks["task:programme:1:bailiff_hold"]
+    assert task["rule"] == "DEBT-BAILIFF-HOLD" and task["kind"] == "bailiff_hold" and task["status"] == "open"
