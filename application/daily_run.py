@@ -37,6 +37,7 @@ from application.store import SideOp, Upsert
 from application.views import jsonable
 from domain import actions, wik
 from domain.actions import Action
+from domain.addressees import LETTER_ADDRESSEE, TENANT, addressees
 from domain.arrears_case import ArrearsCase, CaseError, carried_over
 from domain.calendar import on_or_next_business_day
 from domain.playbook import case_opening_day, choose_track, evaluate
@@ -563,6 +564,9 @@ def _send_letter(app: Vangnet, case: ArrearsCase, t: Tenancy, a: actions.SendLet
             deadline = wik.letter_deadline(posted_on, app.policy)
             inputs["deadline"] = deadline
     letter_id = attempt_id(case.id, a.action_id)
+    to, copies = addressees(t)
+    if to != TENANT:  # the roles it went to, for the dossier (names stay in the contact directory)
+        inputs = {**inputs, "addressed_to": to, "copies": list(copies), "addressee_rule": LETTER_ADDRESSEE}
     rows = t.arrears_by_period(as_of=day)
     total = sum(c for _, c, _ in rows)
     request = LetterRequest(
@@ -576,6 +580,7 @@ def _send_letter(app: Vangnet, case: ArrearsCase, t: Tenancy, a: actions.SendLet
         reminder_posted_on=(case.letters[LetterKind.REMINDER.value]["posted_on"]
                             if kind == LetterKind.FOURTEEN_DAY_LETTER and LetterKind.REMINDER.value in case.letters
                             else None),
+        addressee=to, copies=copies,
     )
     assert app.ports is not None
     if app.ports.letters is None:

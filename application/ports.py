@@ -29,6 +29,17 @@ class Clock(Protocol):
 
 
 @attrs.frozen
+class RepresentativeContact:
+    """Who acts for the tenant (``domain.values.Representative``: a protection
+    administrator or a debt counsellor): personal data, in the contact directory only."""
+
+    role: str
+    name: str
+    address: str
+    organisation: str | None = None
+
+
+@attrs.frozen
 class Contact:
     """Personal data of a tenant. Lives only in the contact directory."""
 
@@ -38,6 +49,10 @@ class Contact:
     address: str | None = None
     iban: str | None = None
     municipality: str | None = None
+    representatives: tuple[RepresentativeContact, ...] = ()
+
+    def representative(self, role: str) -> RepresentativeContact | None:
+        return next((r for r in self.representatives if r.role == role), None)
 
 
 class ContactDirectory(Protocol):
@@ -141,6 +156,10 @@ class LetterRequest:
     offers_signal: bool = False  # reminder: offer to pass details to the municipality
     reminder_posted_on: date | None = None  # WIK letter: the reminder it follows (posted earlier)
     instalments: tuple[tuple[date, int], ...] = ()  # arrangement letters: the plan (due date, cents)
+    # who it is addressed to and who gets a copy, as roles (domain.addressees): the adapter
+    # reads their names and addresses from the contact directory when it renders
+    addressee: str = "tenant"
+    copies: tuple[str, ...] = ()
 
 
 @attrs.frozen

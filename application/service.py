@@ -461,13 +461,15 @@ class Vangnet(Application):
             raise CommandError(f"tenancy {ref}: personal data was erased; contact details cannot be recorded")
         old = self.store.contact(t.id)
         fields = ("name", "phone", "address", "iban", "municipality")
-        merged = {f: (getattr(contact, f) if getattr(contact, f) is not None else getattr(old, f, None)) for f in fields}
-        merged = {f: (v.strip() or None) if isinstance(v, str) else v for f, v in merged.items()}
+        given = {f: (getattr(contact, f) if getattr(contact, f) is not None else getattr(old, f, None)) for f in fields}
+        merged: dict[str, str | None] = {f: (v.strip() or None) if isinstance(v, str) else v for f, v in given.items()}
         if old is not None and all(getattr(old, f) == merged[f] for f in fields):
             return
         day = on or self.today()
         self.store.apply([
-            self._contact_upsert(t.id, Contact(tenancy_id=t.id, **merged)),
+            self._contact_upsert(t.id, Contact(tenancy_id=t.id, name=merged["name"], phone=merged["phone"],
+                                               address=merged["address"], iban=merged["iban"],
+                                               municipality=merged["municipality"])),
             Upsert("contact_history", ("change_id",), {
                 "change_id": uuid.uuid4().hex, "tenancy_id": str(t.id), "changed_on": day.isoformat(),
                 "by": str(actor), **merged}),
@@ -564,6 +566,44 @@ class Vangnet(Application):
             raise CommandError("reason: a worry flag needs a reason")
         t.raise_worry(reason=self.seal_text(t.id, reason), on=on, by=str(actor))
         self.save_all([t], on=on)
+
+    @retrying
+    def record_representative(self, actor: Actor, ref: str, *, role: str, name: str, address: str,
+                              organisation: str | None = None, on: date | None = None) -> None:
+        """A protection administrator (beschermingsbewindvoerder) or a debt counsellor acts
+        for the tenant from ``on``: letters are addressed to them, with a copy to the tenant
+        (``domain.addressees``). The event names the role only; name, organisation and
+        postal address go to the contact directory (personal data, erased with the rest)."""
+        self._guard(actor, "update_contact")
+        name = check_text(name, "name", max_len=200)
+        address = check_text(address, "address", max_len=300, multiline=True)
+        organisation = check_optional_text(organisation, "organisation", max_len=200)
+        if not name.strip() or not address.strip():
+            raise CommandError("representative: give a name and a postal address (letters are sent there)")
+        t = self.get_tenancy(ref)
+        if self.store.key(t.id) is None:
+            raise CommandError(f"tenancy {ref}: personal data was erased; a representative cannot be recorded")
+        day = on or self.today()
+        try:
+            t.record_representative(role=role, on=day, by=str(actor))
+        except (TenancyError, InvalidValue) as e:
+            raise CommandError(str(e)) from None
+        self.save_all([t], extra=[Upsert("representatives", ("rep_id",), {
+            "rep_id": f"{t.id}:{role}", "tenancy_id": str(t.id), "role": role, "name": name.strip(),
+            "organisation": (organisation or "").strip() or None, "address": address.strip(),
+            "since": day.isoformat()})], on=day)
+
+    @retrying
+    def end_representative(self, actor: Actor, ref: str, *, role: str, on: date | None = None) -> None:
+        """The administrator's or counsellor's role ended: letters go to the tenant again."""
+        self._guard(actor, "update_contact")
+        t = self.get_tenancy(ref)
+        day = on or self.today()
+        try:
+            t.end_representative(role=role, on=day, by=str(actor))
+        except TenancyError as e:
+            raise CommandError(str(e)) from None
+        self.save_all([t], extra=[Delete("representatives", {"rep_id": f"{t.id}:{role}"})], on=day)
 
     @retrying
     def lift_worry(self, actor: Actor, ref: str, *, reason: str, on: date | None = None) -> None:
@@ -1028,11 +1068,31 @@ class Vangnet(Application):
     def erase_personal_data(self, actor: Actor, ref: str) -> None:
         self._guard(actor, "erase_personal_data")
         t = self.get_tenancy(ref)
-        self.store.apply([Delete("contact_directory", {"tenancy_id": str(t.id)}),
-                          Delete("contact_history", {"tenancy_id": str(t.id)}),
-                          Delete("tenancy_keys", {"tenancy_id": str(t.id)}),
-                          Upsert("erasures", ("tenancy_id",), {"tenancy_id": str(t.id), "erased_on": self.today().isoformat(),
-                                                               "by": str(actor)})])
+        from application.redaction import redact_legacy_free_text
+
+        # free text stored in plain before it was sealed is erased from the stored events too,
+        # in the same transaction, with the redaction recorded in the hash chain
+        redact_legacy_free_text(self, t, on=self.today(), by=str(actor), extra=[
+            Delete("contact_directory", {"tenancy_id": str(t.id)}),
+            Delete("contact_history", {"tenancy_id": str(t.id)}),
+            Delete("representatives", {"tenancy_id": str(t.id)}),
+            Delete("tenancy_keys", {"tenancy_id": str(t.id)}),
+            Upsert("erasures", ("tenancy_id",), {"tenancy_id": str(t.id), "erased_on": self.today().isoformat(),
+                                                 "by": str(actor)})])
+
+    def redact_erased(self, actor: Actor) -> dict[str, int]:
+        """For stores erased before plain free text was redacted: erase the plain free text of
+        every tenancy already erased (``privacy erase`` does it since). Ref -> events rewritten."""
+        from application.redaction import redact_legacy_free_text
+
+        self._guard(actor, "erase_personal_data")
+        out: dict[str, int] = {}
+        for row in self.store.read_model_rows("erasures"):
+            t = self.get_tenancy_by_id(uuid.UUID(row["tenancy_id"]))
+            n = redact_legacy_free_text(self, t, on=self.today(), by=str(actor))
+            if n:
+                out[t.ref] = n
+        return out
 
     # --------------------------------------------------------------- queries
     def tenancy_view(self, actor: Actor, ref: str) -> dict[str, Any]:

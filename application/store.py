@@ -53,7 +53,27 @@ class Claim:
     expect: dict[str, Any] | None = None
 
 
-SideOp = Upsert | Delete | TouchCase | Claim
+@attrs.frozen
+class RewriteEvent:
+    """Replace the stored state of one event (``application.redaction``: free text stored
+    in plain before it was sealed, erased). Its hash-chain entry stays as it was; the
+    redaction is recorded in the chain by the event that makes it."""
+
+    table: str  # the events table
+    originator_id: UUID
+    version: int
+    state: bytes
+
+
+@attrs.frozen
+class DropSnapshots:
+    """Delete the stored snapshots of one aggregate (they are rebuilt from its events)."""
+
+    table: str
+    originator_id: UUID
+
+
+SideOp = Upsert | Delete | TouchCase | Claim | RewriteEvent | DropSnapshots
 
 
 class Store(Protocol):

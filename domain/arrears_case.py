@@ -390,6 +390,17 @@ class ArrearsCase(Aggregate):
         if self.programme is not None and on < self.programme["since"]:
             raise CaseError(f"date: {on} is before the current state began ({self.programme['since']})")
         self._programme_changed(state=state, on=on, by=by, rule=rule, action_id=action_id)
+        self._bailiff_hold_task(on)
+
+    def _bailiff_hold_task(self, on: date) -> None:
+        """A programme runs and the case is with the bailiff: an officer tells the bailiff
+        to hold, the day the programme begins (DEBT-BAILIFF-HOLD)."""
+        if self.bailiff_handed_over is None or self.programme is None or not self.in_programme():
+            return
+        self.create_task(task_id=f"task:programme:{self.programme['number']}:bailiff_hold", kind="bailiff_hold",
+                         due_on=on, rule="DEBT-BAILIFF-HOLD", on=on,
+                         inputs={"handed_over_on": self.bailiff_handed_over["on"],
+                                 "programme_since": self.programme["started_on"]})
 
     @event("ProgrammeChanged")
     def _programme_changed(self, state: str, on: date, by: str, rule: str, action_id: str | None) -> None:
@@ -467,6 +478,9 @@ class ArrearsCase(Aggregate):
             raise CaseError(f"event: {kind!r} is not one of {', '.join(need)}")
         if kind == "summons" and not self.legal_action_approved:
             raise CaseError("summons: legal action needs two different staff members' decisions first")
+        if kind in ("summons", "eviction_scheduled") and self.in_programme():
+            raise CaseError(f"{kind.replace('_', ' ')}: refused: the tenant is in a debt-help programme "
+                            "(EVICT-DEBT-PROGRAMME)")
         before = need[kind]
         if before is not None and self.court_event(before) is None:
             raise CaseError(f"{kind}: needs the {before.replace('_', ' ')} first")
@@ -598,6 +612,7 @@ class ArrearsCase(Aggregate):
         if partner == Partner.GKB and (self.programme is None or self.programme["state"] not in PROGRAMME_STATES):
             # debt help accepted with the tenant's consent: the programme's intake begins
             self._programme_changed(state="intake", on=on, by=by, rule="DEBT-INTAKE", action_id=None)
+            self._bailiff_hold_task(on)
 
     @event("ReferralAccepted")
     def _referral_accepted(self, partner: str, on: date, by: str, pause_until: date | None) -> None:
@@ -783,6 +798,11 @@ class ArrearsCase(Aggregate):
             self.bailiff_eligible_on = None
         else:
             self.legal_eligible_on = None
+        # the approval the eligibility asked for is void: the worklist must not offer it
+        void = "approve_bailiff" if which == "bailiff" else "review_legal_action"
+        for t in self.tasks.values():
+            if t["status"] == "open" and t["kind"] == void:
+                t["status"] = "cancelled"
 
     # -------------------------------------------------------- bailiff & legal
     def mark_bailiff_eligible(self, *, on: date, rule: str, inputs: dict[str, Any], action_id: str) -> None:

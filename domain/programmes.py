@@ -8,7 +8,9 @@ the programme began and unpaid after the grace days gives an officer task
 (DEBT-CURRENT-RENT). A state held longer than the policy allows lapses (DEBT-LAPSED).
 When the programme ends, fails or lapses, the playbook resumes with an officer task
 (DEBT-RESUME); formal steps wait ``programme_resume_days`` so that the tenant hears
-from a person first. Pure rules: no clock, no I/O.
+from a person first. A case already handed to the bailiff when the programme begins
+gives an officer task to tell the bailiff to hold (DEBT-BAILIFF-HOLD). Pure rules: no
+clock, no I/O.
 """
 
 from __future__ import annotations
@@ -55,6 +57,11 @@ def programme_rules(case: ArrearsCase, tenancy: Tenancy, day: date, policy: Poli
                 {"state": state, "since": p["since"], "max_days": limit}, state="lapsed")
             return True
         _watch_current_rent(tenancy, day, policy, add, at, since=p["started_on"], number=p["number"])
+        handed = case.bailiff_handed_over
+        if handed is not None:  # collection is held: the bailiff too, told by a person
+            add("task", "DEBT-BAILIFF-HOLD", f"task:programme:{p['number']}:bailiff_hold",
+                {"handed_over_on": handed["on"], "programme_since": p["started_on"]},
+                task_kind=TaskKind.BAILIFF_HOLD.value, due_on=on_or_next_business_day(day))
         return True
     # ended, failed or lapsed: an officer task, then the playbook resumes
     add("task", "DEBT-RESUME", f"task:programme:{p['number']}:resume", {"state": state, "since": p["since"]},
@@ -83,3 +90,12 @@ def _watch_current_rent(tenancy: Tenancy, day: date, policy: Policy, add: AddFn,
 
 def hold_inputs(case: ArrearsCase) -> dict[str, Any]:
     return {"programme": dict(case.programme) if case.programme else None}
+
+
+def ended_since(case: ArrearsCase, eligible_on: date) -> dict[str, Any] | None:
+    """The case's programme when it ended, failed or lapsed and began on or after
+    ``eligible_on`` (an eligibility recorded before the programme), else None."""
+    p = case.programme
+    if p is None or p["state"] in PROGRAMME_STATES or p["started_on"] < eligible_on:
+        return None
+    return p

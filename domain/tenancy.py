@@ -20,7 +20,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate, event
 
 from domain.validation import check_date
-from domain.values import Period, check_day_of_month
+from domain.values import Period, Representative, check_day_of_month
 
 NAMESPACE = uuid.UUID("6f1d2a0e-3c4b-4f5e-9a7b-0c1d2e3f4a5b")
 REF = re.compile(r"[A-Za-z0-9._/-]{1,64}")
@@ -109,6 +109,11 @@ class Tenancy(Aggregate):
         self.case_ids: list[uuid.UUID] = []
         self.last_case_closed_on: date | None = None
         self.erased = False
+        # who receives the letters for the tenant (domain.addressees): role -> since, by.
+        # Names and addresses live in the contact directory, never in an event.
+        self.representatives: dict[str, dict[str, Any]] = {}
+        # events whose plain free text was erased (application.redaction), as the chain records it
+        self.redactions: list[dict[str, Any]] = []
 
     @classmethod
     def start(
@@ -444,6 +449,43 @@ class Tenancy(Aggregate):
     def _worry_lifted(self, reason: str, on: date, by: str) -> None:
         self.worry = False
         self.worry_reason = None
+
+    # ------------------------------------------------------------ representatives
+    def record_representative(self, *, role: str, on: date, by: str) -> None:
+        """A protection administrator (beschermingsbewindvoerder) or a debt counsellor now
+        acts for the tenant: letters go to them (``domain.addressees``)."""
+        if role not in {r.value for r in Representative}:
+            raise TenancyError(f"role: {role!r} must be one of {', '.join(r.value for r in Representative)}")
+        check_date(on, "since")
+        self._representative_recorded(role=role, on=on, by=by)
+
+    @event("RepresentativeRecorded")
+    def _representative_recorded(self, role: str, on: date, by: str) -> None:
+        self.representatives[role] = {"since": on, "by": by}
+
+    def end_representative(self, *, role: str, on: date, by: str) -> None:
+        current = self.representatives.get(role)
+        if current is None:
+            raise TenancyError(f"role: tenancy {self.ref} has no {role} recorded")
+        if on < current["since"]:
+            raise TenancyError(f"date: {on} is before the {role} was recorded ({current['since']})")
+        self._representative_ended(role=role, on=on, by=by)
+
+    @event("RepresentativeEnded")
+    def _representative_ended(self, role: str, on: date, by: str) -> None:
+        self.representatives.pop(role, None)
+
+    # ---------------------------------------------------------------- redaction
+    def record_redaction(self, *, events: list[dict[str, Any]], on: date, by: str) -> None:
+        """Free text stored in plain before it was sealed was erased from these stored events
+        (aggregate, version, fields, the sha256 of the state now stored): this event puts the
+        redaction in the hash chain (``application.redaction``)."""
+        if events:
+            self._redaction_recorded(events=events, on=on, by=by)
+
+    @event("FreeTextRedacted")
+    def _redaction_recorded(self, events: list[dict[str, Any]], on: date, by: str) -> None:
+        self.redactions.extend({**e, "on": on} for e in events)
 
     # ------------------------------------------------------------------ cases
     def link_case(self, case_id: uuid.UUID, *, on: date) -> None:

@@ -191,6 +191,15 @@ class Partner(StrEnum):
     SCHULDHULPMAATJE = "schuldhulpmaatje"
 
 
+class Representative(StrEnum):
+    """Who acts for the tenant in money matters and receives the landlord's letters
+    (``domain.addressees``): a court-appointed protection administrator
+    (beschermingsbewindvoerder) or a debt counsellor (schuldhulpverlener)."""
+
+    ADMINISTRATOR = "administrator"
+    COUNSELLOR = "counsellor"
+
+
 class LetterKind(StrEnum):
     REMINDER = "reminder"
     FOURTEEN_DAY_LETTER = "fourteen_day_letter"
@@ -220,6 +229,7 @@ class TaskKind(StrEnum):
     NEW_BANK_DETAILS = "new_bank_details"  # account closed or blocked (AC04, AC06)
     PROGRAMME_CURRENT_RENT = "programme_current_rent"  # in a debt-help programme, current rent unpaid
     PROGRAMME_ENDED = "programme_ended"  # the programme ended, failed or lapsed: contact, then resume
+    BAILIFF_HOLD = "bailiff_hold"  # a programme began after the bailiff hand-over: tell the bailiff to hold
     RECORD_HOUSEHOLD = "record_household"  # before legal action: children, care, social services
     INVOLVE_SOCIAL_SERVICES = "involve_social_services"  # restraint with children: social services first
 

@@ -56,6 +56,7 @@ LETTER = {
     "reminder": "herinnering (met aanbod vroegsignalering)",
     "fourteen_day_letter": "veertiendagenbrief (WIK)",
 }
+ROLE_NL = {"tenant": "huurder", "administrator": "beschermingsbewindvoerder", "counsellor": "schuldhulpverlener"}
 TRACK = {"prevention": "preventie", "worry": "zorg", "standard": "standaard"}
 STATUS = {
     "open": "open",
@@ -179,6 +180,8 @@ stappen vermelden de regel die gold en de gegevens waarop die besliste.</p>
 {% for l in d.letters %}<tr><td>{{ l.kind|label(LETTER) }}</td><td>{{ l.posted_on|nl_date }}</td><td>{{ l.deadline|nl_date }}</td><td class="num">{{ l.amount|euro }}</td><td class="num">{{ l.costs|euro }}</td></tr>
 {% endfor %}</tbody></table>
 <p class="muted">Kenmerken en controlegetallen: {% for l in d.letters %}{{ l.letter_id }} ({{ l.checksum[:16] }}){{ "; " if not loop.last }}{% endfor %}.</p>
+{% for l in d.letters if l.addressed_to != "tenant" %}<p>{{ l.kind|label(LETTER) }}: geadresseerd aan de {{ ROLE_NL.get(l.addressed_to, l.addressed_to) }}{% if l.copies %}, afschrift aan {% for r in l.copies %}{{ ROLE_NL.get(r, r) }}{{ ", " if not loop.last }}{% endfor %}{% endif %}.</p>
+{% endfor %}
 {% else %}<p>Geen brieven verstuurd.</p>{% endif %}
 {% if d.collection_costs %}<p>Incassokosten {{ d.collection_costs|euro }} in rekening gebracht op {{ d.collection_costs_on|nl_date }}, na het verstrijken van de termijn uit de veertiendagenbrief.</p>{% endif %}
 
@@ -264,6 +267,7 @@ def render_html(data: dict[str, Any], *, pdf: bool = False) -> str:
         OUTCOME=OUTCOME,
         PARTNER=PARTNER,
         LETTER=LETTER,
+        ROLE_NL=ROLE_NL,
         CONDITION=CONDITION,
     )
 

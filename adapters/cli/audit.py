@@ -232,6 +232,9 @@ def audit_verify(rt: Runtime, anchor: str | None, limit: int, as_json: bool) -> 
         )
         if report.seal:
             click.echo(f"seal: {report.seal}")
+        if report.redacted:
+            click.echo(f"redacted: {report.redacted} events whose plain free text was erased, each recorded in the "
+                       "chain (FreeTextRedacted)")
         for d in report.discrepancies:
             click.echo(str(d))
         if report.omitted:

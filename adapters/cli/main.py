@@ -255,6 +255,34 @@ def tenancy_update_contact(rt: Runtime, ref: str, name: str | None, phone: str |
     click.echo(f"contact details of {ref} updated")
 
 
+@tenancy.command("representative")
+@click.argument("ref")
+@click.option("--role", type=click.Choice(["administrator", "counsellor"]), required=True,
+              help="administrator: a court-appointed protection administrator (beschermingsbewindvoerder); "
+                   "counsellor: a debt counsellor")
+@click.option("--name", default=None, help="their name (kept in the contact directory, never in an event)")
+@click.option("--organisation", default=None)
+@click.option("--address", default=None, help="their postal address: letters are sent there")
+@click.option("--end", is_flag=True, help="the role ended: letters go to the tenant again")
+@click.option("--date", "on", type=DATE, default=None, help="day it began or ended (default: the store's day)")
+@pass_runtime
+@guarded
+def tenancy_representative(rt: Runtime, ref: str, role: str, name: str | None, organisation: str | None,
+                           address: str | None, end: bool, on: date | None) -> None:
+    """Record who acts for the tenant of REF in money matters: letters are then addressed to
+    the administrator (or else the counsellor), with a copy to the tenant."""
+    rt.use_store_day()
+    if end:
+        rt.app.end_representative(rt.actor, ref, role=role, on=on)
+        click.echo(f"{role} of {ref} ended: letters go to the tenant")
+        return
+    if not name or not address:
+        fail("representative: give --name and --address (letters are sent there)")
+    rt.app.record_representative(rt.actor, ref, role=role, name=name, address=address, organisation=organisation,
+                                 on=on)
+    click.echo(f"{role} recorded for {ref}: letters are addressed to them, with a copy to the tenant")
+
+
 def _simple_tenancy_command(name: str, method: str, doc: str) -> None:
     @tenancy.command(name, help=doc)
     @click.argument("ref")

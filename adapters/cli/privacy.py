@@ -20,13 +20,28 @@ def privacy() -> None:
 @pass_runtime
 @guarded
 def privacy_erase(rt: Runtime, ref: str, yes: bool) -> None:
-    """Delete REF's contact details and sealing key: intake answers become unreadable,
-    the financial history and case steps stay auditable."""
+    """Delete REF's contact details and sealing key: intake answers and sealed free text
+    become unreadable, free text stored in plain before sealing is erased from the stored
+    events (recorded in the hash chain); the financial history and case steps stay auditable."""
     if not yes and not click.confirm(f"erase the personal data of tenancy {ref}?", default=False):
         click.echo("nothing erased")
         return
     rt.app.erase_personal_data(rt.actor, ref)
     click.echo(f"personal data of tenancy {ref} erased")
+
+
+@privacy.command("redact-erased")
+@pass_runtime
+@guarded
+def privacy_redact_erased(rt: Runtime) -> None:
+    """For tenancies erased before erasure also rewrote old events: erase the free text
+    that was stored in plain before it was sealed (worry, pause, decision, due-day and end
+    reasons...). Each rewrite is recorded in the hash chain; `audit verify` accepts it."""
+    done = rt.app.redact_erased(rt.actor)
+    if not done:
+        click.echo("no plain free text left in the events of erased tenancies")
+    for ref, n in sorted(done.items()):
+        click.echo(f"{ref}: free text erased from {n} stored events (recorded in the chain)")
 
 
 @privacy.command("due")

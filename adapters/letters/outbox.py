@@ -124,6 +124,7 @@ class FileLetters:
             out["pdf"] = self._pdf(letter, html)
         if "txt" in self.formats:
             out["txt"] = text.encode("utf-8")
+        out.update(self._copies(letter))
         return out
 
     def send(self, letter: LetterRequest) -> LetterReceipt:
@@ -153,6 +154,7 @@ class FileLetters:
         files: dict[str, bytes] = {}
         for fmt in self.formats:
             files[fmt] = self._pdf(letter, html) if fmt == "pdf" else texts[fmt]
+        files.update(self._copies(letter))  # refused before anything is written when a copy cannot be made
         for fmt, data in files.items():
             atomic_write(day_dir / f"{stem}.{fmt}", data)
 
@@ -169,6 +171,9 @@ class FileLetters:
                 for fmt, data in files.items()
             },
         }
+        if letter.addressee != "tenant" or letter.copies:  # roles only: the names stay in the directory
+            entry["addressee"] = letter.addressee
+            entry["copies"] = list(letter.copies)
         if letter.kind == LetterKind.FOURTEEN_DAY_LETTER:
             entry["deadline"] = letter.deadline.isoformat() if letter.deadline else None
         letters = [e for e in manifest["letters"] if e.get("letter_id") != letter.letter_id]
@@ -186,13 +191,26 @@ class FileLetters:
             return html.encode("utf-8")
         return text.encode("utf-8")
 
-    def _render_text_forms(self, letter: LetterRequest) -> tuple[str, str]:
+    def _render_text_forms(self, letter: LetterRequest, copy_for: str | None = None) -> tuple[str, str]:
         self.preflight()
         self._check_request(letter)
         contact = self._contact(letter)
-        ctx = render.context(letter, self.config, contact, self.policy)
+        try:
+            ctx = render.context(letter, self.config, contact, self.policy, copy_for=copy_for)
+        except LookupError as e:
+            raise LetterRefused(f"letter {letter.letter_id}: {e}") from None
         kind = str(LetterKind(letter.kind))
         return render.render_html(kind, ctx), render.render_text(kind, ctx)
+
+    def _copies(self, letter: LetterRequest) -> dict[str, bytes]:
+        """The copies (LETTER-ADDRESSEE): per role, its files as ``copy-<role>.<fmt>``."""
+        out: dict[str, bytes] = {}
+        for role in letter.copies:
+            html, text = self._render_text_forms(letter, copy_for=role)
+            for fmt in self.formats:
+                out[f"copy-{role}.{fmt}"] = self._pdf(letter, html) if fmt == "pdf" else (
+                    html if fmt == "html" else text).encode("utf-8")
+        return out
 
     def _pdf(self, letter: LetterRequest, html: str) -> bytes:
         title = f"{render.TITLES[LetterKind(letter.kind)]} {letter.letter_id}"

@@ -55,11 +55,62 @@ def address_lines(address: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
+ROLE_NL = {"tenant": "huurder", "administrator": "beschermingsbewindvoerder", "counsellor": "schuldhulpverlener"}
+
+
+def recipient(contact: Contact, role: str) -> tuple[str, str | None, str]:
+    """(name, organisation, postal address) of ``role`` for this tenancy, from the contact
+    directory; a role without a name and an address there raises ``LookupError``."""
+    if role == "tenant":
+        name, organisation, address = contact.name, None, contact.address
+    else:
+        rep = contact.representative(role)
+        if rep is None:
+            raise LookupError(f"a {ROLE_NL.get(role, role)} ({role}) is recorded for the tenancy but the contact "
+                              "directory has no name and postal address for them")
+        name, organisation, address = rep.name, rep.organisation, rep.address
+    if not (name or "").strip() or not (address or "").strip():
+        raise LookupError(f"the {ROLE_NL.get(role, role)} ({role}) has no name or postal address in the contact "
+                          "directory")
+    return (name or "").strip(), organisation, address or ""
+
+
+def _described(contact: Contact, role: str) -> str:
+    name, organisation, _ = recipient(contact, role)
+    return f"{ROLE_NL.get(role, role)} {name}" + (f" ({organisation})" if organisation else "")
+
+
+def addressing(letter: LetterRequest, contact: Contact, copy_for: str | None = None) -> dict[str, Any]:
+    """Who this document goes to: the letter's addressee, or (``copy_for``) the role that
+    gets a copy; the names are read from the contact directory now, never stored."""
+    role = copy_for or letter.addressee
+    name, organisation, address = recipient(contact, role)
+    tenant_name = (contact.name or "").strip()
+    on_behalf_of = None
+    if copy_for is None and letter.addressee != "tenant":
+        on_behalf_of = f"{ROLE_NL.get(letter.addressee, letter.addressee)} van huurder {tenant_name}"
+    copy_notice = None
+    if copy_for is not None:
+        copy_notice = (f"Afschrift van de brief aan {_described(contact, letter.addressee)}"
+                       + (f", {ROLE_NL[letter.addressee]} van huurder {tenant_name}" if letter.addressee != "tenant" else "")
+                       + ".")
+    return {
+        "recipient_name": name,
+        "recipient_organisation": organisation,
+        "recipient_address_lines": address_lines(address),
+        "on_behalf_of": on_behalf_of,
+        "copy_notice": copy_notice,
+        "copies_to": [_described(contact, r) for r in letter.copies],
+    }
+
+
 def context(
-    letter: LetterRequest, config: LetterConfig, contact: Contact, policy: Policy | None = None
+    letter: LetterRequest, config: LetterConfig, contact: Contact, policy: Policy | None = None,
+    copy_for: str | None = None,
 ) -> dict[str, Any]:
     """Everything a template needs, already formatted in Dutch. The WIK numbers (term,
-    VAT, presumed receipt) are the policy's (``[playbook] wik_*``)."""
+    VAT, presumed receipt) are the policy's (``[playbook] wik_*``). The letter goes to
+    its addressee (``letter.addressee``), or, with ``copy_for``, is that role's copy."""
     policy = policy if policy is not None else Policy()
     ctx: dict[str, Any] = {
         "kind": str(letter.kind),
@@ -69,8 +120,7 @@ def context(
         "landlord_name": config.landlord_name,
         "landlord_address_lines": config.address_lines,
         "sender_name": config.sender_name,
-        "recipient_name": (contact.name or "").strip(),
-        "recipient_address_lines": address_lines(contact.address or ""),
+        **addressing(letter, contact, copy_for),
         "rows": [
             {"period": dutch_period(p.period), "amount": euro(p.cents)} for p in letter.arrears
         ],

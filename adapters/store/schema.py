@@ -56,10 +56,25 @@ def _imports(cursor: Any, dialect: str) -> None:
                    "digest TEXT, status TEXT, total INTEGER, written INTEGER, started_at TEXT, finished_at TEXT)")
 
 
+def _representatives(cursor: Any, dialect: str) -> None:
+    """Version 4: who acts for the tenant (protection administrator, debt counsellor):
+    personal data beside the contact directory, one row per tenancy and role."""
+    cursor.execute("CREATE TABLE IF NOT EXISTS representatives (rep_id TEXT PRIMARY KEY, tenancy_id TEXT, "
+                   "role TEXT, name TEXT, organisation TEXT, address TEXT, since TEXT)")
+
+
+def _redactions(cursor: Any, dialect: str) -> None:
+    """Version 5: events whose plain free text was erased (application.redaction)."""
+    cursor.execute("CREATE TABLE IF NOT EXISTS redactions (event_key TEXT PRIMARY KEY, tenancy_id TEXT, "
+                   "state_sha256 TEXT, redacted_on TEXT)")
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Any, str], None]]] = [
     (1, "base tables", _nothing),
     (2, "outbox claims and provider sends", _outbox_claims),
     (3, "chunked imports", _imports),
+    (4, "representatives", _representatives),
+    (5, "redactions", _redactions),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -20,8 +20,8 @@ from uuid import UUID
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from adapters.store.claims import ImportLog, OutboxClaims
-from application.ports import Contact
-from application.store import Claim, Delete, SideOp, TouchCase, Upsert
+from application.ports import Contact, RepresentativeContact
+from application.store import Claim, Delete, DropSnapshots, RewriteEvent, SideOp, TouchCase, Upsert
 
 TABLES: dict[str, list[tuple[str, str]]] = {
     "rm_tenancies": [
@@ -84,6 +84,17 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("change_id", "TEXT PRIMARY KEY"), ("tenancy_id", "TEXT"), ("changed_on", "TEXT"), ("by", "TEXT"),
         ("name", "TEXT"), ("phone", "TEXT"), ("address", "TEXT"), ("iban", "TEXT"), ("municipality", "TEXT"),
     ],
+    # personal data: who acts for the tenant (a protection administrator, a debt counsellor),
+    # one row per tenancy and role; letters are addressed to them (deleted on erasure)
+    "representatives": [
+        ("rep_id", "TEXT PRIMARY KEY"), ("tenancy_id", "TEXT"), ("role", "TEXT"), ("name", "TEXT"),
+        ("organisation", "TEXT"), ("address", "TEXT"), ("since", "TEXT"),
+    ],
+    # events whose plain free text was erased (application.redaction): the sha256 of the state
+    # now stored, so that audit verify tells a recorded redaction from an edit
+    "redactions": [
+        ("event_key", "TEXT PRIMARY KEY"), ("tenancy_id", "TEXT"), ("state_sha256", "TEXT"), ("redacted_on", "TEXT"),
+    ],
     # workbench accounts (adapters/web): password hashes (argon2), never passwords
     "users": [
         ("name", "TEXT PRIMARY KEY"), ("role", "TEXT"), ("password_hash", "TEXT"), ("created_on", "TEXT"),
@@ -127,6 +138,7 @@ def ddl(dialect: str) -> list[str]:
 ENCRYPTED_COLUMNS: dict[str, tuple[str, ...]] = {
     "contact_directory": ("name", "phone", "address", "iban", "municipality"),
     "contact_history": ("name", "phone", "address", "iban", "municipality"),
+    "representatives": ("name", "organisation", "address"),
     "tenancy_keys": ("key",),
 }
 _ENC = "enc1:"
@@ -302,6 +314,20 @@ class SideWriter:
                 flush()
                 d = op.on.isoformat()
                 cursor.execute(self.touch_sql(op.closed), (d, str(op.case_id), d))
+            elif isinstance(op, RewriteEvent):
+                flush()
+                if self.dialect == "sqlite":  # the old state's bytes are zeroed, not left in free space
+                    cursor.execute("PRAGMA secure_delete = ON")
+                oid: Any = op.originator_id.hex if self.dialect == "sqlite" else op.originator_id
+                cursor.execute(f"UPDATE {op.table} SET state = {self.ph} WHERE originator_id = {self.ph} "
+                               f"AND originator_version = {self.ph}", (op.state, oid, op.version))
+            elif isinstance(op, DropSnapshots):
+                flush()
+                if self.dialect == "sqlite":  # the id as the library stores it (hex), or as text
+                    cursor.execute(f"DELETE FROM {op.table} WHERE originator_id IN (?, ?)",
+                                   (op.originator_id.hex, str(op.originator_id)))
+                else:
+                    cursor.execute(f"DELETE FROM {op.table} WHERE originator_id = %s", (op.originator_id,))
             else:  # pragma: no cover
                 raise TypeError(f"unknown side operation {op!r}")
         flush()
@@ -706,14 +732,31 @@ class SqlStore(OutboxClaims, ImportLog):
         if not rows:
             return None
         r = open_row(self.cipher, "contact_directory", rows[0])
+        reps = tuple(
+            RepresentativeContact(role=x["role"], name=x["name"], address=x["address"], organisation=x["organisation"])
+            for x in (open_row(self.cipher, "representatives", row) for row in self._rows(
+                "SELECT * FROM representatives WHERE tenancy_id = ? ORDER BY role", (str(tenancy_id),))))
         return Contact(tenancy_id=tenancy_id, name=r["name"], phone=r["phone"], address=r["address"],
-                       iban=r["iban"], municipality=r["municipality"])
+                       iban=r["iban"], municipality=r["municipality"], representatives=reps)
 
     get = contact  # ContactDirectory protocol
 
     def key(self, tenancy_id: UUID) -> bytes | None:
         rows = self._rows("SELECT tenancy_id, key FROM tenancy_keys WHERE tenancy_id = ?", (str(tenancy_id),))
         return bytes(open_row(self.cipher, "tenancy_keys", rows[0])["key"]) if rows else None
+
+    def compact_after_erasure(self) -> None:
+        """After stored events were rewritten (``application.redaction``): on SQLite, copy
+        the write-ahead log into the database file and truncate it, so that no page with
+        the old bytes is left in the journal (the rewrite zeroed the old cells:
+        ``secure_delete``). PostgreSQL keeps the old row version until VACUUM: run
+        ``VACUUM`` on the events table afterwards (docs/privacy.md)."""
+        if self.dialect != "sqlite":
+            return
+        with self.datastore.get_connection(commit=False) as conn:
+            c = conn.cursor()
+            c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            c.fetchall()
 
     def is_erased(self, tenancy_id: UUID) -> bool:
         return bool(self._rows("SELECT 1 AS x FROM erasures WHERE tenancy_id = ?", (str(tenancy_id),)))

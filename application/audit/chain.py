@@ -120,6 +120,9 @@ class _ChainCheck:
         self.head_pos: int | None = None  # the last position with a chain entry
         self.matched = 0
         self.extra = 0  # chain entries without an event
+        # event key -> sha256 of its state after a recorded redaction (application.redaction)
+        self.redacted: dict[str, str] = {}
+        self.redactions = 0  # positions accepted as recorded redactions
 
     def gap(self, pos: int) -> None:
         """Positions between the last one seen and ``pos``: chain entries there belong

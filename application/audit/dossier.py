@@ -127,6 +127,7 @@ def dossier(
         for k, v in group.items()
         if v["outcome"] is None
     ]
+    sent_to = {s["action_id"]: s["inputs"] for s in c.steps}
     letters = [
         {
             "kind": kind,
@@ -136,6 +137,9 @@ def dossier(
             "costs": _eur(v["costs_cents"]) if v["costs_cents"] is not None else None,
             "letter_id": v["letter_id"],
             "checksum": v["checksum"],
+            # who it was addressed to and who got a copy, as roles (LETTER-ADDRESSEE)
+            "addressed_to": sent_to.get(v["letter_id"], {}).get("addressed_to", "tenant"),
+            "copies": list(sent_to.get(v["letter_id"], {}).get("copies", [])),
         }
         for kind, v in sorted(c.letters.items(), key=lambda kv: kv[1]["posted_on"])
     ]

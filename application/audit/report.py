@@ -34,6 +34,7 @@ class VerifyReport:
     omitted: int = 0  # found, but past the listing limit
     limit: int = 1000
     read_model_rows: dict[str, int] = attrs.Factory(dict)
+    redacted: int = 0  # events whose plain free text was erased, as the chain records it
 
     @property
     def ok(self) -> bool:
@@ -69,6 +70,7 @@ class VerifyReport:
             "seal": self.seal,
             "first_tampered_position": self.first_tampered_position,
             "read_model_rows": self.read_model_rows,
+            "redacted": self.redacted,
             "discrepancies": [d.as_dict() for d in self.discrepancies],
             "omitted": self.omitted,
         }

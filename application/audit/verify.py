@@ -31,6 +31,9 @@ def verify(
     report = VerifyReport(limit=limit)
     log = event_log(app)
     chain = _ChainCheck(report, log.chain, log.chain_positions_dense) if log.has_chain else None
+    redacted = _redaction_records(app)
+    if chain is not None:
+        chain.redacted = {k: v["state_sha256"] for k, v in redacted.items()}
     replay = _Replay(app, report)
     with _bulk():
         for rows in log.pages(page=page, with_chain=chain is not None):
@@ -58,11 +61,40 @@ def verify(
         report.add("chain", "this store keeps no hash chain (its recorder has no event_chain)")
     tenancies, cases, broken = replay.split()
     report.tenancies, report.cases = len(tenancies), len(cases)
+    if chain is not None:
+        report.redacted = chain.redactions
+        _check_redactions(redacted, tenancies, report)
     replay.final_checks(tenancies, cases, broken)
     check_silent_cases(app, cases, report)
     expected = expected_read_models(app, tenancies, cases)
     _compare_read_models(app, expected, report, {str(b) for b in broken})
     return report
+
+
+def _redaction_records(app: Any) -> dict[str, dict[str, Any]]:
+    """The ``redactions`` side table (empty for a store without it)."""
+    try:
+        return {r["event_key"]: r for r in app.store.read_model_rows("redactions")}
+    except Exception:  # noqa: BLE001 - a store or recorder without the table
+        return {}
+
+
+def _check_redactions(records: dict[str, dict[str, Any]], tenancies: dict[Any, Any], report: VerifyReport) -> None:
+    """Every redaction record must be named, with the same state hash, by a
+    ``FreeTextRedacted`` event of its tenancy in the chain: a record written into the
+    side table alone (to pass off an edit as a redaction) is reported."""
+    import uuid
+
+    from application.redaction import event_key
+
+    by_id = {str(k): t for k, t in tenancies.items()}
+    for key, r in sorted(records.items()):
+        t = by_id.get(str(uuid.UUID(r["tenancy_id"])))
+        named = {(event_key(e["aggregate"], e["version"]), e["state_sha256"])
+                 for e in getattr(t, "redactions", [])} if t is not None else set()
+        if (key, r["state_sha256"]) not in named:
+            report.add("chain", f"redaction record {key} is not in the hash chain (no FreeTextRedacted event of "
+                       "its tenancy names it): the event it covers counts as edited")
 
 
 def seal_head(app: Any, actor: Any) -> VerifyReport:

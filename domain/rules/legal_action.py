@@ -7,7 +7,10 @@ Before a case is eligible the household is known (sector agreement of December 2
 a home visit attempted (EVICT-HOME-VISIT), household facts recorded (EVICT-HOUSEHOLD:
 children, known care, social-services involvement; sealed), and, with children in the
 household, social services involved first (EVICT-CHILDREN: restraint with children).
-No eviction while a debt-help programme runs (EVICT-DEBT-PROGRAMME)."""
+No eviction while a debt-help programme runs (EVICT-DEBT-PROGRAMME). An eligibility
+recorded before a programme is looked at again when the programme ended, failed or
+lapsed and the playbook resumes (EVICT-AFTER-PROGRAMME): the review task is offered
+again while the arrears stay at the threshold, else the eligibility is withdrawn."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from typing import Any
 
 from domain.actions import Decision
 from domain.calendar import add_months, on_or_next_business_day
+from domain.programmes import ended_since
 from domain.rulebook import BASIS_EVICT, Context, rule, step
 from domain.values import Channel, LetterKind, TaskKind
 
@@ -33,6 +37,11 @@ EVICT_CHILDREN = rule("EVICT-CHILDREN", "children in the household and social se
                       "involve them before legal action", inputs=("household_records",), legal_basis=BASIS_SECTOR)
 EVICT_DEBT_PROGRAMME = rule("EVICT-DEBT-PROGRAMME", "no eligibility, bailiff or decision while a debt-help "
                             "programme runs", legal_basis="convenant woningcorporaties december 2022")
+EVICT_AFTER_PROGRAMME = rule(
+    "EVICT-AFTER-PROGRAMME", "eligible before a debt-help programme that ended, failed or lapsed, not yet decided "
+    "by two staff members, once the playbook resumes: arrears of legal_months_of_rent or more offer the review "
+    "task again, less withdraw the eligibility", inputs=("eligible_on", "programme", "state", "rent_cents", "months"),
+    policy_keys=("legal_months_of_rent", "programme_resume_days"), legal_basis=BASIS_EVICT)
 
 
 def household_blocks(ctx: Context) -> bool:
@@ -58,9 +67,30 @@ def household_blocks(ctx: Context) -> bool:
     return waiting
 
 
-@step(EVICT_HOME_VISIT, EVICT_HOUSEHOLD, EVICT_CHILDREN, EVICT_DEBT_PROGRAMME, EVICT_ELIGIBLE, preventive=130)
+def after_programme(ctx: Context) -> None:
+    """Eligibility recorded before a programme that has ended: offer the review again or withdraw it."""
+    case, t, policy = ctx.case, ctx.tenancy, ctx.policy
+    assert case.legal_eligible_on is not None
+    p = ended_since(case, case.legal_eligible_on)
+    if p is None or case.legal_action_approved:
+        return
+    inputs = {"eligible_on": case.legal_eligible_on, "programme": p["number"], "state": p["state"],
+              "rent_cents": t.rent_cents, "months": policy.legal_months_of_rent}
+    if ctx.arrears >= policy.legal_months_of_rent * t.rent_cents:
+        ctx.add("task", EVICT_AFTER_PROGRAMME, f"task:legal:review:programme:{p['number']}", inputs,
+                task_kind=TaskKind.REVIEW_LEGAL_ACTION.value, due_on=on_or_next_business_day(ctx.day))
+    else:
+        ctx.add("eligibility_withdrawn", EVICT_AFTER_PROGRAMME, f"legal:withdrawn:programme:{p['number']}", inputs,
+                which="legal")
+
+
+@step(EVICT_HOME_VISIT, EVICT_HOUSEHOLD, EVICT_CHILDREN, EVICT_DEBT_PROGRAMME, EVICT_AFTER_PROGRAMME, EVICT_ELIGIBLE,
+      preventive=130)
 def legal_action(ctx: Context) -> Decision | None:
     case, t, policy = ctx.case, ctx.tenancy, ctx.policy
+    if case.legal_eligible_on is not None:
+        after_programme(ctx)
+        return None
     if case.legal_eligible_on is not None or case.signal is None or case.signal.get("withdrawn_on") is not None:
         return None
     documented = {
@@ -80,6 +110,6 @@ def legal_action(ctx: Context) -> Decision | None:
                     {"documented": documented, "signal_on": case.signal["on"], "rent_cents": t.rent_cents,
                      "months": policy.legal_months_of_rent, "in_debt_counselling": ctx.in_debt_counselling,
                      "home_visit_attempted": True, "household_recorded_on": case.household[-1]["on"]})
-            ctx.add("task", EVICT_ELIGIBLE, "task:legal:review", {},
+            ctx.add("task", EVICT_ELIGIBLE, "task:legal:review" if not withdrawn else f"task:legal:review:{withdrawn + 1}", {},
                     task_kind=TaskKind.REVIEW_LEGAL_ACTION.value, due_on=on_or_next_business_day(ctx.day))
     return None

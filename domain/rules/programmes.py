@@ -20,7 +20,13 @@ DEBT_RESUME = rule("DEBT-RESUME", "the programme ended, failed or lapsed: an off
                    inputs=("state", "since"), policy_keys=("programme_resume_days",))
 
 
-@step(DEBT_CURRENT_RENT, DEBT_LAPSED, DEBT_RESUME, preventive=45)
+DEBT_BAILIFF_HOLD = rule("DEBT-BAILIFF-HOLD", "a programme runs and the case was already handed over to the "
+                         "bailiff: an officer task to tell the bailiff to hold collection",
+                         inputs=("handed_over_on", "programme_since"),
+                         legal_basis="NVVK gedragscode; convenant woningcorporaties december 2022")
+
+
+@step(DEBT_CURRENT_RENT, DEBT_LAPSED, DEBT_RESUME, DEBT_BAILIFF_HOLD, preventive=45)
 def programme(ctx: Context) -> Decision | None:
     if programme_rules(ctx.case, ctx.tenancy, ctx.day, ctx.policy, ctx.add, ctx.at):
         return ctx.decision()  # collection is held today
