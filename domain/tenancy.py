@@ -17,6 +17,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.fast_events import create, fast_events
 from domain.validation import check_date
 from domain.values import Period, check_day_of_month
 
@@ -40,6 +41,7 @@ def tenancy_id_for(ref: str) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, f"tenancy:{ref}")
 
 
+@fast_events
 class Tenancy(Aggregate):
     @staticmethod
     def create_id(ref: str, **_: Any) -> uuid.UUID:  # type: ignore[override]
@@ -90,7 +92,7 @@ class Tenancy(Aggregate):
             raise TenancyError(f"rent: {rent_cents} cents is not a positive amount")
         check_day_of_month(due_day, field="due_day", high=31)
         check_date(start_date, "start")
-        return cls(ref=ref, rent_cents=rent_cents, start_date=start_date, due_day=due_day, by=by)
+        return create(cls, ref=ref, rent_cents=rent_cents, start_date=start_date, due_day=due_day, by=by)  # type: ignore[no-any-return]
 
     # ---------------------------------------------------------------- derived
     @property
