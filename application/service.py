@@ -277,7 +277,8 @@ class Vangnet(Application):
         to_event = self.mapper.to_domain_event
         start = self._snapshots_of(wanted)
         agg: Any = None
-        for stored in self.store.events_of(wanted):
+        after = {i: a.version for i, a in start.items()}  # only what the snapshots do not hold
+        for stored in self.store.events_of(wanted, after):
             if agg is not None and agg.id != stored.originator_id:
                 out[agg.id] = agg
                 agg = None
@@ -288,6 +289,8 @@ class Vangnet(Application):
             agg = to_event(stored).mutate(agg)  # type: ignore[attr-defined]
         if agg is not None:
             out[agg.id] = agg
+        for i, a in start.items():  # nothing after its snapshot
+            out.setdefault(i, a)
         for i in wanted:
             a = out.get(i)
             if a is None:

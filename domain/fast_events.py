@@ -70,7 +70,7 @@ def _fast_trigger(name: str, func: Any, ev_cls: type) -> Any:
         if args:
             if len(args) > len(names):
                 raise TypeError(f"{name}() takes {len(names)} arguments ({len(args)} given)")
-            for k, v in zip(names, args):
+            for k, v in zip(names, args, strict=False):
                 if k in kwargs:
                     raise TypeError(f"{name}() got multiple values for argument {k!r}")
                 kwargs[k] = v
@@ -88,7 +88,7 @@ def _fast_trigger(name: str, func: Any, ev_cls: type) -> Any:
             else:
                 raise TypeError(f"{name}() missing argument {k!r}")
         state.update(values)
-        ev = _new(ev_cls)
+        ev: Any = _new(ev_cls)
         _set(ev, "__dict__", state)
         func(self, **values)
         self._version = version
@@ -143,7 +143,7 @@ def create(cls: type[Any], **kwargs: Any) -> Any:
         state[k] = kwargs[k]
     ev = _new(ev_cls)
     _set(ev, "__dict__", state)
-    agg = cls.__new__(cls)
+    agg: Any = cls.__new__(cls)  # type: ignore[call-overload]
     agg.__base_init__(originator_id=oid, originator_version=cls.INITIAL_VERSION, timestamp=ts)
     agg.__init__(**kwargs)
     agg._pending_events.append(ev)
@@ -161,7 +161,7 @@ def _create_spec(cls: type[Any]) -> Any:
     if not isinstance(init, CommandMethodDecorator):
         return False
     names, defaults = _params(init.decorated_func)
-    fields = [f.name for f in dataclasses.fields(ev_cls)]
+    fields = [f.name for f in dataclasses.fields(ev_cls)]  # type: ignore[arg-type]
     if defaults or fields != [*_BASE, "originator_topic", *names]:
         return False
     id_names = [p for p in inspect.signature(cls.create_id).parameters if p in names]

@@ -18,6 +18,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate, event
 
 from domain.fast_events import create, fast_events
+from domain.ledger_index import ledger_index
 from domain.validation import check_date
 from domain.values import Period, check_day_of_month
 
@@ -111,30 +112,9 @@ class Tenancy(Aggregate):
     def arrears_by_period(self, as_of: date | None = None) -> list[tuple[str, int, date]]:
         """Unpaid part of each charged period, oldest first (payments settle the oldest
         charge first). ``as_of`` ignores charges not yet due on that day and money not yet
-        booked by then (a catch-up run must not see tomorrow's payment)."""
-        if as_of is None:
-            covered = self.paid - self.reversed + self.credited
-        else:
-            covered = 0
-            for tx in self.transactions.values():
-                if tx["booked_on"] > as_of:
-                    continue
-                kind = tx["kind"]
-                if kind == "PAYMENT" or kind == "CREDIT":
-                    covered += tx["cents"]
-                elif kind == "REVERSAL":
-                    covered -= tx["cents"]
-        out: list[tuple[str, int, date]] = []
-        for period in sorted(self.charges):
-            due = self.charge_due[period]
-            if as_of is not None and due > as_of:
-                continue
-            amount = self.charges[period]
-            take = min(max(covered, 0), amount)
-            covered -= take
-            if amount - take > 0:
-                out.append((period, amount - take, due))
-        return out
+        booked by then (a catch-up run must not see tomorrow's payment). The rule is
+        ``domain.ledger_index.arrears_by_period_walk``; answered from a sorted index."""
+        return ledger_index(self).arrears(self, as_of)
 
     def arrears_cents(self, as_of: date | None = None) -> int:
         return sum(c for _, c, _ in self.arrears_by_period(as_of))

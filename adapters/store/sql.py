@@ -12,7 +12,7 @@ Stored format: the recorder class paths below are named in configuration
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -721,31 +721,41 @@ class SqlStore(OutboxClaims, ImportLog):
                 key = (TABLES[table][0][0],)
                 self.writer.apply(c, [Upsert(table, key, r) for r in table_rows])
 
-    def events_of(self, ids: Sequence[UUID]) -> list[Any]:
+    def events_of(self, ids: Sequence[UUID], after: Mapping[UUID, int] | None = None) -> list[Any]:
         """The stored events of many aggregates, in one query per 500 ids, ordered by
-        aggregate and version (for bulk loading in the daily run and imports)."""
+        aggregate and version (for bulk loading in the daily run and imports). With
+        ``after``, only the events after that version of each aggregate named there (the
+        part a snapshot does not hold)."""
         from eventsourcing.persistence import StoredEvent
 
         table = self.recorder.events_table_name
+        cols = "e.originator_id, e.originator_version, e.topic, e.state"
+        order = "ORDER BY e.originator_id, e.originator_version"
+        after = after or {}
         out: list[Any] = []
         ids = list(ids)
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
+            versions = [after.get(u, 0) for u in chunk]
             with self.datastore.transaction(commit=False) as c:
                 if self.dialect == "sqlite":
-                    marks = ",".join("?" * len(chunk))
-                    c.execute(
-                        f"SELECT originator_id, originator_version, topic, state FROM {table} "
-                        f"WHERE originator_id IN ({marks}) ORDER BY originator_id, originator_version",
-                        [u.hex for u in chunk],
+                    by_hex = {u.hex: u for u in chunk}
+                    params: list[Any] = []
+                    for u, v in zip(chunk, versions, strict=True):
+                        params += (u.hex, v)
+                    raw = c.sqlite_cursor  # type: ignore[attr-defined]
+                    raw.row_factory = None  # plain tuples
+                    raw.execute(
+                        "WITH w(id, v) AS (VALUES " + ",".join(["(?,?)"] * len(chunk)) + f") SELECT {cols} "
+                        f"FROM w JOIN {table} e ON e.originator_id = w.id AND e.originator_version > w.v {order}",
+                        params,
                     )
-                    out.extend(StoredEvent(UUID(r["originator_id"]), r["originator_version"], r["topic"], r["state"])
-                               for r in c.fetchall())
+                    out.extend(StoredEvent(by_hex[r[0]], r[1], r[2], r[3]) for r in raw.fetchall())
                 else:
                     c.execute(
-                        f"SELECT originator_id, originator_version, topic, state FROM {table} "
-                        "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version",
-                        (chunk,),
+                        f"SELECT {cols} FROM unnest(%s::uuid[], %s::bigint[]) AS w(id, v) "
+                        f"JOIN {table} e ON e.originator_id = w.id AND e.originator_version > w.v {order}",
+                        (chunk, versions),
                     )
                     out.extend(StoredEvent(r["originator_id"], r["originator_version"], r["topic"], bytes(r["state"]))
                                for r in c.fetchall())
@@ -762,25 +772,26 @@ class SqlStore(OutboxClaims, ImportLog):
             chunk = ids[i : i + 500]
             with self.datastore.transaction(commit=False) as c:
                 if self.dialect == "sqlite":
-                    marks = ",".join("?" * len(chunk))
-                    c.execute(
-                        f"SELECT originator_id, originator_version, topic, state FROM {table} "
-                        f"WHERE originator_id IN ({marks}) ORDER BY originator_id, originator_version DESC",
-                        [u.hex for u in chunk],
+                    by_hex = {u.hex: u for u in chunk}
+                    raw = c.sqlite_cursor  # type: ignore[attr-defined]
+                    raw.row_factory = None
+                    # SQLite: the bare columns of a MAX() aggregate come from the row with the max
+                    raw.execute(
+                        f"SELECT originator_id, MAX(originator_version), topic, state FROM {table} "
+                        f"WHERE originator_id IN ({','.join('?' * len(chunk))}) GROUP BY originator_id",
+                        list(by_hex),
                     )
-                    rows = [(UUID(r["originator_id"]), r["originator_version"], r["topic"], r["state"])
-                            for r in c.fetchall()]
+                    rows = [(by_hex[r[0]], r[1], r[2], r[3]) for r in raw.fetchall()]
                 else:
                     c.execute(
-                        f"SELECT originator_id, originator_version, topic, state FROM {table} "
-                        "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version DESC",
+                        f"SELECT DISTINCT ON (originator_id) originator_id, originator_version, topic, state "
+                        f"FROM {table} WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version DESC",
                         (chunk,),
                     )
                     rows = [(r["originator_id"], r["originator_version"], r["topic"], bytes(r["state"]))
                             for r in c.fetchall()]
             for oid, version, topic, state in rows:
-                if oid not in out:
-                    out[oid] = StoredEvent(oid, version, topic, state)
+                out[oid] = StoredEvent(oid, version, topic, state)
         return out
 
     def count_events(self) -> int:
