@@ -88,7 +88,7 @@ class LedgerIndex:
         return out
 
 
-_INDEX: dict[int, tuple[Any, tuple[int, int, int], LedgerIndex]] = {}
+_INDEX: dict[int, tuple[Any, tuple[int, int, int], LedgerIndex | None]] = {}
 
 
 def _dropper(key: int) -> Any:
@@ -98,17 +98,30 @@ def _dropper(key: int) -> Any:
     return drop
 
 
-def ledger_index(t: Any) -> LedgerIndex:
-    """The index of this tenancy object at its current version (built when needed)."""
+def arrears_by_period(t: Any, as_of: date | None) -> list[tuple[str, int, date]]:
+    """``arrears_by_period_walk``: the first question at a version walks the ledger, the
+    second builds the index of that version (a tenancy asked once, as a projection
+    does on save, never pays for the index)."""
     key = (t._version, len(t.transactions), len(t.charges))
     me = id(t)
     held = _INDEX.get(me)
     if held is not None and held[0]() is t:
         if held[1] == key:
-            return held[2]
+            index = held[2]
+            if index is None:
+                index = LedgerIndex(t)
+                _INDEX[me] = (held[0], key, index)
+            return index.arrears(t, as_of)
         ref = held[0]
     else:  # dropped with the tenancy object (before its id can be reused)
         ref = weakref.ref(t, _dropper(me))
-    index = LedgerIndex(t)
-    _INDEX[me] = (ref, key, index)
-    return index
+    _INDEX[me] = (ref, key, None)
+    return arrears_by_period_walk(t, as_of)
+
+
+def ledger_index(t: Any) -> LedgerIndex | None:
+    """The index held for this tenancy object at its current version, if built."""
+    held = _INDEX.get(id(t))
+    if held is None or held[0]() is not t or held[1] != (t._version, len(t.transactions), len(t.charges)):
+        return None
+    return held[2]

@@ -18,7 +18,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate, event
 
 from domain.fast_events import create, fast_events
-from domain.ledger_index import ledger_index
+from domain.ledger_index import arrears_by_period as ledger_arrears
 from domain.validation import check_date
 from domain.values import Period, check_day_of_month
 
@@ -114,7 +114,7 @@ class Tenancy(Aggregate):
         charge first). ``as_of`` ignores charges not yet due on that day and money not yet
         booked by then (a catch-up run must not see tomorrow's payment). The rule is
         ``domain.ledger_index.arrears_by_period_walk``; answered from a sorted index."""
-        return ledger_index(self).arrears(self, as_of)
+        return ledger_arrears(self, as_of)
 
     def arrears_cents(self, as_of: date | None = None) -> int:
         return sum(c for _, c, _ in self.arrears_by_period(as_of))

@@ -138,3 +138,23 @@ def test_a_simulation_of_both_strategies_gives_the_library_events(
     used = set(twin.calls)
     for wanted in ("Tenancy._rent_charged", "Tenancy._payment_received", "ArrearsCase._task_created"):
         assert wanted in used, sorted(used)
+
+
+def test_replay_rebuilds_what_the_library_rebuilds() -> None:
+    """Loading (``fast_events.replay``) gives the aggregate the library's ``mutate`` gives."""
+    t = Tenancy.start("T4", 65000, date(2025, 1, 1), 1, by="officer")
+    t.charge_rent(period=Period(2025, 1), cents=65000, source="erp", tx_id="c1", booked_on=date(2025, 1, 1))
+    t.receive_payment(cents=60000, source="erp", tx_id="p1", booked_on=date(2025, 1, 3))
+    t.raise_worry(reason="r", on=date(2025, 1, 4), by="officer")
+    events = list(t.pending_events)
+    mine: Any = None
+    theirs: Any = None
+    for e in events:
+        mine = fast_events.replay(e, mine)
+        theirs = e.mutate(theirs)
+    assert type(mine) is Tenancy and vars(mine).keys() == vars(theirs).keys()
+    assert _state(mine) == _state(theirs) and mine.version == theirs.version == 4
+    from eventsourcing.domain import OriginatorVersionError
+
+    with pytest.raises(OriginatorVersionError):
+        fast_events.replay(events[2], mine)  # out of sequence
