@@ -285,8 +285,11 @@ class SideWriter:
                 if sql != batch_sql:
                     flush()
                     batch_sql = sql
-                row = seal_row(self.cipher, op.table, op.row) if self.cipher is not None else op.row
-                batch.append(tuple(row[c] for c in cols))
+                if self.cipher is None:
+                    batch.append(tuple(op.row.values()))  # cols are the row's own keys, in order
+                else:
+                    row = seal_row(self.cipher, op.table, op.row)
+                    batch.append(tuple(row[c] for c in cols))
             elif isinstance(op, Delete):
                 where = " AND ".join(f'"{k}" = {self.ph}' for k in op.where)
                 sql = f"DELETE FROM {op.table} WHERE {where}"
@@ -363,16 +366,13 @@ def append_chain(cursor: Any, ph: str, stored_events: Sequence[Any], ids: Sequen
     chain's head). A position already in the chain (SQLite reuses the rowid of a deleted
     last event) gets a hash chained from the old head, so verify still reports it.
     With a ``seal_key``, the new head is sealed (``chain_seals``) in the same transaction."""
-    from application.audit import GENESIS, chain_hash
-    from application.audit.chain import seal_mac
+    from application.audit import GENESIS
+    from application.audit.chain import chain_hashes, seal_mac
 
     cursor.execute(CHAIN_LAST_SQL)
     row = cursor.fetchone()
     prev = row["hash"] if row is not None else GENESIS
-    rows = []
-    for s, pos in zip(stored_events, ids, strict=True):
-        prev = chain_hash(prev, pos, s.originator_id, s.originator_version, s.topic, s.state)
-        rows.append((pos, prev))
+    rows = list(zip(ids, chain_hashes(prev, stored_events, ids), strict=True))
     cursor.executemany(
         f"INSERT INTO event_chain (position, hash) VALUES ({ph}, {ph}) "
         "ON CONFLICT (position) DO UPDATE SET hash = excluded.hash",
