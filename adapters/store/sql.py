@@ -372,12 +372,20 @@ def append_chain(cursor: Any, ph: str, stored_events: Sequence[Any], ids: Sequen
     cursor.execute(CHAIN_LAST_SQL)
     row = cursor.fetchone()
     prev = row["hash"] if row is not None else GENESIS
-    rows = list(zip(ids, chain_hashes(prev, stored_events, ids), strict=True))
-    cursor.executemany(
-        f"INSERT INTO event_chain (position, hash) VALUES ({ph}, {ph}) "
-        "ON CONFLICT (position) DO UPDATE SET hash = excluded.hash",
-        rows,
-    )
+    hashes = chain_hashes(prev, stored_events, ids)
+    rows = list(zip(ids, hashes, strict=True))
+    if ph == "%s":  # PostgreSQL: one statement over two arrays (executemany is a statement per row)
+        cursor.execute(
+            "INSERT INTO event_chain (position, hash) SELECT * FROM unnest(%s::bigint[], %s::text[]) "
+            "ON CONFLICT (position) DO UPDATE SET hash = excluded.hash",
+            (list(ids), hashes),
+        )
+    else:
+        cursor.executemany(
+            f"INSERT INTO event_chain (position, hash) VALUES ({ph}, {ph}) "
+            "ON CONFLICT (position) DO UPDATE SET hash = excluded.hash",
+            rows,
+        )
     if seal_key is not None and rows:
         pos, head = rows[-1]
         cursor.execute(
