@@ -14,9 +14,7 @@ from urllib.parse import unquote, urlparse
 
 import attrs
 
-from adapters.memory import (
-    SystemClock,
-)
+from adapters.clock import SystemClock
 from adapters.store.sql import FieldCipher, SqlStore
 from application.policy import PolicyFile, identity, load_policy
 from application.ports import Clock, Letters, MunicipalSignal, Sms, Telephony

@@ -38,14 +38,6 @@ class FixedClock:
         self.day = self.day + timedelta(days=days)
 
 
-class SystemClock:
-    def today(self) -> date:
-        return datetime.now().date()
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-
 @attrs.define
 class RecordingTelephony:
     campaigns: list[tuple[str, list[CallRequest]]] = attrs.Factory(list)

@@ -19,9 +19,9 @@ from datetime import date, time, timedelta
 from typing import Any
 
 import attrs
-from eventsourcing.persistence import IntegrityError
 
 from application import sealing
+from application.conflicts import retry_on_conflict
 from application.ports import (
     CallRequest,
     ContactAttemptSummary,
@@ -32,8 +32,9 @@ from application.ports import (
     SignalUpdate,
     SmsRequest,
 )
-from application.service import ConcurrencyConflict, Vangnet, attempt_id
+from application.service import Vangnet, attempt_id
 from application.store import SideOp, Upsert
+from application.views import jsonable
 from domain import actions, wik
 from domain.actions import Action
 from domain.arrears_case import ArrearsCase, CaseError, carried_over
@@ -172,21 +173,12 @@ def run_one_day(app: Vangnet, day: date, *, post_on: date | None = None, actor: 
     return report
 
 
-def _retry_conflicts(app: Vangnet, step: Callable[[], None], attempts: int = 3) -> None:
+def _retry_conflicts(app: Vangnet, step: Callable[[], None]) -> None:
     """Another writer (an officer, an import) saved one of the aggregates of a batch
     between its read and its write: nothing of that batch was saved, so the step is
     run again on fresh copies; steps are idempotent (deterministic action ids)."""
-    for attempt in range(attempts):
-        try:
-            step()
-            return
-        except IntegrityError:
-            app.forget_cache()
-            if attempt == attempts - 1:
-                raise ConcurrencyConflict(
-                    "the daily run kept conflicting with other writers; nothing of the last batch was saved, "
-                    "run the day again"
-                ) from None
+    retry_on_conflict(app, step, "the daily run kept conflicting with other writers; nothing of the last "
+                                 "batch was saved, run the day again")
 
 
 # ------------------------------------------------------------------ rent
@@ -539,13 +531,8 @@ def _send_letter(app: Vangnet, case: ArrearsCase, t: Tenancy, a: actions.SendLet
 
 
 def _plain(v: Any) -> Any:
-    if isinstance(v, dict):
-        return {k: _plain(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_plain(x) for x in v]
-    if isinstance(v, uuid.UUID):
-        return str(v)
-    return v
+    """A copy fit for an event payload (dates stay dates: the transcoder stores them)."""
+    return jsonable(v, dates=False)
 
 
 # ----------------------------------------------------------------- outbox

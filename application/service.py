@@ -10,22 +10,20 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
-import random
 import re
-import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from copy import deepcopy
-from datetime import date, datetime
+from datetime import date
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 import attrs
 from eventsourcing.application import AggregateNotFoundError, Application, Cache, LRUCache
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, UUIDAsHex
+from eventsourcing.persistence import JSONTranscoder, Mapper, UUIDAsHex
 
 from application import sealing
 from application.access import Access, AccessDenied
+from application.conflicts import ConcurrencyConflict, retry_on_conflict
 from application.ledger_types import ImportRefused, ImportReport, LedgerLine, LineError
 from application.ports import (
     Clock,
@@ -46,7 +44,7 @@ from application.writepath import FastMapper, register_shape, restore, save_even
 from domain import affordability
 from domain.affordability import Budget, Verdict
 from domain.arrears_case import ArrearsCase, CaseError
-from domain.calendar import on_or_next_business_day
+from domain.calendar import local_day, on_or_next_business_day
 from domain.fast_events import replay
 from domain.policy import Policy
 from domain.tenancy import Tenancy, TenancyError, tenancy_id_for
@@ -82,27 +80,15 @@ class CommandError(ValueError):
     """A command refused with a clear message (wraps domain errors)."""
 
 
-class ConcurrencyConflict(RuntimeError):
-    """Another writer changed the same aggregate; the command was retried and still conflicted."""
-
-
 def retrying(fn: Callable[..., T]) -> Callable[..., T]:
-    """Optimistic concurrency: on a version conflict, retry once on a fresh copy."""
+    """Optimistic concurrency: on a version conflict, run the command again on fresh copies
+    (:func:`application.conflicts.retry_on_conflict`)."""
 
     @functools.wraps(fn)
     def wrapper(self: Vangnet, *args: Any, **kwargs: Any) -> T:
-        for attempt in range(3):
-            try:
-                return fn(self, *args, **kwargs)
-            except IntegrityError:
-                self.forget_cache()
-                if attempt == 2:
-                    raise ConcurrencyConflict(
-                        f"{fn.__name__}: another writer changed the same record; nothing was saved, try again"
-                    ) from None
-                # writers that collided retry at once in lockstep and collide again: spread them
-                time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
-        raise AssertionError("unreachable")
+        return retry_on_conflict(
+            self, lambda: fn(self, *args, **kwargs),
+            f"{fn.__name__}: another writer changed the same record; nothing was saved, try again")
 
     return wrapper
 
@@ -1046,14 +1032,6 @@ def attempt_local_id(attempt: str) -> str:
     return attempt.split(".", 1)[1].replace("-", ":") if "." in attempt else attempt
 
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-
-
-def local_day(at: datetime) -> date:
-    """The Dutch calendar day of a provider timestamp (naive timestamps are taken as local)."""
-    return at.astimezone(AMSTERDAM).date() if at.tzinfo is not None else at.date()
-
-
 def fact_outcome(f: TelephonyFact) -> Outcome | None:
     k = f.kind
     if k == FactKind.NOT_DIALLED:
@@ -1075,4 +1053,4 @@ def fact_outcome(f: TelephonyFact) -> Outcome | None:
     }.get(k)
 
 
-__all__ = ["Vangnet", "Ports", "NotFound", "CommandError", "AccessDenied", "ImportRefused"]
+__all__ = ["Vangnet", "Ports", "NotFound", "CommandError", "ConcurrencyConflict", "AccessDenied", "ImportRefused"]

@@ -28,18 +28,22 @@ def iso(d: date | None) -> str | None:
     return d.isoformat() if d else None
 
 
-def jsonable(v: Any) -> Any:
-    """A JSON-ready copy: dates as ISO text, UUIDs as text, sets and tuples as lists."""
+def jsonable(v: Any, *, dates: bool = True) -> Any:
+    """A plain copy for JSON, views and event payloads: UUIDs as text, tuples as lists,
+    sets as sorted lists, keys as text, sealed bytes as None; dates as ISO text, or kept
+    as dates with ``dates=False`` (an event payload: the transcoder stores them)."""
     if isinstance(v, date):
-        return v.isoformat()
+        return v.isoformat() if dates else v
     if isinstance(v, dict):
-        return {str(k): jsonable(x) for k, x in v.items()}
+        return {str(k): jsonable(x, dates=dates) for k, x in v.items()}
     if isinstance(v, (set, frozenset)):
-        return sorted(jsonable(x) for x in v)
+        return sorted(jsonable(x, dates=dates) for x in v)
     if isinstance(v, (list, tuple)):
-        return [jsonable(x) for x in v]
+        return [jsonable(x, dates=dates) for x in v]
     if isinstance(v, uuid.UUID):
         return str(v)
+    if isinstance(v, bytes):
+        return None
     return v
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from application.service import Vangnet, _eur, case_dict
 from application.store import Upsert
+from application.views import jsonable
 from domain.tenancy import tenancy_id_for
 from domain.values import Actor, Role
 
@@ -186,15 +187,4 @@ def tenancy_id(ref: str) -> uuid.UUID:
     return tenancy_id_for(ref)
 
 
-def _plain(v: Any) -> Any:
-    if isinstance(v, date):
-        return v.isoformat()
-    if isinstance(v, dict):
-        return {str(k): _plain(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple, set, frozenset)):
-        return [_plain(x) for x in v]
-    if isinstance(v, uuid.UUID):
-        return str(v)
-    if isinstance(v, bytes):
-        return None
-    return v
+_plain = jsonable

@@ -11,8 +11,18 @@ is not one. Lookups are cached per year, so rules can call these functions in ho
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def local_day(at: datetime) -> date:
+    """The Dutch calendar day (Europe/Amsterdam) of a moment: ``2026-12-31 23:30 UTC`` is
+    1 January. The one definition of "today" and of the day of a provider timestamp; a
+    naive moment is taken as Dutch wall-clock time already."""
+    return at.astimezone(AMSTERDAM).date() if at.tzinfo is not None else at.date()
 
 
 def easter_sunday(year: int) -> date:

@@ -8,6 +8,7 @@ commands, never a stored format.
 from __future__ import annotations
 
 import calendar
+import operator
 import re
 from datetime import date
 from enum import StrEnum
@@ -57,10 +58,34 @@ class Money:
         return format_cents(self.cents)
 
 
-def format_cents(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    c = abs(cents)
-    return f"{sign}{c // 100}.{c % 100:02d}"
+def format_cents(cents: int, *, decimal: str = ".", thousands: str = "") -> str:
+    """Cents as euros, the one money formatting of the project.
+
+    Plain (views, JSON, exports): ``-123456`` -> ``-1234.56``; ``decimal=","`` for Dutch
+    files; ``thousands="."`` groups the euros (``-1.234,56``, see :func:`format_nl`).
+    The sign stands before the digits; the cents are always two digits.
+    """
+    try:
+        if isinstance(cents, bool):
+            raise TypeError
+        c = operator.index(cents)  # int, or an integer type such as numpy's; never a float
+    except TypeError:
+        raise TypeError(f"amount: {cents!r} is not a whole number of cents") from None
+    sign = "-" if c < 0 else ""
+    euros, rest = divmod(abs(c), 100)
+    whole = f"{euros:,}".replace(",", thousands)
+    return f"{sign}{whole}{decimal}{rest:02d}"
+
+
+def format_nl(cents: int) -> str:
+    """Dutch notation without a currency sign: ``123456`` -> ``1.234,56``."""
+    return format_cents(cents, decimal=",", thousands=".")
+
+
+def format_euro(cents: int, *, symbol: str = "€") -> str:
+    """Dutch notation with the currency sign: ``-4500`` -> ``€ -45,00``; ``symbol="EUR"``
+    for fonts without the euro sign."""
+    return f"{symbol} {format_nl(cents)}"
 
 
 @attrs.frozen(order=True)

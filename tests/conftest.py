@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -93,9 +94,10 @@ class Backend:
         self.apps.clear()
 
 
-@pytest.fixture(scope="session")
-def pg_database() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test session; dropped at the end."""
+@contextmanager
+def fresh_pg_database(prefix: str = "vangnet_test") -> Iterator[str]:
+    """A new empty PostgreSQL database (its URL), dropped afterwards. Without a server
+    the test is skipped, or fails when ``VANGNET_REQUIRE_POSTGRES=1``."""
     try:
         import psycopg  # noqa: F401
 
@@ -106,13 +108,27 @@ def pg_database() -> Iterator[str]:
                 f"VANGNET_REQUIRE_POSTGRES=1 but PostgreSQL ({_server(PG_ADMIN_URL)}) does not answer: {e}"
             )
         pytest.skip(f"no PostgreSQL server answers at {_server(PG_ADMIN_URL)} ({type(e).__name__})")
-    name = f"vangnet_test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin.execute(f'CREATE DATABASE "{name}"')
     try:
         yield urlunparse(urlparse(PG_ADMIN_URL)._replace(path=f"/{name}"))
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session; dropped at the end."""
+    with fresh_pg_database() as url:
+        yield url
+
+
+@pytest.fixture()
+def pg_db() -> Iterator[str]:
+    """A new empty PostgreSQL database for one test (a store that must start empty)."""
+    with fresh_pg_database("vangnet_one") as url:
+        yield url
 
 
 def _pg_clean(url: str) -> None:

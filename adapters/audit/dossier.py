@@ -19,10 +19,9 @@ from typing import Any
 
 import jinja2
 
-MONTHS = (
-    "januari", "februari", "maart", "april", "mei", "juni",
-    "juli", "augustus", "september", "oktober", "november", "december",
-)  # fmt: skip
+from application.dutch import dutch_date_of
+from domain.values import format_euro
+
 CHANNEL = {
     "phone": "telefoon",
     "home_visit": "huisbezoek",
@@ -78,12 +77,7 @@ CONDITION = {
 }
 
 
-def nl_date(value: Any) -> str:
-    """``2026-03-14`` -> ``14 maart 2026``; empty for None."""
-    if not value:
-        return ""
-    d = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+nl_date = dutch_date_of  # ``2026-03-14`` -> ``14 maart 2026``; empty for None
 
 
 def euro(value: Any) -> str:
@@ -97,9 +91,7 @@ def euro(value: Any) -> str:
         sign = -1 if text.startswith("-") else 1
         whole, _, frac = text.lstrip("-").partition(".")
         cents = sign * (int(whole) * 100 + int((frac + "00")[:2]))
-    sign_s = "-" if cents < 0 else ""
-    euros, rest = divmod(abs(cents), 100)
-    return f"€ {sign_s}{euros:,}".replace(",", ".") + f",{rest:02d}"
+    return format_euro(cents)
 
 
 def inputs_text(inputs: Any) -> str:

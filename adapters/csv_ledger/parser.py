@@ -46,7 +46,7 @@ from schwifty.exceptions import (
 )
 
 from application.ledger_types import LedgerLine, LineError
-from domain.values import LedgerKind
+from domain.values import LedgerKind, format_nl
 
 __all__ = ["COLUMNS", "REQUIRED_COLUMNS", "parse_ledger_csv"]
 
@@ -932,4 +932,4 @@ def _reversal_reason(
 
 
 def _euros(cents: int) -> str:
-    return f"{cents // 100},{cents % 100:02d}"
+    return format_nl(cents)

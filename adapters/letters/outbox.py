@@ -24,6 +24,7 @@ from typing import Any
 from uuid import UUID
 
 from adapters.files import atomic_write
+from application.dutch import dutch_date, euro
 from application.ports import (
     Contact,
     ContactDirectory,
@@ -37,7 +38,6 @@ from domain.values import InvalidValue, LetterKind, Period
 
 from . import render
 from .config import LetterConfig, check_config_complete
-from .formatting import dutch_date, euro
 
 FORMATS = ("html", "pdf", "txt")
 MANIFEST = "manifest.json"

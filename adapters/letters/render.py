@@ -12,13 +12,13 @@ from typing import Any
 
 import jinja2
 
+from application.dutch import dutch_date, dutch_period, euro
 from application.ports import Contact, LetterRequest
 from domain import wik
 from domain.policy import Policy
 from domain.values import LetterKind
 
 from .config import LetterConfig
-from .formatting import dutch_date, dutch_period, euro
 
 TEMPLATES = Path(__file__).parent / "templates"
 

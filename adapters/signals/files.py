@@ -43,6 +43,7 @@ import attrs
 from adapters.files import atomic_write
 from application.csv_safe import safe_row
 from application.ports import Contact, ContactDirectory, SignalRequest, SignalUpdate
+from domain.values import format_cents
 
 PARTNER_TYPE = "Huur"
 STATUS_TEXT = {"new": "nieuw", "resolved": "opgelost", "withdrawn": "ingetrokken"}
@@ -112,7 +113,7 @@ def municipality_dir(name: str) -> str:
 
 
 def amount_text(cents: int, *, decimal: str = ".") -> str:
-    return f"{cents // 100}{decimal}{cents % 100:02d}"
+    return format_cents(cents, decimal=decimal)
 
 
 def pending_record(signal: SignalRequest) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
 from pathlib import Path
 from uuid import UUID
 
@@ -11,23 +10,12 @@ from adapters.files import atomic_write as _atomic_write
 from application.ports import ContactDirectory
 
 from .numbers import InvalidNumber, can_call, can_sms, normalise
-from .window import AMSTERDAM
 
 NO_NUMBER = "no_number"
 INVALID_NUMBER = "invalid_number"
 OPTED_OUT = "opted_out"
 OUTSIDE_WINDOW = "outside_window"
 NOT_MOBILE = "not_mobile"
-
-
-class SystemClock:
-    """The wall clock, in UTC (aware)."""
-
-    def today(self) -> date:
-        return datetime.now(AMSTERDAM).date()
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 def normalise_opt_out(entries: Iterable[str]) -> frozenset[str]:

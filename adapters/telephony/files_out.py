@@ -26,8 +26,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from adapters.clock import SystemClock
 from adapters.files import atomic_write
-from adapters.telephony._common import SystemClock, normalise_opt_out, resolve_number
+from adapters.telephony._common import normalise_opt_out, resolve_number
 from adapters.telephony.sms_text import sms_text
 from application.csv_safe import safe_row
 from application.ports import (

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 
+from domain.values import format_euro
+
 __all__ = [
     "GSM7",
     "InvalidSenderId",
@@ -93,12 +95,8 @@ def check_segments(text: str, max_segments: int = 2) -> tuple[str, int]:
 
 
 def format_amount(cents: int) -> str:
-    """Dutch notation: ``€ 650,00``, ``€ 1.234,56``."""
-    if not isinstance(cents, int) or isinstance(cents, bool):
-        raise TypeError("amount must be integer cents")
-    sign = "-" if cents < 0 else ""
-    euros, rest = divmod(abs(cents), 100)
-    return f"€ {sign}{euros:,}".replace(",", ".") + f",{rest:02d}"
+    """Dutch notation: ``€ 650,00``, ``€ 1.234,56`` (the domain's :func:`format_euro`)."""
+    return format_euro(cents)
 
 
 def format_iban(iban: str) -> str:

@@ -42,6 +42,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 
+from adapters.clock import SystemClock
 from application.ports import (
     CallRequest,
     Clock,
@@ -52,7 +53,7 @@ from application.ports import (
     TelephonyFact,
 )
 
-from ._common import OUTSIDE_WINDOW, SystemClock, normalise_opt_out, resolve_number
+from ._common import OUTSIDE_WINDOW, normalise_opt_out, resolve_number
 from .numbers import InvalidNumber, normalise
 from .script import (
     GOODBYE_NO_INPUT_NL,

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import attrs
 
+from adapters.clock import SystemClock
 from application.csv_safe import safe_row
 from application.ports import (
     CallRequest,
@@ -45,7 +46,6 @@ from domain.calendar import is_business_day
 
 from ._common import (
     OUTSIDE_WINDOW,
-    SystemClock,
     atomic_write,
     normalise_opt_out,
     resolve_number,

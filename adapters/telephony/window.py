@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
-from domain.calendar import is_business_day
+from domain.calendar import AMSTERDAM, is_business_day, local_day
 
 __all__ = ["AMSTERDAM", "in_calling_window", "local_day", "window_bounds"]
-
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 def _check_window(start: time, end: time) -> None:
@@ -31,13 +28,6 @@ def in_calling_window(at: datetime, start: time, end: time) -> bool:
     if not is_business_day(local.date()):
         return False
     return start <= local.time().replace(tzinfo=None) < end
-
-
-def local_day(at: datetime) -> date:
-    """The Amsterdam calendar day of an aware moment."""
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise ValueError("the moment must be timezone-aware")
-    return at.astimezone(AMSTERDAM).date()
 
 
 def window_bounds(day: date, start: time, end: time) -> tuple[datetime, datetime]:

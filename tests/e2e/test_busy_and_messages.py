@@ -14,7 +14,6 @@ import sqlite3
 import uuid
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 import pytest
 from click.testing import CliRunner
@@ -26,7 +25,7 @@ from application import daily_run
 from application.ports import Contact
 from application.store import Upsert
 from domain.values import Actor, Period, Role
-from tests.conftest import PG_ADMIN_URL, _pg_connect
+from tests.conftest import _pg_connect
 
 ADMIN = Actor(Role.ADMIN, "root")
 
@@ -52,21 +51,6 @@ def test_a_command_blocked_by_another_sqlite_writer_says_busy_with_exit_75(tmp_p
                                                  "try again")
     r = invoke(db, tmp_path, "tenancy", "pay", "T1", "--amount", "650,00", "--date", "2026-01-03", "--tx", "B1")
     assert r.exit_code == 0, r.output  # once free, the same command works
-
-
-@pytest.fixture()
-def pg_db():  # type: ignore[no-untyped-def]
-    try:
-        admin = _pg_connect(PG_ADMIN_URL)
-    except Exception as e:  # noqa: BLE001
-        pytest.skip(f"no PostgreSQL server ({e})")
-    name = f"vangnet_reliab_{uuid.uuid4().hex[:10]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunparse(urlparse(PG_ADMIN_URL)._replace(path=f"/{name}"))
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 @pytest.mark.postgres

@@ -7,42 +7,15 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from adapters.cli.main import cli
-
-POLICY = """
-[letters]
-landlord_name = "Woningstichting Vangnet"
-landlord_address = "Postbus 1\\n7800 AA Emmen"
-landlord_iban = "NL91ABNA0417164300"
-payment_phone = "0591 - 123 456"
-sender_name = "Team Huurincasso"
-debt_help_municipality = "Gemeente Emmen, 14 0591"
-objection_phone = "0591 - 123 456"
-
-[signals]
-format = "json"
-"""
-
-
-def invoke(*args: str) -> str:
-    r = CliRunner().invoke(cli, list(args))
-    assert r.exit_code == 0, r.output
-    return r.stdout
+from tests.e2e.cli_story import POLICY, invoke, landlord_folder, start_tenant
 
 
 @pytest.fixture()
 def landlord(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    policy = tmp_path / "policy.toml"
-    policy.write_text(POLICY)
-    monkeypatch.setenv("VANGNET_DB", str(tmp_path / "v.db"))
-    monkeypatch.setenv("VANGNET_OUT", str(tmp_path / "out"))
-    monkeypatch.setenv("VANGNET_POLICY", str(policy))
-    monkeypatch.delenv("VANGNET_ACTOR", raising=False)
-    invoke("tenancy", "start", "X1", "--rent", "585.00", "--start", "2026-01-01", "--name", "J. Jansen",
-           "--address", "Hoofdstraat 1, 7811 AA Emmen", "--phone", "0612345678", "--municipality", "Emmen")
-    return tmp_path
+    folder = landlord_folder(tmp_path, monkeypatch)
+    start_tenant("X1", "585.00")
+    return folder
 
 
 def cases() -> list[dict]:

@@ -13,41 +13,15 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from adapters.cli.main import cli
-
-POLICY = """
-[letters]
-landlord_name = "Woningstichting Vangnet"
-landlord_address = "Postbus 1\\n7800 AA Emmen"
-landlord_iban = "NL91ABNA0417164300"
-payment_phone = "0591 - 123 456"
-sender_name = "Team Huurincasso"
-debt_help_municipality = "Gemeente Emmen, 14 0591"
-debt_help_gkb = "GKB Drenthe, 0592 - 000 000"
-objection_phone = "0591 - 123 456"
-
-[signals]
-format = "json"
-"""
-
-
-def invoke(*args: str) -> str:
-    r = CliRunner().invoke(cli, list(args))
-    assert r.exit_code == 0, r.output
-    return r.stdout
+from tests.e2e.cli_story import POLICY, invoke, landlord_folder, start_tenant
 
 
 @pytest.fixture()
 def landlord(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    policy = tmp_path / "policy.toml"
-    policy.write_text(POLICY)
-    monkeypatch.setenv("VANGNET_DB", str(tmp_path / "v.db"))
-    monkeypatch.setenv("VANGNET_OUT", str(tmp_path / "out"))
-    monkeypatch.setenv("VANGNET_POLICY", str(policy))
-    monkeypatch.delenv("VANGNET_ACTOR", raising=False)
-    invoke("tenancy", "start", "T1", "--rent", "650.00", "--start", "2026-01-01", "--name", "J. Jansen",
-           "--address", "Hoofdstraat 1, 7811 AA Emmen", "--phone", "0612345678", "--municipality", "Emmen")
+    folder = landlord_folder(tmp_path, monkeypatch)
+    start_tenant("T1")
     invoke("tenancy", "charge", "T1", "--period", "2026-02", "--amount", "650.00")
-    return tmp_path
+    return folder
 
 
 def test_the_playbook_leaves_each_letter_and_the_signal_exactly_once(landlord: Path) -> None:
@@ -107,8 +81,7 @@ def test_a_longer_wik_term_in_the_policy_gives_valid_14_day_letters(
     longer.write_text("[playbook]\nwik_term_days = 21\n" + POLICY)
     monkeypatch.setenv("VANGNET_POLICY", str(longer))
     for ref in ("T2", "T3"):
-        invoke("tenancy", "start", ref, "--rent", "650.00", "--start", "2026-01-01", "--name", "A. de Vries",
-               "--address", "Hoofdstraat 2, 7811 AA Emmen", "--phone", "0612345679", "--municipality", "Emmen")
+        start_tenant(ref, name="A. de Vries", address="Hoofdstraat 2, 7811 AA Emmen", phone="0612345679")
     for ref, period in (("T2", "2026-03"), ("T3", "2026-04")):
         invoke("tenancy", "charge", ref, "--period", period, "--amount", "650.00")
     r = CliRunner().invoke(cli, ["day", "run", "--date", "2026-02-02", "--through", "2026-06-15"])

@@ -132,18 +132,6 @@ def plain(text: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", text).split()).replace(" .", ".").replace(" ,", ",")
 
 
-# ------------------------------------------------------------------ formatting
-
-
-def test_dutch_money_and_dates():
-    assert euro(123_456) == "€ 1.234,56"
-    assert euro(5) == "€ 0,05"
-    assert euro(1_200_000) == "€ 12.000,00"
-    assert euro(-4_500) == "€ -45,00"
-    assert dutch_date(date(2026, 3, 14)) == "14 maart 2026"
-    assert dutch_date(date(2026, 4, 28), weekday=True) == "dinsdag 28 april 2026"
-
-
 # ------------------------------------------------------------ WIK 14-day letter
 
 

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import uuid
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 import pytest
 from click.testing import CliRunner
@@ -26,24 +24,8 @@ from adapters.memory import (
 from application import daily_run
 from application.ports import Contact
 from domain.values import Actor, IntakeAnswers, Period, Role
-from tests.conftest import PG_ADMIN_URL, _pg_connect
 
 ADMIN = Actor(Role.ADMIN, "root")
-
-
-@pytest.fixture()
-def pg_db():  # type: ignore[no-untyped-def]
-    try:
-        admin = _pg_connect(PG_ADMIN_URL)
-    except Exception as e:  # noqa: BLE001
-        pytest.skip(f"no PostgreSQL server ({e})")
-    name = f"vangnet_reliab_{uuid.uuid4().hex[:10]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunparse(urlparse(PG_ADMIN_URL)._replace(path=f"/{name}"))
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 def _app(db: str, tmp_path: Path, day: date = date(2026, 2, 12)):  # type: ignore[no-untyped-def]

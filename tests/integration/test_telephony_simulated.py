@@ -1,88 +1,19 @@
-"""The simulated dialer: determinism, number checks, batching, cancellation, SMS."""
+"""The simulated dialer: determinism, rates, batching, cancellation, duplicates, scale.
+What every telephony adapter promises (number checks, business days, SMS, privacy)
+is in tests/contracts/test_telephony_contract.py."""
 
 from __future__ import annotations
 
-import logging
 import re
-import uuid
 from collections import Counter, defaultdict
-from collections.abc import Sequence
-from datetime import date, time
+from datetime import time
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from adapters.telephony.simulated import DialerRates, SimulatedDialer
-from application.ports import CallRequest, Contact, FactKind, SmsRequest, TelephonyFact
-
-MONDAY = date(2026, 4, 20)
-SATURDAY = date(2026, 4, 25)
-KINGS_DAY = date(2026, 4, 27)
-
-
-class FakeSink:
-    """Collects facts, recording each provider id once (as the application does)."""
-
-    def __init__(self) -> None:
-        self.facts: list[TelephonyFact] = []
-        self.calls = 0
-        self.received = 0
-        self._ids: set[str] = set()
-
-    def record_facts(self, facts: Sequence[TelephonyFact]) -> int:
-        self.calls += 1
-        self.received += len(facts)
-        new = 0
-        for fact in facts:
-            if fact.provider_id not in self._ids:
-                self._ids.add(fact.provider_id)
-                self.facts.append(fact)
-                new += 1
-        return new
-
-    def of(self, attempt_id: str) -> list[TelephonyFact]:
-        return [f for f in self.facts if f.attempt_id == attempt_id]
-
-
-class FakeContacts:
-    def __init__(self, phones: dict[uuid.UUID, str | None]) -> None:
-        self.phones = phones
-
-    def get(self, tenancy_id: uuid.UUID) -> Contact | None:
-        if tenancy_id not in self.phones:
-            return None
-        return Contact(tenancy_id=tenancy_id, phone=self.phones[tenancy_id])
-
-
-def tid(n: int) -> uuid.UUID:
-    return uuid.UUID(int=n + 1)
-
-
-def mobile(n: int) -> str:
-    return f"0612{n:06d}"
-
-
-def request(n: int, on: date = MONDAY) -> CallRequest:
-    return CallRequest(
-        attempt_id=f"case{n}:robocall:1",
-        case_id=uuid.UUID(int=10_000 + n),
-        tenancy_id=tid(n),
-        script="robocall-nl-v1",
-        on=on,
-        window_start=time(9, 0),
-        window_end=time(17, 0),
-    )
-
-
-def sms(n: int, message_id: str | None = None) -> SmsRequest:
-    return SmsRequest(
-        message_id=message_id or f"case{n}:sms:1",
-        case_id=uuid.UUID(int=10_000 + n),
-        tenancy_id=tid(n),
-        amount_cents=65000,
-        payment_reference=f"R{n}",
-        on=MONDAY,
-    )
+from application.ports import FactKind, TelephonyFact
+from tests.telephony_fakes import FakeContacts, FakeSink, mobile, request, sms, tid
 
 
 def contacts_for(count: int) -> FakeContacts:
@@ -203,50 +134,6 @@ def test_rates_must_sum_sensibly(kwargs):
         DialerRates(**kwargs)
 
 
-# ------------------------------------------------------- not dialled
-
-
-def test_missing_invalid_m2m_and_opted_out_numbers_are_not_dialled():
-    phones = {
-        tid(0): mobile(0),
-        tid(1): None,
-        tid(2): "06123",
-        tid(3): "0970 1234 5678",
-        tid(4): "06-87654321",  # opted out in another notation
-        tid(5): "",
-    }
-    # tid(6) is not in the directory at all; tid(7) is opted out by tenancy id
-    phones[tid(7)] = mobile(7)
-    sink = FakeSink()
-    dialer = SimulatedDialer(
-        sink, FakeContacts(phones), seed=5, opt_out={"+31687654321", str(tid(7))}
-    )
-    dialer.place_campaign("c", [request(n) for n in range(8)])
-    assert sink.facts == []  # batch: nothing before flush
-    dialer.flush()
-    details = {n: [(f.kind, f.detail) for f in sink.of(f"case{n}:robocall:1")] for n in range(1, 8)}
-    assert details == {
-        1: [(FactKind.NOT_DIALLED, "no_number")],
-        2: [(FactKind.NOT_DIALLED, "invalid_number")],
-        3: [(FactKind.NOT_DIALLED, "invalid_number")],
-        4: [(FactKind.NOT_DIALLED, "opted_out")],
-        5: [(FactKind.NOT_DIALLED, "no_number")],
-        6: [(FactKind.NOT_DIALLED, "no_number")],
-        7: [(FactKind.NOT_DIALLED, "opted_out")],
-    }
-    assert sink.of("case0:robocall:1")[-1].kind == FactKind.COMPLETED
-    assert dialer.calls_dialled == 1
-
-
-@pytest.mark.parametrize("day", [SATURDAY, KINGS_DAY])
-def test_no_calls_outside_business_days(day):
-    sink = FakeSink()
-    dialer = SimulatedDialer(sink, contacts_for(1), seed=1, deliver="immediate")
-    dialer.place_campaign("c", [request(0, on=day)])
-    assert [(f.kind, f.detail) for f in sink.facts] == [(FactKind.NOT_DIALLED, "outside_window")]
-    assert dialer.calls_dialled == 0
-
-
 # ------------------------------------------------- delivery, cancel, dedupe
 
 
@@ -307,56 +194,7 @@ def test_duplicate_rate_redelivers_facts_and_the_sink_dedupes():
     assert key(sink_half.facts) == key(sink.facts)
 
 
-# --------------------------------------------------------------------- SMS
-
-
-def test_sms_to_mobile_is_delivered_once_per_message_id():
-    sink = FakeSink()
-    dialer = SimulatedDialer(
-        sink, contacts_for(2), DialerRates(sms_failure=0.0), seed=1, deliver="immediate"
-    )
-    dialer.send(sms(0))
-    dialer.send(sms(0))
-    dialer.send(sms(0, message_id="case0:sms:1"))
-    assert dialer.sms_sent == ["case0:sms:1"]
-    assert [(f.kind, f.attempt_id) for f in sink.facts] == [(FactKind.SMS_DELIVERED, "case0:sms:1")]
-    assert sink.calls == 1
-
-
-def test_sms_to_landline_m2m_or_missing_number_fails():
-    phones = {tid(0): "020-1234567", tid(1): "097012345678", tid(2): None}
-    sink = FakeSink()
-    dialer = SimulatedDialer(sink, FakeContacts(phones), seed=1, deliver="immediate")
-    for n in range(4):
-        dialer.send(sms(n))
-    assert [(f.kind, f.detail) for f in sink.facts] == [
-        (FactKind.SMS_FAILED, "not_mobile"),
-        (FactKind.SMS_FAILED, "not_mobile"),
-        (FactKind.SMS_FAILED, "no_number"),
-        (FactKind.SMS_FAILED, "no_number"),
-    ]
-    assert dialer.sms_sent == []
-
-
-# ------------------------------------------------------- privacy and speed
-
-
-def test_no_phone_number_in_logs(caplog):
-    caplog.set_level(logging.DEBUG)
-    phones = {tid(n): mobile(n) for n in range(20)}
-    phones[tid(20)] = "06123"
-    sink = FakeSink()
-    dialer = SimulatedDialer(sink, FakeContacts(phones), seed=1)
-    dialer.place_campaign("c", [request(n) for n in range(21)])
-    dialer.flush()
-    for n in range(21):
-        dialer.send(sms(n))
-    dialer.flush()
-    assert caplog.records  # the dialer does log
-    text = caplog.text
-    for n in range(20):
-        assert mobile(n)[1:] not in text and f"612{n:06d}" not in text
-    assert "06123" not in text
+# ------------------------------------------------------------------- scale
 
 
 def test_a_campaign_of_thousands_dials_each_call_once_with_one_final_fact():

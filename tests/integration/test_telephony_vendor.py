@@ -8,8 +8,6 @@ import io
 import json
 import logging
 import os
-import uuid
-from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
@@ -22,49 +20,11 @@ from adapters.telephony.vendor import (
     VendorTelephony,
     collect,
 )
-from application.ports import CallRequest, Contact, FactKind, TelephonyFact
+from application.ports import CallRequest, FactKind
+from tests import telephony_fakes as fakes
+from tests.telephony_fakes import MONDAY, FakeContacts, FakeSink, MomentClock, tid
 
-MONDAY = date(2026, 4, 20)
 NOW = datetime(2026, 4, 17, 16, 0, tzinfo=UTC)
-
-
-class FakeSink:
-    def __init__(self) -> None:
-        self.facts: list[TelephonyFact] = []
-        self.calls = 0
-        self._ids: set[str] = set()
-
-    def record_facts(self, facts: Sequence[TelephonyFact]) -> int:
-        self.calls += 1
-        new = 0
-        for fact in facts:
-            if fact.provider_id not in self._ids:
-                self._ids.add(fact.provider_id)
-                self.facts.append(fact)
-                new += 1
-        return new
-
-
-class FakeContacts:
-    def __init__(self, phones: dict[uuid.UUID, str | None]) -> None:
-        self.phones = phones
-
-    def get(self, tenancy_id: uuid.UUID) -> Contact | None:
-        if tenancy_id not in self.phones:
-            return None
-        return Contact(tenancy_id=tenancy_id, phone=self.phones[tenancy_id])
-
-
-class FixedClock:
-    def today(self) -> date:
-        return NOW.date()
-
-    def now(self) -> datetime:
-        return NOW
-
-
-def tid(n: int) -> uuid.UUID:
-    return uuid.UUID(int=n + 1)
 
 
 PHONES = {
@@ -77,15 +37,7 @@ PHONES = {
 
 
 def request(n: int, on: date = MONDAY) -> CallRequest:
-    return CallRequest(
-        attempt_id=f"case{n}:robocall:1",
-        case_id=uuid.UUID(int=10_000 + n),
-        tenancy_id=tid(n),
-        script="robocall-nl-v1",
-        on=on,
-        window_start=time(9, 0),
-        window_end=time(17, 30),
-    )
+    return fakes.request(n, on, end=time(17, 30))
 
 
 @pytest.fixture
@@ -97,7 +49,7 @@ def outbox(tmp_path: Path) -> Path:
 
 def vendor(outbox: Path, sink: FakeSink | None = None, phones=None, **kwargs) -> VendorTelephony:
     return VendorTelephony(
-        outbox, FakeContacts(phones or PHONES), sink, clock=FixedClock(), **kwargs
+        outbox, FakeContacts(phones or PHONES), sink, clock=MomentClock(NOW), **kwargs
     )
 
 
@@ -131,21 +83,6 @@ def test_place_campaign_writes_call_list_and_manifest(outbox):
         "2026-04-20-robocall.csv",
         "2026-04-20-robocall.manifest.json",
     ]
-
-
-def test_numbers_that_cannot_be_called_become_not_dialled_facts(outbox):
-    sink = FakeSink()
-    saturday = date(2026, 4, 25)
-    vendor(outbox, sink).place_campaign(
-        "c1", [request(0), request(2), request(3), request(9), request(4, on=saturday)]
-    )
-    assert sorted((f.attempt_id, f.kind, f.detail) for f in sink.facts) == [
-        ("case2:robocall:1", FactKind.NOT_DIALLED, "no_number"),
-        ("case3:robocall:1", FactKind.NOT_DIALLED, "invalid_number"),
-        ("case4:robocall:1", FactKind.NOT_DIALLED, "outside_window"),
-        ("case9:robocall:1", FactKind.NOT_DIALLED, "no_number"),
-    ]
-    assert [r[0] for r in read_rows(outbox / "c1.csv")[1:]] == ["case0:robocall:1"]
 
 
 def test_without_a_sink_not_dialled_facts_are_kept(outbox):

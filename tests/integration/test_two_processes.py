@@ -5,21 +5,19 @@ PostgreSQL."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import uuid
 from collections import Counter
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 import pytest
 
 from adapters.bootstrap import Settings, build
 from adapters.memory import FixedClock
 from application.store import Upsert
-from tests.conftest import PG_ADMIN_URL, _pg_connect
+from tests.conftest import fresh_pg_database
 
 ROOT = Path(__file__).resolve().parents[2]
 STORES = [pytest.param("sqlite", id="sqlite"), pytest.param("postgres", id="postgres", marks=pytest.mark.postgres)]
@@ -31,19 +29,8 @@ def fresh_db(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no
     if request.param == "sqlite":
         yield str(tmp_path / "new.db")
         return
-    try:
-        admin = _pg_connect(PG_ADMIN_URL)
-    except Exception as e:  # noqa: BLE001
-        if os.environ.get("VANGNET_REQUIRE_POSTGRES"):
-            pytest.fail(f"PostgreSQL required: {e}")
-        pytest.skip("no PostgreSQL server")
-    name = f"vangnet_reliab_{uuid.uuid4().hex[:10]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunparse(urlparse(PG_ADMIN_URL)._replace(path=f"/{name}"))
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    with fresh_pg_database("vangnet_reliab") as url:
+        yield url
 
 
 def start(action: str, db: str, go: Path, *extra: str) -> subprocess.Popen[bytes]:

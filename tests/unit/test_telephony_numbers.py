@@ -22,7 +22,6 @@ from adapters.telephony.sms_text import (
     InvalidSenderId,
     SmsTooLong,
     check_segments,
-    format_amount,
     segments,
     sms_text,
     validate_sender_id,
@@ -156,12 +155,6 @@ def test_sms_text_has_amount_iban_and_reference_within_two_segments():
     assert "Woonconcept" in text
     encoding, count = segments(text)
     assert encoding == "GSM-7" and count <= 2
-
-
-def test_sms_text_amount_formatting():
-    assert format_amount(65000) == "€ 650,00"
-    assert format_amount(123456) == "€ 1.234,56"
-    assert format_amount(5) == "€ 0,05"
 
 
 def test_sms_text_refuses_what_would_not_fit_or_is_wrong():

@@ -1,12 +1,15 @@
-"""Dutch formatting of dates and amounts, without a locale dependency.
+"""Dutch notation of dates and amounts for letters, the court dossier and SMS, without a
+locale dependency; the one place of the Dutch month names.
 
-``dutch_date(date(2026, 3, 14))`` gives ``"14 maart 2026"``;
-``euro(123456)`` gives ``"€ 1.234,56"``.
+``dutch_date(date(2026, 3, 14))`` gives ``"14 maart 2026"``; ``euro(123456)`` gives
+``"€ 1.234,56"`` (the domain's money formatting, :mod:`domain.values`).
 """
 
 from __future__ import annotations
 
 from datetime import date
+
+from domain.values import format_euro, format_nl
 
 MONTHS_NL = (
     "januari",
@@ -40,15 +43,14 @@ def dutch_period(period: str) -> str:
     return period
 
 
-def amount_nl(cents: int) -> str:
-    """``123456`` -> ``1.234,56`` (thousands dot, decimal comma, no currency sign)."""
-    if isinstance(cents, bool) or not isinstance(cents, int):
-        raise TypeError(f"amount: {cents!r} is not a whole number of cents")
-    sign = "-" if cents < 0 else ""
-    euros, rest = divmod(abs(cents), 100)
-    return f"{sign}{euros:,}".replace(",", ".") + f",{rest:02d}"
+amount_nl = format_nl  # ``123456`` -> ``1.234,56``
+euro = format_euro  # ``123456`` -> ``€ 1.234,56``
 
 
-def euro(cents: int, *, symbol: str = "€") -> str:
-    """``123456`` -> ``€ 1.234,56``; ``symbol="EUR"`` for fonts without the euro sign."""
-    return f"{symbol} {amount_nl(cents)}"
+def dutch_date_of(value: date | str | None) -> str:
+    """A date or ISO text (``2026-03-14``, ``2026-03-14T10:00``) -> ``14 maart 2026``;
+    empty for None or empty text."""
+    if not value:
+        return ""
+    d = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    return dutch_date(d)
