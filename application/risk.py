@@ -12,7 +12,7 @@ says ``risk_enabled = true`` and the store holds ``risk_min_months`` labelled mo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, Protocol
 from uuid import UUID
@@ -156,33 +156,67 @@ def evaluate(app: Any, learner: RiskLearner, *, holdout: int = 3, resamples: int
     )
 
 
-def scores(app: Any, learner: RiskLearner, day: date, tenancy_ids: Sequence[str]) -> dict[str, float]:
-    """Probability per tenancy id (text) of being unpaid on this month's robocall day,
-    from a learner trained on every labelled month up to ``day``. Empty when the
-    policy has the score off or the history is too short."""
-    policy: Policy = app.policy
-    if not policy.risk_enabled or not tenancy_ids:
-        return {}
-    hs = histories(app, day)
-    rows = dataset(hs, policy, day)
-    if len({p for p, _, _ in rows}) < policy.risk_min_months or len({y for _, _, y in rows}) < 2:
-        return {}
-    learner.fit([x for _, x, _ in rows], [y for _, _, y in rows])
-    wanted = [(t, hs[UUID(t)]) for t in dict.fromkeys(tenancy_ids) if UUID(t) in hs]
-    if not wanted:
-        return {}
-    xs = [[f[k] for k in FEATURES] for f in (
-        features_on(h, day, robocall_day=policy.robocall_day,
-                    days_after_due_when_late=policy.robocall_days_after_due_when_late,
-                    tolerance_cents=policy.tolerance_cents) for _, h in wanted)]
-    return {t: round(p, 3) for (t, _), p in zip(wanted, learner.predict(xs), strict=True)}
+class RiskScorer:
+    """The score with its trained model kept between calls: one fit per store position
+    (the last event's notification id), day and the policy's score settings. Repeated
+    worklist calls on an unchanged store reuse the model; any new event, another day
+    or another policy trains it again. ``fits`` counts the trainings."""
+
+    def __init__(self, learner: Callable[[], RiskLearner]):
+        self.learner = learner
+        self.fits = 0
+        # (key, model) in one attribute: a request thread never sees one without the other
+        self._cached: tuple[tuple[Any, ...], tuple[RiskLearner, dict[UUID, History]] | None] | None = None
+
+    @staticmethod
+    def _cache_key(app: Any, day: date) -> tuple[Any, ...]:
+        p: Policy = app.policy
+        return (id(app.recorder), int(app.recorder.max_notification_id() or 0), day, p.risk_enabled,
+                p.risk_min_months, p.robocall_day, p.robocall_days_after_due_when_late, p.tolerance_cents)
+
+    def _trained(self, app: Any, day: date) -> tuple[RiskLearner, dict[UUID, History]] | None:
+        key = self._cache_key(app, day)
+        cached = self._cached
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        policy: Policy = app.policy
+        hs = histories(app, day)
+        rows = dataset(hs, policy, day)
+        model: tuple[RiskLearner, dict[UUID, History]] | None = None
+        if len({p for p, _, _ in rows}) >= policy.risk_min_months and len({y for _, _, y in rows}) >= 2:
+            learner = self.learner()
+            learner.fit([x for _, x, _ in rows], [y for _, _, y in rows])
+            self.fits += 1
+            model = (learner, hs)
+        self._cached = (key, model)
+        return model
+
+    def scores(self, app: Any, day: date, tenancy_ids: Sequence[str]) -> dict[str, float]:
+        """Probability per tenancy id (text) of being unpaid on this month's robocall day,
+        from a learner trained on every labelled month up to ``day``. Empty when the
+        policy has the score off or the history is too short."""
+        policy: Policy = app.policy
+        if not policy.risk_enabled or not tenancy_ids:
+            return {}
+        model = self._trained(app, day)
+        if model is None:
+            return {}
+        learner, hs = model
+        wanted = [(t, hs[UUID(t)]) for t in dict.fromkeys(tenancy_ids) if UUID(t) in hs]
+        if not wanted:
+            return {}
+        xs = [[f[k] for k in FEATURES] for f in (
+            features_on(h, day, robocall_day=policy.robocall_day,
+                        days_after_due_when_late=policy.robocall_days_after_due_when_late,
+                        tolerance_cents=policy.tolerance_cents) for _, h in wanted)]
+        return {t: round(p, 3) for (t, _), p in zip(wanted, learner.predict(xs), strict=True)}
 
 
-def order_worklist(app: Any, learner: RiskLearner, day: date, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def order_worklist(app: Any, scorer: RiskScorer, day: date, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The worklist rows with ``risk`` (None when the score is off) and, when on, the
     score as the last tie-breaker: track priority and days late still decide; among
     equals the likelier-unpaid tenancy comes first. No row is added or removed."""
-    s = scores(app, learner, day, [r["tenancy_id"] for r in rows if r.get("tenancy_id")])
+    s = scorer.scores(app, day, [r["tenancy_id"] for r in rows if r.get("tenancy_id")])
     out = [{**r, "risk": s.get(r.get("tenancy_id") or "")} for r in rows]
     if not s:
         return out

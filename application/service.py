@@ -72,6 +72,13 @@ T = TypeVar("T")
 TX_ID = re.compile(r"[A-Za-z0-9._/-]{1,64}")
 
 
+def _ledger_tx_row(source: str, ln: LedgerLine, t: Tenancy) -> Upsert:
+    return Upsert("ledger_tx", ("source", "tx_id"), {
+        "source": source, "tx_id": ln.transaction_id, "tenancy_id": str(t.id), "kind": ln.kind.value,
+        "cents": ln.cents, "booked_on": ln.booking_date.isoformat(), "content_hash": ln.content_hash,
+    })
+
+
 class NotFound(LookupError):
     """No such tenancy or case."""
 
@@ -565,6 +572,7 @@ class Vangnet(Application):
         loaded = self.load_many(ids.values())
         tenancies: dict[str, Tenancy | None] = {r: loaded.get(i) for r, i in ids.items()}
         changed: dict[str, Tenancy] = {}
+        accepted: dict[str, list[LedgerLine]] = {}  # the lines applied, per tenancy ref
         tx_rows: list[SideOp] = []
         for n, ln in enumerate(lines, start=1):
             if progress is not None and n % 1000 == 0:
@@ -586,24 +594,14 @@ class Vangnet(Application):
                                         f"before the tenancy started ({t.start_date.strftime('%d-%m-%Y')})"))
                 continue
             try:
-                if ln.kind == LedgerKind.CHARGE:
-                    t.charge_rent(period=Period.parse(ln.period or ""), cents=ln.cents, source=source,
-                                  tx_id=ln.transaction_id, booked_on=ln.booking_date)
-                elif ln.kind == LedgerKind.PAYMENT:
-                    t.receive_payment(cents=ln.cents, source=source, tx_id=ln.transaction_id, booked_on=ln.booking_date)
-                elif ln.kind == LedgerKind.CREDIT:
-                    t.post_credit(cents=ln.cents, source=source, tx_id=ln.transaction_id,
-                                  booked_on=ln.booking_date, reason=self._sealed_description(t.id, ln.description))
-                else:
+                if ln.kind == LedgerKind.REVERSAL and not t.has_transaction(source, ln.reverses_transaction_id or ""):
                     ref_tx = ln.reverses_transaction_id or ""
-                    if not t.has_transaction(source, ref_tx):
-                        owner = self.store.transaction_tenancy(source, ref_tx)
-                        reason = (f"payment {ref_tx!r} belongs to another tenancy" if owner is not None
-                                  else f"unknown payment {ref_tx!r}")
-                        errors.append(LineError(ln.line, "reverses_transaction_id", ref_tx, reason))
-                        continue
-                    t.reverse_payment(cents=ln.cents, source=source, tx_id=ln.transaction_id, reverses=ref_tx,
-                                      reason_code=ln.reason_code or "", booked_on=ln.booking_date)
+                    owner = self.store.transaction_tenancy(source, ref_tx)
+                    reason = (f"payment {ref_tx!r} belongs to another tenancy" if owner is not None
+                              else f"unknown payment {ref_tx!r}")
+                    errors.append(LineError(ln.line, "reverses_transaction_id", ref_tx, reason))
+                    continue
+                self._apply_ledger_line(t, ln, source)
             except (TenancyError, InvalidValue) as e:
                 column = str(e).split(":", 1)[0]
                 values = {"amount": str(ln.cents), "date": ln.booking_date.isoformat(), "period": ln.period or "",
@@ -615,11 +613,9 @@ class Vangnet(Application):
                                         values.get(column, ln.transaction_id), str(e)))
                 continue
             changed[t.ref] = t
+            accepted.setdefault(t.ref, []).append(ln)
             report.imported[ln.kind.value] = report.imported.get(ln.kind.value, 0) + 1
-            tx_rows.append(Upsert("ledger_tx", ("source", "tx_id"), {
-                "source": source, "tx_id": ln.transaction_id, "tenancy_id": str(t.id), "kind": ln.kind.value,
-                "cents": ln.cents, "booked_on": ln.booking_date.isoformat(), "content_hash": ln.content_hash,
-            }))
+            tx_rows.append(_ledger_tx_row(source, ln, t))
         if errors and not skip_invalid:
             self.forget_cache()
             raise ImportRefused(sorted(errors, key=lambda e: (e.line, e.column)))
@@ -632,13 +628,33 @@ class Vangnet(Application):
             return report
         if changed or extra:
             on = max((ln.booking_date for ln in lines), default=None)
-            self._write_import(source, lines, changed, tx_rows, extra, on, on_chunk)
+            self._write_import(source, lines, changed, accepted, tx_rows, extra, on, on_chunk)
         return report
 
+    def _apply_ledger_line(self, t: Tenancy, ln: LedgerLine, source: str) -> None:
+        """Record one checked ledger line on its tenancy (domain errors propagate)."""
+        if ln.kind == LedgerKind.CHARGE:
+            t.charge_rent(period=Period.parse(ln.period or ""), cents=ln.cents, source=source,
+                          tx_id=ln.transaction_id, booked_on=ln.booking_date)
+        elif ln.kind == LedgerKind.PAYMENT:
+            t.receive_payment(cents=ln.cents, source=source, tx_id=ln.transaction_id, booked_on=ln.booking_date)
+        elif ln.kind == LedgerKind.CREDIT:
+            t.post_credit(cents=ln.cents, source=source, tx_id=ln.transaction_id,
+                          booked_on=ln.booking_date, reason=self._sealed_description(t.id, ln.description))
+        else:
+            t.reverse_payment(cents=ln.cents, source=source, tx_id=ln.transaction_id,
+                              reverses=ln.reverses_transaction_id or "", reason_code=ln.reason_code or "",
+                              booked_on=ln.booking_date)
+
     def _write_import(self, source: str, lines: Sequence[LedgerLine], changed: dict[str, Tenancy],
-                      tx_rows: Sequence[SideOp], extra: Sequence[SideOp], on: date | None,
-                      on_chunk: Callable[[int, int], None] | None) -> None:
-        """Write a checked import in chunks under one import id (application.bulk)."""
+                      accepted: dict[str, list[LedgerLine]], tx_rows: Sequence[SideOp], extra: Sequence[SideOp],
+                      on: date | None, on_chunk: Callable[[int, int], None] | None) -> None:
+        """Write a checked import in chunks under one import id (application.bulk).
+
+        A chunk that collides with another writer (an officer's payment on one of its
+        tenancies since the import read them) is rebuilt: its tenancies are read again
+        and their lines applied anew, and the chunk is written again; the chunks before
+        it stay written."""
         from application import bulk
 
         ref_of = {str(t.id): ref for ref, t in changed.items()}
@@ -646,9 +662,33 @@ class Vangnet(Application):
         for op in tx_rows:
             assert isinstance(op, Upsert)
             by_ref.setdefault(ref_of[op.row["tenancy_id"]], []).append(op)
+
+        def rebuild(refs: Sequence[str]) -> tuple[list[Tenancy], dict[str, list[SideOp]]]:
+            ids = [tenancy_id_for(r) for r in refs]
+            self.forget(*ids)
+            fresh = self.load_many(ids)
+            out: list[Tenancy] = []
+            rows: dict[str, list[SideOp]] = {}
+            for r, i in zip(refs, ids, strict=True):
+                t = fresh[i]
+                for ln in accepted[r]:
+                    if t.has_transaction(source, ln.transaction_id):
+                        continue  # already recorded (by the same import run elsewhere)
+                    try:
+                        self._apply_ledger_line(t, ln, source)
+                    except (TenancyError, InvalidValue) as e:
+                        self.forget(*ids)
+                        raise CommandError(
+                            f"line {ln.line}: {e} (changed by another writer during the import); the lines "
+                            "before it are imported: correct the file and import it again") from None
+                    rows.setdefault(r, []).append(_ledger_tx_row(source, ln, t))
+                if t.pending_events:
+                    out.append(t)
+            return out, rows
+
         bulk.write_in_chunks(self, iid=bulk.import_id(source, (ln.content_hash for ln in lines)), source=source,
                              tenancies=list(changed.values()), tx_rows=by_ref, extra=extra, on=on,
-                             on_chunk=on_chunk)
+                             on_chunk=on_chunk, rebuild=rebuild)
 
     def _sealed_description(self, tenancy_id: uuid.UUID, text: str) -> str:
         """A ledger line's description (it may name a person or a reason): sealed; dropped

@@ -12,6 +12,7 @@ import uuid
 from datetime import date
 from typing import Any
 
+from application.risk import RiskScorer, order_worklist
 from application.service import Vangnet, _eur, case_dict
 from application.store import Upsert
 from application.views import jsonable
@@ -63,6 +64,34 @@ def worklist(
             "amount": _eur(cents), "officer": r.get("officer"),
         })
     return out
+
+
+def ranked_worklist(
+    app: Vangnet,
+    actor: Actor,
+    day: date,
+    scorer: RiskScorer | None,
+    *,
+    track: str | None = None,
+    kind: str | None = None,
+    officer: str | None = None,
+    limit: int = 200,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """The worklist as every front-end shows it (web page, JSON API, CLI): ``worklist``'s
+    rows with ``risk``, and with the policy's risk score on (and enough history) the
+    score as the last tie-breaker (``application.risk.order_worklist``). With the score
+    on, the page is cut after ordering, so a tie across a page boundary orders the same
+    as on one long list."""
+    filters: dict[str, Any] = {"track": track, "kind": kind, "officer": officer}
+    if scorer is None or not app.policy.risk_enabled:
+        rows = worklist(app, actor, day, limit=limit, offset=offset, **filters)
+        return [{**r, "risk": None} for r in rows]
+    rows = worklist(app, actor, day, limit=ALL_ROWS, **filters)
+    return order_worklist(app, scorer, day, rows)[offset:offset + limit]
+
+
+ALL_ROWS = 100_000
 
 
 def take_case(app: Vangnet, actor: Actor, case_id: str, *, on: date | None = None) -> str:

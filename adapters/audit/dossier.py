@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from adapters.pdf_text import latin1
 from application.dutch import dutch_date_of
 from domain.values import format_euro
 
@@ -288,19 +288,6 @@ def _fonts() -> dict[str, Path] | None:
     return files if all(f.is_file() for f in files.values()) else None
 
 
-def _latin1(text: str) -> str:
-    text = text.replace("€", "EUR").replace("—", "-").replace("–", "-")
-    out = []
-    for ch in text:
-        try:
-            ch.encode("latin-1")
-            out.append(ch)
-        except UnicodeEncodeError:
-            out.append(
-                unicodedata.normalize("NFKD", ch).encode("latin-1", "ignore").decode("latin-1")
-                or "?"
-            )
-    return "".join(out)
 
 
 _BODY = re.compile(r"<body[^>]*>(.*)</body>", re.S | re.I)
@@ -328,7 +315,7 @@ def render_pdf(data: dict[str, Any]) -> bytes:
             pdf.add_font(family, style, str(path))
     else:
         family = "helvetica"
-        body, title = _latin1(body), _latin1(title)
+        body, title = latin1(body), latin1(title)
     pdf.set_title(title)
     pdf.set_author("Vangnet")
     pdf.set_lang("nl")

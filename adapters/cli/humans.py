@@ -117,9 +117,9 @@ def _eur(cents: Any) -> str:
 def print_worklist(app: Any, actor: Any, day: date) -> None:
     from adapters.risk import SklearnRisk
     from application import workbench
-    from application.risk import order_worklist
+    from application.risk import RiskScorer
 
-    rows = order_worklist(app, SklearnRisk(), day, workbench.worklist(app, actor, day, limit=100_000))
+    rows = workbench.ranked_worklist(app, actor, day, RiskScorer(SklearnRisk), limit=workbench.ALL_ROWS)
     if not rows:
         click.echo("no tasks due")
         return

@@ -559,10 +559,10 @@ def worklist(rt: Runtime, on: date | None, as_json: bool) -> None:
     rt.use_store_day()
     day_ = on or rt.app.today()
     from adapters.risk import SklearnRisk
-    from application.risk import order_worklist
+    from application.risk import RiskScorer, order_worklist
 
     if as_json:
-        echo_json(order_worklist(rt.app, SklearnRisk(), day_, rt.app.worklist(rt.actor, day_)))
+        echo_json(order_worklist(rt.app, RiskScorer(SklearnRisk), day_, rt.app.worklist(rt.actor, day_)))
         return
     from adapters.cli.humans import print_worklist
 

@@ -173,6 +173,8 @@ def simulate(
     kpis = doc["strategies"]
     (out_dir / "kpis.json").write_text(_dumps(doc), encoding="utf-8")
     (out_dir / "kpis.csv").write_text(render.csv_text(kpis), encoding="utf-8")
+    if any(k.get("year_on_year") for k in kpis.values()):
+        (out_dir / "kpis-year-on-year.csv").write_text(render.yoy_csv_text(kpis), encoding="utf-8")
     (out_dir / "scenario.toml").write_text(scen.to_toml(sc), encoding="utf-8")
     run = sc.values["run"]
     title = (
@@ -190,6 +192,9 @@ def simulate(
         "Synthetic households; every behaviour number is in the scenario below (with its source or "
         "assumption).",
     ]
+    season = _season_line(doc)
+    if season:
+        notes.append(season)
     (out_dir / "report.html").write_text(
         render.html_report(
             kpis,
@@ -205,12 +210,23 @@ def simulate(
         click.echo(_dumps(doc), nl=False)
         return
     click.echo(render.table_text(kpis))
+    if season:
+        click.echo(season)
     for name, r in results.items():
         click.echo(f"{name}: {r.events} events in {r.seconds:.1f} s, store {r.db}")
     click.echo(
         f"wrote {out_dir / 'kpis.json'}, kpis.csv, scenario.toml, report.html, "
         f"{', '.join(p.name for p in charts.values())} ({elapsed:.1f} s)"
     )
+
+
+def _season_line(doc: dict[str, Any]) -> str | None:
+    """The months the scenario's [season] moved, for the terminal and the HTML report."""
+    season = doc.get("season")
+    if not season:
+        return None
+    parts = [f"{m} {v['why']} x{v['miss_factor']:g}" for m, v in season.items()]
+    return "Season (factor on the chance of missing the due date): " + ", ".join(parts) + "."
 
 
 def _many(
@@ -262,11 +278,23 @@ def _many(
         fail(str(e))
     doc["seconds"] = round(time.perf_counter() - t0, 1)
     (out_dir / "runs.json").write_text(_dumps(doc), encoding="utf-8")
+    from adapters.simulation import render
+
+    run = doc["run"]
+    title = (f"Vangnet simulation, {runs} runs (seeds {doc['seeds'][0]}..{doc['seeds'][-1]}): "
+             f"{run['tenancies']} homes, {run['months']} months from {run['start']}")
+    caption = (f"{title}; synthetic households, behaviour from the scenario; mean and 95% interval over the runs; "
+               "arrears as % of the annual rent roll, counts per month")
+    (out_dir / "report.html").write_text(
+        render.runs_html_report(doc, title=title, caption=caption, table=runs_mod.table_text(doc),
+                                scenario_toml=scen.to_toml(sc)),
+        encoding="utf-8",
+    )
     if as_json:
         click.echo(_dumps(doc), nl=False)
         return
     click.echo(runs_mod.table_text(doc), nl=False)
-    click.echo(f"wrote {out_dir / 'runs.json'} ({doc['seconds']:.1f} s)")
+    click.echo(f"wrote {out_dir / 'runs.json'}, report.html ({doc['seconds']:.1f} s)")
 
 
 def _days(sc: Any) -> int:
@@ -323,8 +351,9 @@ def report(
     risk_plot: str | None,
 ) -> None:
     """The corporation's KPIs per month (PLAYBOOK.md section 6) for any store, simulated
-    or real, computed from the events' business dates. With --risk: the risk score
-    trained on all but the last 3 months and scored on those."""
+    or real, computed from the events' business dates; with 13 months or more also this
+    year against last year (the --csv FILE gets FILE-year-on-year.csv beside it). With
+    --risk: the risk score trained on all but the last 3 months and scored on those."""
     from adapters.simulation import kpi, render
 
     first, last = _month(first, "from"), _month(last, "to")
@@ -354,6 +383,9 @@ def report(
         Path(html_file).write_text(render.html_report(data, title="Vangnet KPIs"), encoding="utf-8")
     if csv_file:
         Path(csv_file).write_text(render.csv_text(data), encoding="utf-8")
+        if doc.get("year_on_year"):  # beside it: this year against last year
+            p = Path(csv_file)
+            p.with_name(f"{p.stem}-year-on-year.csv").write_text(render.yoy_csv_text(data), encoding="utf-8")
     risk_doc = _risk_section(app, risk_plot) if (with_risk or risk_plot) else None
     if as_json:
         echo_json({**doc, "risk": risk_doc} if risk_doc is not None else doc)

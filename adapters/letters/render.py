@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import unicodedata
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 
 import jinja2
 
+from adapters.pdf_text import latin1
 from application.dutch import dutch_date, dutch_period, euro
 from application.ports import Contact, LetterRequest
 from domain import wik
@@ -139,19 +139,6 @@ def dejavu_fonts() -> dict[str, Path] | None:
 _BODY = re.compile(r"<body[^>]*>(.*)</body>", re.S | re.I)
 
 
-def _latin1(text: str) -> str:
-    """For the core fonts (latin-1 only): EUR for €, accents kept, anything else simplified."""
-    text = text.replace("€", "EUR").replace("’", "'").replace("‘", "'")
-    text = text.replace("“", '"').replace("”", '"').replace("–", "-").replace("—", "-")
-    out = []
-    for ch in text:
-        try:
-            ch.encode("latin-1")
-            out.append(ch)
-        except UnicodeEncodeError:
-            plain = unicodedata.normalize("NFKD", ch).encode("latin-1", "ignore").decode("latin-1")
-            out.append(plain or "?")
-    return "".join(out)
 
 
 def render_pdf(
@@ -180,8 +167,8 @@ def render_pdf(
         bullet = "disc"
     else:
         family = "helvetica"
-        body = _latin1(body)
-        title, author = _latin1(title), _latin1(author)
+        body = latin1(body)
+        title, author = latin1(title), latin1(author)
         bullet = "-"
     pdf.set_title(title)
     pdf.set_author(author)

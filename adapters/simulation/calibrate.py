@@ -12,7 +12,9 @@ be fitted from a ledger and a contact log. This module is honest about it:
   analyst can compare a simulated store with a real one on the same footing:
   on-time payment share and days late by due-day group, cure within 14 days after
   each kind of contact, promise keep rate, arrangement keep rate, return rate per
-  reason code, evictions per legal action;
+  reason code, evictions per legal action, and the arrears stock at the end of the window
+  (share of tenancies in arrears and months owed: the ``[stock]`` a run starting from
+  this store would begin with);
 - everything else keeps its default and is listed as not fitted.
 
 Proportions: Wilson 95% intervals (``statsmodels.stats.proportion.proportion_confint``);
@@ -158,9 +160,38 @@ def observe(app: Any, first: date | None = None, last: date | None = None) -> di
     for code, k in sorted(returns.items()):
         obs[f"payments_returned.{code}"] = _prop(k, payments)
     obs["evictions_per_legal_action"] = _prop(min(evictions, legal), legal)
+    obs.update(_arrears_stock(hs, last, tol))
     answered = sum(robo[k] for k in ROBO_KEYS)
     obs["robocall_answered_choices"] = _multinomial({ROBO_KEYS[k]: robo[k] for k in ROBO_KEYS}, answered)
     return obs
+
+
+STOCK_AGES = 4  # months of arrears 1, 2, 3, 4 or more (scenario stock.age_months_weights)
+
+
+def _arrears_stock(hs: dict[UUID, History], last: date | None, tol: int) -> dict[str, Any]:
+    """The arrears stock at the end of the window (the day ``last``, or the last due date):
+    the share of running tenancies owing more than the tolerance, and how many months of
+    rent they owe (1, 2, 3, 4 or more): what a run starting from this store would begin with."""
+    dues = [due for h in hs.values() for _, due, _ in h.charges]
+    if not dues:
+        return {}
+    on = last or max(dues)
+    running = in_arrears = 0
+    ages = Counter[int]()
+    for h in hs.values():
+        charged = [c for _, due, c in h.charges if due <= on]
+        if not charged or (h.ended_on is not None and h.ended_on <= on):
+            continue
+        running += 1
+        owed = h.balance(on)
+        if owed > tol:
+            in_arrears += 1
+            ages[min(STOCK_AGES, max(1, -(-owed // charged[-1])))] += 1
+    out: dict[str, Any] = {"arrears_stock.share_in_arrears": _prop(in_arrears, running)}
+    for k, v in _multinomial({str(a): ages[a] for a in range(1, STOCK_AGES + 1)}, in_arrears)["shares"].items():
+        out[f"arrears_stock.age_months.{k}{'+' if int(k) == STOCK_AGES else ''}"] = v
+    return out
 
 
 def _days_to_clear(h: History, due: date, tol: int) -> int | None:
@@ -194,6 +225,8 @@ INFORMS = {
     "promise_kept": ("conversation", "promise_kept_strained"),
     "arrangement_kept": ("conversation", "instalment_kept_strained"),
     "evictions_per_legal_action": ("court", "evict_if_arrears"),
+    "arrears_stock.share_in_arrears": ("stock", "share_in_arrears"),
+    "arrears_stock.age_months": ("stock", "age_months_weights"),
 }
 
 

@@ -43,7 +43,7 @@ from adapters.simulation.population import (
     population,
     rng,
 )
-from adapters.simulation.scenario import Scenario, dialer_rates
+from adapters.simulation.scenario import Scenario, dialer_rates, miss_factor, season_calendar
 from application import daily_run
 from application.ledger_types import LedgerLine
 from application.policy import PolicyFile, load_policy
@@ -96,7 +96,11 @@ class RunResult:
     events: int
 
     def kpis(self) -> dict[str, Any]:
-        return {"months": self.months, "totals": self.totals}
+        out: dict[str, Any] = {"months": self.months, "totals": self.totals}
+        yoy = kpi_mod.year_on_year(self.months)
+        if yoy is not None:  # 13 months or more: this year against last year
+            out["year_on_year"] = yoy
+        return out
 
 
 def months_of(start: str, months: int) -> list[str]:
@@ -191,6 +195,7 @@ class Simulation:
         self.sms_rule: dict[tuple[UUID, str], str] = {}
         self.deciders: dict[UUID, set[str]] = {}
         self.filed: dict[str, UUID] = {}  # ref -> the case whose legal action was filed
+        self.stock: dict[str, int] = {}  # ref -> months of arrears at the run's start ([stock])
         self.tx = 0
         self.last_id = 0
         self.minutes_left = 0
@@ -201,9 +206,11 @@ class Simulation:
     def run(self) -> RunResult:
         t0 = _time.perf_counter()
         self.app.store.apply([_meta("simulation", f"strategy={self.strategy};seed={self.seed}")])
-        for h in population(self.sc, self.seed, self.n, self.start):
-            self._schedule(self.start, ("start", h))
         day = self.start
+        for h in population(self.sc, self.seed, self.n, self.start):
+            self._arrears_stock(h)
+            self._schedule(h.start_date, ("start", h))
+            day = min(day, h.start_date)
         with self._batch() as commit:
             while day <= self.end:
                 self._day(day)
@@ -231,6 +238,31 @@ class Simulation:
             return
         with ds.batch():
             yield ds.commit
+
+    def _arrears_stock(self, h: Household) -> None:
+        """A household of the existing arrears stock ([stock]): its tenancy starts as many
+        months before the run as its arrears are old and it pays nothing until the run
+        starts, so the production playbook has taken its case as far as it goes by then
+        (reminders, letters, a bailiff or legal action). Its KPIs count from the run's
+        first month; the months before are the case history, not the run."""
+        st = self.sc.stock
+        if st.share_in_arrears <= 0:
+            return
+        r = rng(self.seed, "stock", h.home)
+        if r.random() >= st.share_in_arrears:
+            return
+        ages = list(range(1, len(st.age_months_weights) + 1))
+        age = r.choices(ages, weights=st.age_months_weights)[0]
+        p = Period.of(self.start)
+        for _ in range(age):
+            p = p.previous()
+        h.start_date = p.first_day()
+        h.state = CRISIS if r.random() < st.crisis_share else STRAINED
+        self.stock[h.ref] = age
+
+    def _before_run(self, ref: str, d: date) -> bool:
+        """A stock household before the run starts: it pays nothing and does not drift."""
+        return d < self.start and ref in self.stock
 
     def _day(self, d: date) -> None:
         self.clock.day = d
@@ -299,8 +331,14 @@ class Simulation:
     def _plan_month(self, d: date) -> None:
         f = self.sc.finances
         period = Period.of(d)
+        slip, strained_pays, crisis_pays = f.ok_slip, f.strained_pays_rent, f.crisis_pays_part
+        m = miss_factor(self.sc, d.month)
+        if m != 1.0:  # the Dutch year ([season]): more or fewer households miss the due date
+            slip = min(1.0, slip * m)
+            strained_pays = 1.0 - min(1.0, (1.0 - strained_pays) * m)
+            crisis_pays = 1.0 - min(1.0, (1.0 - crisis_pays) * m)
         for h in self.households.values():
-            if not h.active:
+            if not h.active or self._before_run(h.ref, d):
                 continue
             r = rng(self.seed, "month", h.ref, period)
             if d > h.start_date:
@@ -315,7 +353,7 @@ class Simulation:
                 if r.random() < self._kept(h, "instalment"):
                     self._schedule(pay_day, ("pay", h.ref, "rent", h.rent_cents))
             elif h.state == OK:
-                if r.random() < f.ok_slip:
+                if r.random() < slip:
                     if r.random() < f.ok_self_cure:
                         late = due + timedelta(
                             days=r.randint(f.self_cure_days_min, f.self_cure_days_max)
@@ -326,12 +364,12 @@ class Simulation:
                     if r.random() < f.ok_repays_arrears:
                         self._schedule(pay_day, ("pay", h.ref, "old_arrears", 0))
             elif h.state == STRAINED:
-                if r.random() < f.strained_pays_rent:
+                if r.random() < strained_pays:
                     late = due + timedelta(
                         days=r.randint(f.self_cure_days_min, f.self_cure_days_max)
                     )
                     self._schedule(max(late, pay_day), ("pay", h.ref, "arrears", h.rent_cents))
-            elif r.random() < f.crisis_pays_part:
+            elif r.random() < crisis_pays:
                 late = due + timedelta(days=r.randint(f.self_cure_days_min, f.self_cure_days_max))
                 part = max(1, int(h.rent_cents * f.crisis_nudge_payment_months))
                 self._schedule(max(late, pay_day), ("pay", h.ref, "arrears", part))
@@ -362,6 +400,11 @@ class Simulation:
                         self._payment(d, ref, "fixed", cents, lines)
             elif kind == "nudge":
                 self._nudge(d, it[1], it[2])
+            elif kind == "summons":  # served the day after filing; the tenant may pay
+                cid = self.filed.get(it[1])
+                if cid is not None:
+                    self._court(cid)("summons", d)
+                self._nudge(d, it[1], "summons")
             elif kind == "promise":
                 _, ref, cap = it
                 self._payment(d, ref, "arrears", cap, lines)
@@ -382,7 +425,7 @@ class Simulation:
 
     def _payment(self, d: date, ref: str, mode: str, cents: int, lines: list[LedgerLine]) -> None:
         h = self.households.get(ref)
-        if h is None or not h.active:
+        if h is None or not h.active or self._before_run(ref, d):
             return
         if mode == "rent":
             amount = cents
@@ -548,7 +591,7 @@ class Simulation:
             who.add(e.by)
             if before < 2 <= len(who):  # filed: summons, then the hearing
                 self.filed[ref] = cid
-                self._schedule(e.on + timedelta(days=1), ("nudge", ref, "summons"))
+                self._schedule(e.on + timedelta(days=1), ("summons", ref))
                 c = self.sc.court
                 r = rng(self.seed, "hearing", ref, cid)
                 self._schedule(
@@ -763,22 +806,26 @@ class Simulation:
         p = c.evict_if_arrears if enough and not self.in_arrangement.get(ref) else c.evict_otherwise
         dissolved = rng(self.seed, "judgment", ref, d).random() < p
         cid = self.filed.get(ref)
-        if cid is not None:  # the road after the decision, as case events
-            court = self._court(cid)
-            court("summons", d)
-            court("hearing", d)
-            court("judgment", d, outcome="dissolved" if dissolved else "refused")
-            if dissolved:
-                court("eviction_scheduled", d, scheduled_on=d + timedelta(days=c.eviction_days_after_judgment))
+        if cid is None:
+            return
+        # the road after the decision, as case events: the eviction follows only from them
+        court = self._court(cid)
+        court("hearing", d)
+        court("judgment", d, outcome="dissolved" if dissolved else "refused")
         if dissolved:
-            self._schedule(d + timedelta(days=c.eviction_days_after_judgment), ("evict", ref))
+            when = d + timedelta(days=c.eviction_days_after_judgment)
+            if court("eviction_scheduled", d, scheduled_on=when):
+                self._schedule(when, ("evict", ref))
 
-    def _court(self, cid: UUID) -> Any:
-        def record(kind: str, d: date, **kw: Any) -> None:
+    def _court(self, cid: UUID) -> Callable[..., bool]:
+        """Record a court event on the case; False when the legal road refuses it."""
+
+        def record(kind: str, d: date, **kw: Any) -> bool:
             try:
                 self.app.record_court_event(LEADS[0], cid, kind=kind, on=d, **kw)
             except (CommandError, NotFound):
-                pass
+                return False
+            return True
 
         return record
 
@@ -787,8 +834,14 @@ class Simulation:
         if h is None or not h.active:
             return
         cid = self.filed.get(ref)
-        if cid is not None:
-            self._court(cid)("evicted", d)
+        if cid is None:
+            return
+        court = self._court(cid)
+        if self._arrears(ref, d) <= self.policy.tolerance_cents:
+            court("eviction_prevented", d, outcome="paid")  # paid in full before the date
+            return
+        if not court("evicted", d):  # no eviction the legal road does not record
+            return
         self.app.end_tenancy(LETTING, ref, on=d, reason="eviction_arrears")
         h.active = False
         relet = (Period.of(d + timedelta(days=self.sc.court.relet_days))).next().first_day()
@@ -943,10 +996,14 @@ def _simulate_in_processes(
 
 def kpi_document(sc: Scenario, results: dict[str, RunResult]) -> dict[str, Any]:
     """The KPI JSON of a run: the same seed and scenario give the same bytes."""
-    return {
+    doc: dict[str, Any] = {
         "run": {
             k: sc.values["run"][k] for k in ("tenancies", "months", "start", "seed", "strategy")
         },
         "scenario": sc.as_dict(),
         "strategies": {name: r.kpis() for name, r in results.items()},
     }
+    season = season_calendar(sc, months_of(sc.run.start, int(sc.run.months)))
+    if season:  # the months the Dutch year moved (scenario [season])
+        doc["season"] = season
+    return doc

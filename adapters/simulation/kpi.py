@@ -283,6 +283,54 @@ def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
 def compute(
     app: Any, policy: Policy | None = None, first: str | None = None, last: str | None = None
 ) -> dict[str, Any]:
+    """The monthly table and its totals; with 13 months or more also ``year_on_year``."""
     k = Kpis(policy or app.policy).feed_store(app)
     rows = k.table(first, last)
-    return {"months": rows, "totals": totals(rows)}
+    out: dict[str, Any] = {"months": rows, "totals": totals(rows)}
+    yoy = year_on_year(rows)
+    if yoy is not None:
+        out["year_on_year"] = yoy
+    return out
+
+
+# ------------------------------------------------------------------ year on year
+
+YOY_STOCKS = ("arrears_cents", "arrears_pct", "tenancies_in_arrears", "former_tenant_debt_cents")
+YOY_FLOWS = (
+    "cases_opened", "robocalls", "reminders", "fourteen_day_letters", "referrals", "bailiff_handovers",
+    "legal_actions", "evictions", "staff_hours",
+)
+
+
+def _year_before(month: str) -> str:
+    return f"{int(month[:4]) - 1:04d}{month[4:]}"
+
+
+def year_on_year(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """This year against last year, as a landlord reports it: stocks (arrears, tenancies in
+    arrears) at the last month against the same month a year before; flows (cases opened,
+    letters, legal actions, evictions, staff hours) summed over this year's months (the
+    last 12, or fewer when the table is shorter than two years) against the same calendar
+    months a year before. ``None`` when no month has its month of last year in the table."""
+    by_month = {r["month"]: r for r in rows}
+    this = [r["month"] for r in rows[-12:] if _year_before(r["month"]) in by_month]
+    if not this:
+        return None
+    last = [_year_before(m) for m in this]
+    end, end_before = rows[-1]["month"], _year_before(rows[-1]["month"])
+    kpis: dict[str, dict[str, Any]] = {}
+    for key in (*YOY_STOCKS, *YOY_FLOWS):
+        if key in YOY_STOCKS:
+            if end_before not in by_month:
+                continue
+            a, b = by_month[end][key], by_month[end_before][key]
+        else:
+            a = sum(by_month[m][key] for m in this)
+            b = sum(by_month[m][key] for m in last)
+            if key == "staff_hours":
+                a, b = round(a, 2), round(b, 2)
+        change = round(a - b, 4) if isinstance(a, float) or isinstance(b, float) else a - b
+        kpis[key] = {"this_year": a, "last_year": b, "change": change,
+                     "change_pct": round(100.0 * (a - b) / b, 1) if b else None}
+    return {"this_year": [this[0], this[-1]], "last_year": [last[0], last[-1]],
+            "stocks_at": [end, end_before] if end_before in by_month else None, "kpis": kpis}

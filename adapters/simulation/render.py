@@ -106,6 +106,9 @@ def table_text(kpis: Kpis) -> str:
                 f"{format_cents(t['former_tenant_debt_cents_at_end'])}"
             )
         out.append("")
+    yoy = yoy_text(kpis)
+    if yoy:
+        out.append(yoy)
     if len(kpis) > 1:
         out.append(comparison_text(kpis))
     return "\n".join(out).rstrip() + "\n"
@@ -144,6 +147,75 @@ def comparison_text(kpis: Kpis) -> str:
     for label, values in comparison_rows(kpis):
         lines.append(f"{label:38}" + "".join(v.rjust(12) for v in values))
     return "\n".join(lines)
+
+
+YOY_LABELS = {
+    "arrears_cents": ("arrears (EUR)", "stock"),
+    "arrears_pct": ("arrears % of annual rent roll", "stock"),
+    "tenancies_in_arrears": ("tenancies in arrears", "stock"),
+    "former_tenant_debt_cents": ("former tenants' debt (EUR)", "stock"),
+    "cases_opened": ("cases opened", "flow"),
+    "robocalls": ("robocalls", "flow"),
+    "reminders": ("reminder letters", "flow"),
+    "fourteen_day_letters": ("14-day letters", "flow"),
+    "referrals": ("referrals", "flow"),
+    "bailiff_handovers": ("bailiff hand-overs", "flow"),
+    "legal_actions": ("legal actions", "flow"),
+    "evictions": ("evictions for arrears", "flow"),
+    "staff_hours": ("staff hours", "flow"),
+}
+YOY_FIELDS = ("strategy", "kpi", "kind", "this_year", "last_year", "change", "change_pct")
+
+
+def _yoy_value(key: str, v: Any) -> str:
+    if key.endswith("_cents"):
+        return format_cents(v)
+    if isinstance(v, float):
+        return f"{v:.2f}"
+    return str(v)
+
+
+def yoy_rows(name: str, yoy: dict[str, Any]) -> list[list[str]]:
+    rows = []
+    for key, k in yoy["kpis"].items():
+        label, kind = YOY_LABELS.get(key, (key, ""))
+        pct = "-" if k["change_pct"] is None else f"{k['change_pct']:+.1f}%"
+        rows.append([label, _yoy_value(key, k["this_year"]), _yoy_value(key, k["last_year"]),
+                     _yoy_value(key, k["change"]), pct])
+    return rows
+
+
+def yoy_heading(name: str, yoy: dict[str, Any]) -> str:
+    this, last = yoy["this_year"], yoy["last_year"]
+    stocks = f"; stocks at {yoy['stocks_at'][0]} against {yoy['stocks_at'][1]}" if yoy.get("stocks_at") else ""
+    return (f"{name}: year on year, flows {this[0]}..{this[1]} against {last[0]}..{last[1]}{stocks}")
+
+
+def yoy_text(kpis: Kpis) -> str:
+    """This year against last year per KPI, for each entry that has a year-earlier month."""
+    out: list[str] = []
+    for name, doc in kpis.items():
+        yoy = doc.get("year_on_year")
+        if not yoy:
+            continue
+        out.append(yoy_heading(name, yoy))
+        out.append(f"{'':32}{'this year':>14}{'last year':>14}{'change':>14}{'%':>9}")
+        for label, *vals in yoy_rows(name, yoy):
+            out.append(f"{label:32}" + "".join(v.rjust(14) for v in vals[:3]) + vals[3].rjust(9))
+        out.append("")
+    return "\n".join(out)
+
+
+def yoy_csv_text(kpis: Kpis) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(safe_row(list(YOY_FIELDS)))
+    for name, doc in kpis.items():
+        yoy = doc.get("year_on_year")
+        for key, k in (yoy or {}).get("kpis", {}).items():
+            w.writerow(safe_row([name, key, YOY_LABELS.get(key, (key, ""))[1], k["this_year"], k["last_year"],
+                                 k["change"], "" if k["change_pct"] is None else k["change_pct"]]))
+    return buf.getvalue()
 
 
 def csv_text(kpis: Kpis) -> str:
@@ -393,6 +465,11 @@ def html_report(
         data = base64.b64encode(drawn or chart_bytes(kpis, chart, "png", caption)).decode()
         parts.append(f"<img alt='{chart}' src='data:image/png;base64,{data}'>")
     for name, doc in kpis.items():
+        if doc.get("year_on_year"):
+            parts.append(f"<h2>{html.escape(yoy_heading(name, doc['year_on_year']))}</h2>")
+            parts.append(_html_table(["", "this year", "last year", "change", "%"],
+                                     yoy_rows(name, doc["year_on_year"])))
+    for name, doc in kpis.items():
         parts.append(f"<h2>{html.escape(name)}: per month</h2>")
         rows = [[_cell(r, k) for _, k, _ in COLUMNS] for r in doc["months"]]
         parts.append(_html_table([h for h, _, _ in COLUMNS], rows))
@@ -410,6 +487,78 @@ def html_report(
         "policy's minutes: phone contacts, home visits, robocalls, SMS, letters, referrals, "
         "municipal signals, bailiff hand-overs and legal actions with their court work.</p>"
     )
+    if scenario_toml:
+        parts.append("<h2>Scenario</h2><pre>" + html.escape(scenario_toml) + "</pre>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+# ------------------------------------------------------------------ many runs: bands
+
+BAND_CHARTS: dict[str, tuple[str, str, tuple[str, ...], bool]] = {
+    # chart: title, y label, KPIs drawn (mean line, 95% band), counts
+    "arrears": ("Arrears as % of the annual rent roll (month end)", "% of the annual rent roll",
+                ("arrears_pct",), False),
+    "cases": ("Cases opened per month", "cases per month (count)", ("cases_opened",), True),
+    "staff_hours": ("Staff hours per month (every step at policy minutes)", "staff hours per month",
+                    ("staff_hours",), False),
+    "evictions": ("Evictions for arrears and legal actions (cumulative)", "cumulative count",
+                  ("evictions_cumulative", "legal_actions_cumulative"), True),
+}
+
+
+def draw_bands(ax: Any, bands: dict[str, dict[str, list[dict[str, Any]]]], chart: str) -> None:
+    """Each strategy's mean over the runs as a line and its 95% interval as a shaded band."""
+    title, ylabel, keys, counts = BAND_CHARTS[chart]
+    months: list[str] = []
+    for name, per_key in bands.items():
+        for j, key in enumerate(keys):
+            series = per_key[key]
+            months = [p["month"] for p in series]
+            x = list(range(len(series)))
+            label = f"{name}: {key.replace('_cumulative', '').replace('_', ' ')}" if len(keys) > 1 else name
+            ax.plot(x, [p["mean"] for p in series], color=COLOURS.get(name), marker="o", markersize=3,
+                    linestyle="--" if j else "-", label=f"{label} (mean)")
+            ax.fill_between(x, [max(0.0, p["ci95"][0]) for p in series], [p["ci95"][1] for p in series],
+                            color=COLOURS.get(name), alpha=0.18, linewidth=0, label=f"{label} (95% interval)")
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    _zero_based(ax, counts=counts)
+    ax.set_xticks(list(range(len(months))))
+    ax.set_xticklabels(months, rotation=45, ha="right", fontsize=8)
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.legend(fontsize=7)
+
+
+def band_chart_bytes(bands: dict[str, Any], chart: str, fmt: str = "png", caption: str | None = None) -> bytes:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(9, 4.2))
+    try:
+        draw_bands(ax, bands, chart)
+        _caption(fig, caption)
+        buf = io.BytesIO()
+        fig.savefig(buf, format=fmt, dpi=110, metadata=_metadata(fmt))
+        return buf.getvalue()
+    finally:
+        plt.close(fig)
+
+
+def runs_html_report(doc: dict[str, Any], *, title: str, caption: str, table: str,
+                     scenario_toml: str | None = None) -> str:
+    """``simulate --runs N``: the charts with each strategy's 95% band over the runs, the
+    intervals of every KPI total and of the paired difference (noise marked)."""
+    parts = [
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<style>{_STYLE}</style></head><body><h1>{html.escape(title)}</h1>",
+        "<p class='note'>Lines: the mean over the runs; shaded bands: the 95% interval of that mean "
+        "(Student's t on the runs' spread). Where two strategies' bands overlap, the difference in "
+        "that month may be run-to-run noise.</p>",
+    ]
+    for chart in BAND_CHARTS:
+        data = base64.b64encode(band_chart_bytes(doc["bands"], chart, "png", caption)).decode()
+        parts.append(f"<img alt='{chart} with 95% bands' src='data:image/png;base64,{data}'>")
+    parts.append("<h2>KPI totals: mean and 95% interval over the runs</h2>")
+    parts.append("<pre>" + html.escape(table) + "</pre>")
     if scenario_toml:
         parts.append("<h2>Scenario</h2><pre>" + html.escape(scenario_toml) + "</pre>")
     parts.append("</body></html>")

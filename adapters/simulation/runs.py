@@ -115,9 +115,43 @@ def summarise(per_seed: dict[int, dict[str, dict[str, Any]]]) -> dict[str, Any]:
     return out
 
 
+BAND_KEYS = ("arrears_pct", "tenancies_in_arrears", "cases_opened", "staff_hours", "evictions_cumulative",
+             "legal_actions_cumulative")
+
+
+def band_series(months: list[dict[str, Any]]) -> dict[str, list[float]]:
+    """One run's monthly series of the charted KPIs (evictions and legal actions cumulative)."""
+    out: dict[str, list[float]] = {k: [] for k in BAND_KEYS}
+    ev = legal = 0
+    for r in months:
+        ev += r["evictions"]
+        legal += r["legal_actions"]
+        for k in ("arrears_pct", "tenancies_in_arrears", "cases_opened", "staff_hours"):
+            out[k].append(float(r[k]))
+        out["evictions_cumulative"].append(float(ev))
+        out["legal_actions_cumulative"].append(float(legal))
+    return out
+
+
+def bands(
+    months: list[str], per_seed: dict[int, dict[str, dict[str, list[float]]]]
+) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """Per strategy and charted KPI, per month: the mean over the runs and its 95% interval."""
+    seeds = sorted(per_seed)
+    out: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for name in per_seed[seeds[0]] if seeds else {}:
+        out[name] = {}
+        for k in BAND_KEYS:
+            out[name][k] = [
+                {"month": m, **Interval.of([per_seed[s][name][k][i] for s in seeds]).as_dict()}
+                for i, m in enumerate(months)
+            ]
+    return out
+
+
 def _one_run(
     sc: Scenario, seed: int, settings: Any, out: str, policy_file: Any
-) -> tuple[int, dict[str, Any], float, int]:
+) -> tuple[int, dict[str, Any], float, int, dict[str, Any]]:
     from adapters.simulation.engine import simulate
 
     run_sc = sc.with_run(seed=seed)
@@ -129,6 +163,7 @@ def _one_run(
         {n: r.totals for n, r in results.items()},
         sum(r.seconds for r in results.values()),
         sum(r.events for r in results.values()),
+        {n: band_series(r.months) for n, r in results.items()},
     )
 
 
@@ -158,8 +193,10 @@ def run_many(
         results = [_one_run(sc, s, settings, folders[s], policy_file) for s in seeds]
     else:
         results = _pool_map(sc, seeds, folders, settings, policy_file, workers, on_run)
-    for seed, totals, secs, evs in results:
+    series: dict[int, dict[str, Any]] = {}
+    for seed, totals, secs, evs, monthly in results:
         per_seed[seed] = totals
+        series[seed] = monthly
         seconds += secs
         events += evs
         if on_run and executor != "local":
@@ -173,6 +210,9 @@ def run_many(
         "executor": executor,
     }
     doc["per_seed"] = {str(s): per_seed[s] for s in seeds}
+    from adapters.simulation.engine import months_of
+
+    doc["bands"] = bands(months_of(sc.run.start, int(sc.run.months)), series)
     doc["events"] = events
     doc["simulated_seconds"] = round(seconds, 1)
     return doc
@@ -186,7 +226,7 @@ def _pool_map(
     policy_file: Any,
     workers: int,
     on_run: Callable[[int], None] | None,
-) -> list[tuple[int, dict[str, Any], float, int]]:
+) -> list[tuple[int, dict[str, Any], float, int, dict[str, Any]]]:
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -211,7 +251,7 @@ def _dask_map(
     settings: Any,
     policy_file: Any,
     workers: int,
-) -> list[tuple[int, dict[str, Any], float, int]]:
+) -> list[tuple[int, dict[str, Any], float, int, dict[str, Any]]]:
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:

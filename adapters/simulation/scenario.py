@@ -625,6 +625,60 @@ SECTIONS: dict[str, tuple[str, list[Param]]] = {
             _p("sms_stop", 0.0, "p", A + "SMS answered with STOP (dialer default)"),
         ],
     ),
+    "stock": (
+        "An existing arrears stock: tenancies that start the run already in arrears, their "
+        "cases at the stage the playbook has reached by then (off by default).",
+        [
+            _p(
+                "share_in_arrears",
+                0.0,
+                "p",
+                S
+                + "PLAYBOOK.md 7 and the Woonconcept article: about 6% of tenants are in arrears at any time (0.06); 0 starts every tenancy without arrears",
+            ),
+            _p(
+                "age_months_weights",
+                [0.55, 0.25, 0.12, 0.08],
+                "weights",
+                A
+                + "how old those arrears are: relative frequency of 1, 2, 3, 4, ... months unpaid (most arrears are young; a few have passed three months, the legal road's threshold)",
+            ),
+            _p(
+                "crisis_share",
+                0.3,
+                "p",
+                A
+                + "share of those households unable to pay at all at the start (the rest are short of money: strained)",
+            ),
+        ],
+    ),
+    "season": (
+        "The Dutch year: months in which more or fewer households miss the due date "
+        "(a factor on the chance of missing it; 1.0 is no effect, the default).",
+        [
+            _p(
+                "may_miss_factor",
+                1.0,
+                "float",
+                S
+                + "holiday allowance (vakantiegeld, at least 8% of the year's wage, Wet minimumloon en minimumvakantiebijslag) is paid with May's wages and benefits (UWV, SVB); below 1: fewer missed payments in May, e.g. 0.7 (assumption)",
+            ),
+            _p(
+                "july_miss_factor",
+                1.0,
+                "float",
+                S
+                + "the annual rent increase takes effect on 1 July (huurverhoging, Uitvoeringswet huurprijzen woonruimte); standing orders still paying the old rent fall short; above 1: more missed or short payments in July, e.g. 1.3 (assumption)",
+            ),
+            _p(
+                "december_miss_factor",
+                1.0,
+                "float",
+                S
+                + "December costs (holidays, gifts, year-end energy bills; Nibud: household spending peaks in December); above 1: more missed payments in December, e.g. 1.2 (assumption)",
+            ),
+        ],
+    ),
     "policy": (
         "Overrides of the playbook policy (any [playbook] key of a policy file). The simulation always sets post_rent_charges = true and strategy.",
         [],
@@ -795,6 +849,8 @@ def _check_whole(v: dict[str, dict[str, Any]]) -> None:
     ):
         if pop[a] + pop[b] > 1:
             raise ScenarioError(f"population.{b}: {a} + {b} must not exceed 1")
+    if sum(v["stock"]["age_months_weights"]) <= 0:
+        raise ScenarioError("stock.age_months_weights: at least one weight must be positive")
     for section, lo, hi in (
         ("finances", "self_cure_days_min", "self_cure_days_max"),
         ("responses", "payment_lag_days_min", "payment_lag_days_max"),
@@ -814,6 +870,27 @@ def _check_whole(v: dict[str, dict[str, Any]]) -> None:
         dialer_rates(t)
     except (ValueError, TypeError) as e:
         raise ScenarioError(f"telephony: {e}") from None
+
+
+SEASON_MONTHS = {5: ("may_miss_factor", "holiday allowance"), 7: ("july_miss_factor", "rent increase"),
+                 12: ("december_miss_factor", "December costs")}
+
+
+def miss_factor(sc: Scenario, month: int) -> float:
+    """The season's factor on the chance of missing the due date in this calendar month."""
+    key = SEASON_MONTHS.get(month)
+    return float(sc.values["season"][key[0]]) if key else 1.0
+
+
+def season_calendar(sc: Scenario, months: list[str]) -> dict[str, dict[str, Any]]:
+    """Per simulated month with a seasonal effect (factor not 1): the factor and why."""
+    out: dict[str, dict[str, Any]] = {}
+    for m in months:
+        month = int(m[5:7])
+        f = miss_factor(sc, month)
+        if f != 1.0:
+            out[m] = {"miss_factor": f, "why": SEASON_MONTHS[month][1]}
+    return out
 
 
 def dialer_rates(t: dict[str, Any]) -> Any:

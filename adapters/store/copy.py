@@ -115,17 +115,53 @@ class _Side:
                 c.execute(f"SELECT setval(pg_get_serial_sequence('{self.events}', 'notification_id'), "
                           f"GREATEST((SELECT MAX(notification_id) FROM {self.events}), 1))")
 
+    def key(self, table: str) -> list[str]:
+        """The columns that name a row of ``table`` uniquely, for reading it page by page
+        after the last row read (keyset), never by OFFSET (which rereads every earlier
+        row for each page). SQLite: the rowid. PostgreSQL: the primary key or a unique
+        index without NULLs; a table with neither is read by its physical row id (ctid),
+        which is stable while nothing writes (a copy needs the source at rest)."""
+        if self.dialect == "sqlite":
+            return ["rowid"]
+        with self.ds.transaction(commit=False) as c:
+            c.execute(
+                "SELECT i.indisprimary AS pk, array_agg(a.attname::text ORDER BY k.n) AS cols "
+                "FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid "
+                "JOIN pg_namespace ns ON ns.oid = t.relnamespace "
+                "CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, n) "
+                "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum "
+                "WHERE t.relname = %s AND ns.nspname = current_schema() AND i.indisunique "
+                "AND i.indpred IS NULL AND i.indexprs IS NULL "
+                "GROUP BY i.indexrelid, i.indisprimary ORDER BY i.indisprimary DESC, i.indexrelid", (table,))
+            found = c.fetchone()
+            if found is None:
+                return ["ctid"]
+            cols = list(found["cols"])
+            c.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}" WHERE '
+                      + " OR ".join(f'"{k}" IS NULL' for k in cols) + ") AS nulls")
+            return ["ctid"] if c.fetchone()["nulls"] else cols  # a NULL key would never compare greater
+
     def rows(self, table: str, cols: list[str]) -> Iterator[list[tuple[Any, ...]]]:
+        """Pages of ``table``'s rows (values of ``cols``), read by key after the last row
+        of the previous page."""
+        key = self.key(table)
         names = ", ".join(f'"{c}"' for c in cols)
-        offset = 0
+        keys = ", ".join(k if k in ("rowid", "ctid") else f'"{k}"' for k in key)
+        sel = ", ".join(f"{k} AS _k{i}" if k in ("rowid", "ctid") else f'"{k}" AS _k{i}' for i, k in enumerate(key))
+        marks = ", ".join([self.ph] * len(key))
+        cast = "::tid" if key == ["ctid"] else ""
+        after: tuple[Any, ...] | None = None
         while True:
+            where = f"WHERE ({keys}) > ({marks}{cast}) " if after is not None else ""
             with self.ds.transaction(commit=False) as c:
-                c.execute(f'SELECT {names} FROM "{table}" ORDER BY {names} LIMIT {PAGE} OFFSET {offset}')
+                c.execute(f'SELECT {names}, {sel} FROM "{table}" {where}ORDER BY {keys} LIMIT {PAGE}',
+                          after or ())
                 got = c.fetchall()
             if not got:
                 return
             yield [tuple(bytes(r[k]) if isinstance(r[k], memoryview) else r[k] for k in cols) for r in got]
-            offset += len(got)
+            last = got[-1]
+            after = tuple(str(last[f"_k{i}"]) if key == ["ctid"] else last[f"_k{i}"] for i in range(len(key)))
 
     def write_rows(self, table: str, cols: list[str], rows: list[tuple[Any, ...]]) -> None:
         names = ", ".join(f'"{c}"' for c in cols)

@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.utils import retry
 
 from adapters.store.sql import SideWriter, _chain_select, append_chain, ddl
 
@@ -37,19 +39,49 @@ class VangnetPostgresRecorder(PostgresApplicationRecorder):
                 pool.drain()
 
     def insert_events(self, stored_events: Sequence[Any], **kwargs: Any) -> Any:
-        """The library's insert without its ten retries when the cause is a lock wait:
+        """The library's insert, sent so that a large transaction cannot stall (see
+        ``_insert_events_once``), without its ten retries when the cause is a lock wait:
         a busy store is reported at once (``StoreBusy``), other connection errors are
         still retried."""
-        from eventsourcing.persistence import InterfaceError, OperationalError
-
         from application.store import StoreBusy, is_busy
 
         try:
-            return PostgresApplicationRecorder.insert_events.__wrapped__(self, stored_events, **kwargs)  # type: ignore[attr-defined]
+            return self._insert_events_once(stored_events, **kwargs)
         except (InterfaceError, OperationalError) as e:
             if is_busy(e):
                 raise StoreBusy(str(e)) from None
-        return super().insert_events(stored_events, **kwargs)
+        return self._insert_events_retrying(stored_events, **kwargs)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def _insert_events_retrying(self, stored_events: Sequence[Any], **kwargs: Any) -> Any:
+        return self._insert_events_once(stored_events, **kwargs)
+
+    def _insert_events_once(self, stored_events: Sequence[Any], **kwargs: Any) -> Sequence[int] | None:
+        """One write transaction: side tables, table lock and notify pipelined, then the
+        events' INSERT sent outside the pipeline.
+
+        The library sends the INSERT inside ``conn.pipeline()`` and then calls
+        ``pipeline.sync()``. psycopg's sync stops sending when its command queue is
+        empty, even when libpq could not yet write the whole of the last message to
+        the socket, and then only waits for results. A large INSERT (a 40,000-row
+        import in one transaction) sent while the server is still busy with the side
+        tables fills the socket buffers: the rest of the message is never sent, the
+        server waits for it (ClientRead) holding the events table lock, and the client
+        waits for a result that cannot come. Leaving the pipeline (its exit flushes
+        until everything is sent) before the INSERT, and sending the INSERT as a plain
+        statement (sent whole before its result is awaited), cannot stall that way."""
+        notification_ids: Sequence[int] | None = None
+        with self.datastore.get_connection() as conn, conn.transaction():
+            with conn.pipeline(), conn.cursor() as curs:
+                self._insert_events(curs, stored_events, **kwargs)
+                if stored_events:
+                    self._lock_table(curs)
+                    self._notify_channel(curs)
+            if stored_events:
+                with conn.cursor() as curs:
+                    self._insert_event_rows(curs, stored_events)
+                    notification_ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        return notification_ids
 
     def create_table(self) -> None:
         from adapters.store.schema import create_postgres
@@ -62,15 +94,13 @@ class VangnetPostgresRecorder(PostgresApplicationRecorder):
             for stmt in ddl("postgres"):
                 curs.execute(stmt)
 
-    def _insert_stored_events(self, curs: Any, stored_events: Sequence[Any], **kwargs: Any) -> None:
-        """The library's insert (table lock, notify, one INSERT ... SELECT FROM unnest
-        RETURNING notification_id) with the rows sent as four plain arrays in binary
-        instead of one array of a composite type: psycopg builds the composite's text
-        form in Python, field by field, which cost more than the insert itself."""
+    def _insert_event_rows(self, curs: Any, stored_events: Sequence[Any]) -> None:
+        """The events' INSERT ... SELECT FROM unnest RETURNING notification_id, with the
+        rows sent as four plain arrays in binary instead of the library's one array of a
+        composite type (psycopg builds the composite's text form in Python, field by
+        field, which cost more than the insert itself)."""
         from psycopg.sql import SQL, Identifier
 
-        self._lock_table(curs)
-        self._notify_channel(curs)
         sql = getattr(self, "_insert_arrays_sql", None)
         if sql is None:
             sql = self._insert_arrays_sql = SQL(

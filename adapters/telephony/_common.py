@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from uuid import UUID
 
 from adapters.files import atomic_write as _atomic_write
-from application.ports import ContactDirectory
+from application.ports import ContactDirectory, FactKind, TelephonyFact
 
 from .numbers import InvalidNumber, can_call, can_sms, normalise
 
@@ -16,6 +17,13 @@ INVALID_NUMBER = "invalid_number"
 OPTED_OUT = "opted_out"
 OUTSIDE_WINDOW = "outside_window"
 NOT_MOBILE = "not_mobile"
+
+
+def telephony_fact(provider_id: str, attempt_id: str, kind: FactKind, at: datetime, detail: str = "",
+                   duration_s: int | None = None) -> TelephonyFact:
+    """One fact as every telephony adapter reports it to the sink."""
+    return TelephonyFact(provider_id=provider_id, attempt_id=attempt_id, kind=kind, occurred_at=at,
+                         detail=detail, duration_s=duration_s)
 
 
 def normalise_opt_out(entries: Iterable[str]) -> frozenset[str]:

@@ -27,7 +27,7 @@ from application.ports import (
 )
 from domain.calendar import is_business_day
 
-from ._common import OUTSIDE_WINDOW, normalise_opt_out, resolve_number
+from ._common import OUTSIDE_WINDOW, normalise_opt_out, resolve_number, telephony_fact
 from .window import AMSTERDAM, window_bounds
 
 __all__ = ["DialerRates", "SimulatedDialer"]
@@ -200,16 +200,16 @@ class SimulatedDialer:
             allow_foreign_sms=self.allow_foreign_sms,
         )
         if reason is not None:
-            facts = [self._fact(f"sim-{mid}-0", mid, FactKind.SMS_FAILED, at, reason)]
+            facts = [telephony_fact(f"sim-{mid}-0", mid, FactKind.SMS_FAILED, at, reason)]
         else:
             self.sms_sent.append(mid)
             if rng.random() < self.rates.sms_failure:
-                facts = [self._fact(f"sim-{mid}-0", mid, FactKind.SMS_FAILED, at, "undeliverable")]
+                facts = [telephony_fact(f"sim-{mid}-0", mid, FactKind.SMS_FAILED, at, "undeliverable")]
             else:
-                facts = [self._fact(f"sim-{mid}-0", mid, FactKind.SMS_DELIVERED, at)]
+                facts = [telephony_fact(f"sim-{mid}-0", mid, FactKind.SMS_DELIVERED, at)]
                 if rng.random() < self.rates.sms_stop:
                     later = at + timedelta(minutes=rng.randint(1, 120))
-                    facts.append(self._fact(f"sim-{mid}-1", mid, FactKind.SMS_STOP, later))
+                    facts.append(telephony_fact(f"sim-{mid}-1", mid, FactKind.SMS_STOP, later))
         self._emit(self._with_duplicates(facts, rng))
 
     # ------------------------------------------------------------------ internals
@@ -220,24 +220,6 @@ class SimulatedDialer:
                 self.sink.record_facts(facts)
         else:
             self._held.extend(facts)
-
-    @staticmethod
-    def _fact(
-        provider_id: str,
-        attempt_id: str,
-        kind: FactKind,
-        at: datetime,
-        detail: str = "",
-        duration_s: int | None = None,
-    ) -> TelephonyFact:
-        return TelephonyFact(
-            provider_id=provider_id,
-            attempt_id=attempt_id,
-            kind=kind,
-            occurred_at=at,
-            detail=detail,
-            duration_s=duration_s,
-        )
 
     @staticmethod
     def _window(request: CallRequest) -> tuple[datetime, datetime]:
@@ -269,7 +251,7 @@ class SimulatedDialer:
 
         def fact(kind: FactKind, at: datetime, detail: str = "", duration: int | None = None):
             nonlocal n
-            f = self._fact(f"sim-{aid}-{n}", aid, kind, at, detail, duration)
+            f = telephony_fact(f"sim-{aid}-{n}", aid, kind, at, detail, duration)
             n += 1
             return f
 

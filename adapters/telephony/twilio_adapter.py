@@ -53,7 +53,7 @@ from application.ports import (
     TelephonyFact,
 )
 
-from ._common import OUTSIDE_WINDOW, normalise_opt_out, resolve_number
+from ._common import OUTSIDE_WINDOW, normalise_opt_out, resolve_number, telephony_fact
 from .numbers import InvalidNumber, normalise
 from .script import (
     GOODBYE_NO_INPUT_NL,
@@ -226,23 +226,12 @@ class TwilioTelephony:
     # ------------------------------------------------------------------ calls
 
     def _not_dialled(self, attempt_id: str, reason: str) -> TelephonyFact:
-        return TelephonyFact(
-            provider_id=f"twilio-{attempt_id}-not_dialled",
-            attempt_id=attempt_id,
-            kind=FactKind.NOT_DIALLED,
-            occurred_at=self.clock.now(),
-            detail=reason,
-        )
+        return telephony_fact(f"twilio-{attempt_id}-not_dialled", attempt_id, FactKind.NOT_DIALLED,
+                              self.clock.now(), reason)
 
     def _completed(self, attempt_id: str, detail: str) -> TelephonyFact:
-        return TelephonyFact(
-            provider_id=f"twilio-{attempt_id}-{detail}",
-            attempt_id=attempt_id,
-            kind=FactKind.COMPLETED,
-            occurred_at=self.clock.now(),
-            detail=detail,
-            duration_s=0,
-        )
+        return telephony_fact(f"twilio-{attempt_id}-{detail}", attempt_id, FactKind.COMPLETED, self.clock.now(),
+                              detail, 0)
 
     def place_campaign(self, campaign_id: str, requests: Sequence[CallRequest]) -> None:
         for request in requests:
@@ -342,13 +331,7 @@ class TwilioTelephony:
     # -------------------------------------------------------------------- SMS
 
     def _sms_fact(self, message_id: str, kind: FactKind, detail: str = "") -> TelephonyFact:
-        return TelephonyFact(
-            provider_id=f"twilio-{message_id}-{kind.value}",
-            attempt_id=message_id,
-            kind=kind,
-            occurred_at=self.clock.now(),
-            detail=detail,
-        )
+        return telephony_fact(f"twilio-{message_id}-{kind.value}", message_id, kind, self.clock.now(), detail)
 
     def send(self, message: SmsRequest) -> None:
         """Send the payment SMS once per message id; refusals become SMS facts."""
@@ -484,14 +467,7 @@ def make_webhook_app(
         detail: str = "",
         duration_s: int | None = None,
     ) -> TelephonyFact:
-        return TelephonyFact(
-            provider_id=provider_id,
-            attempt_id=attempt_id,
-            kind=kind,
-            occurred_at=clock.now(),
-            detail=detail,
-            duration_s=duration_s,
-        )
+        return telephony_fact(provider_id, attempt_id, kind, clock.now(), detail, duration_s)
 
     def say(response: VoiceResponse, text: str) -> None:
         response.say(text, language="nl-NL")

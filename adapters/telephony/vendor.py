@@ -164,7 +164,11 @@ class VendorTelephony:
 
         Idempotent: the same campaign id with the same content is a no-op (the
         facts are delivered again, the sink deduplicates them); with different
-        content it raises :class:`CampaignConflict` and writes nothing.
+        content it raises :class:`CampaignConflict` and writes nothing. Per
+        attempt too: a new campaign leaves out every attempt already in an earlier
+        call list (remembered in ``state_dir/placed``, also for a list written by a
+        process that stopped before recording it), so a tenant is never called
+        twice for one attempt, whatever set of attempts a later dispatch groups.
         """
         if not isinstance(campaign_id, str) or not _CAMPAIGN_ID.match(campaign_id):
             raise ValueError(
@@ -179,9 +183,44 @@ class VendorTelephony:
             if not _SCRIPT_ID.match(request.script):
                 raise ValueError(f"script id {request.script!r} is not usable in a call list")
 
+        with _locked(self.state_dir / "place.lock"):  # two processes placing at once: one at a time
+            self._place(campaign_id, requests)
+
+    def _placed_dir(self) -> Path:
+        return self.state_dir / "placed"
+
+    def _mark_placed(self, attempt_ids: Sequence[str]) -> None:
+        d = self._placed_dir()
+        d.mkdir(parents=True, exist_ok=True)
+        for a in attempt_ids:
+            (d / a).touch()
+
+    def _recover_unrecorded(self) -> None:
+        """A call list written by a process that stopped before recording it (no
+        ``.sha256`` record): its attempts are with the vendor all the same."""
+        for csv_file in self.outbox.glob("*.csv"):
+            if csv_file.name == CANCELLATIONS_FILE or (self.state_dir / f"{csv_file.stem}.sha256").exists():
+                continue
+            with contextlib.suppress(OSError, UnicodeDecodeError, csv.Error):
+                rows = list(csv.reader(io.StringIO(csv_file.read_text(encoding="utf-8"), newline=""),
+                                       delimiter=";"))
+                self._mark_placed([r[0] for r in rows[1:] if r and _ATTEMPT_ID.match(r[0])])
+
+    def _place(self, campaign_id: str, requests: Sequence[CallRequest]) -> None:
+        csv_path = self.outbox / f"{campaign_id}.csv"
+        record_path = self.state_dir / f"{campaign_id}.sha256"
+        new_campaign = not record_path.exists() and not csv_path.exists()
+        already: set[str] = set()
+        if new_campaign:  # an attempt in an earlier call list is with the vendor: never in a second one
+            self._recover_unrecorded()
+            placed = self._placed_dir()
+            already = {r.attempt_id for r in requests if (placed / r.attempt_id).exists()}
+            if already:
+                log.info("campaign %s: %d attempts already in an earlier call list, left out",
+                         campaign_id, len(already))
         rows: list[list[str]] = []
         facts: list[TelephonyFact] = []
-        seen: set[str] = set()
+        seen: set[str] = set(already)
         now = self.clock.now()
         for request in requests:
             if request.attempt_id in seen:
@@ -216,9 +255,7 @@ class VendorTelephony:
 
         data = _csv_bytes(CALL_LIST_COLUMNS, rows)
         checksum = _sha256(data)
-        csv_path = self.outbox / f"{campaign_id}.csv"
         manifest_path = self.outbox / f"{campaign_id}.manifest.json"
-        record_path = self.state_dir / f"{campaign_id}.sha256"
         manifest = {
             "format": MANIFEST_FORMAT,
             "campaign_id": campaign_id,
@@ -238,9 +275,12 @@ class VendorTelephony:
                 f"campaign {campaign_id} was already placed with different content; "
                 "use a new campaign id"
             )
-        if previous is None:
+        if previous is None and not rows and already:
+            log.info("campaign %s: nothing to call, no list written", campaign_id)
+        elif previous is None:
             atomic_write(csv_path, data, mode=self.file_mode)
             atomic_write(manifest_path, manifest_bytes, mode=self.file_mode)
+            self._mark_placed([r[0] for r in rows])
             atomic_write(record_path, (checksum + "\n").encode(), mode=0o600)
             log.info(
                 "campaign %s: %d calls written, %d not dialled",
@@ -253,6 +293,7 @@ class VendorTelephony:
                 # a crash between the list and its manifest: finish the job
                 atomic_write(manifest_path, manifest_bytes, mode=self.file_mode)
             if not record_path.exists():
+                self._mark_placed([r[0] for r in rows])
                 atomic_write(record_path, (checksum + "\n").encode(), mode=0o600)
             log.info("campaign %s: already placed, nothing written", campaign_id)
 

@@ -152,6 +152,8 @@ class WorklistRow(BaseModel):
     amount: str
     amount_cents: int
     officer: str | None
+    risk: float | None = Field(None, description="probability still unpaid on the robocall day; breaks ties only "
+                                                 "(null when the policy has the score off)")
 
 
 @router.get("/worklist", response_model=list[WorklistRow], responses={401: ERRORS[401], 403: ERRORS[403]})
@@ -159,10 +161,12 @@ def worklist(request: Request, who: Actor = Depends(actor), day: date | None = Q
              track: Literal["prevention", "worry", "standard"] | None = None, kind: str | None = Query(None, max_length=40),
              officer: str | None = Query(None, max_length=64), limit: int = Query(200, ge=1, le=1000),
              offset: int = Query(0, ge=0, le=1_000_000)) -> Any:
-    """Open tasks due by ``date`` (default: today), by priority."""
+    """Open tasks due by ``date`` (default: today), by priority (track, days late; with the
+    policy's risk score on, the score breaks ties)."""
     app = _app(request)
-    return _guarded(lambda: workbench.worklist(app, who, day or app.today(), track=track, kind=kind,
-                                               officer=officer, limit=limit, offset=offset))
+    scorer = request.app.state.risk
+    return _guarded(lambda: workbench.ranked_worklist(app, who, day or app.today(), scorer, track=track, kind=kind,
+                                                      officer=officer, limit=limit, offset=offset))
 
 
 @router.get("/tenancies/{ref}", responses={k: ERRORS[k] for k in (401, 403, 404)})

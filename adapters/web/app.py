@@ -30,6 +30,7 @@ from adapters.web.i18n import DEFAULT, LANGUAGES, gettext_for
 from application import workbench
 from application.access import AccessDenied
 from application.ports import Contact
+from application.risk import RiskScorer
 from application.service import (
     CommandError,
     ConcurrencyConflict,
@@ -61,6 +62,13 @@ class CsrfFailed(Exception):
     pass
 
 
+def _risk_learner() -> Any:
+    """scikit-learn, imported when the score is first trained (not at start-up)."""
+    from adapters.risk import SklearnRisk
+
+    return SklearnRisk()
+
+
 def create_app(app: Vangnet, settings: WebSettings) -> FastAPI:
     web = FastAPI(title="Vangnet", version="1", docs_url="/api/docs", redoc_url=None,
                   openapi_url="/api/v1/openapi.json",
@@ -69,6 +77,8 @@ def create_app(app: Vangnet, settings: WebSettings) -> FastAPI:
                               "returned csrf token as X-CSRF-Token on every change.")
     web.state.vangnet = app
     web.state.settings = settings
+    # the risk score's model, trained once per store position and day (application.risk.RiskScorer)
+    web.state.risk = RiskScorer(_risk_learner)
     web.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="vangnet_session",
                        max_age=SESSION_HOURS * 3600, same_site="lax", https_only=settings.secure_cookies)
     web.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -228,8 +238,8 @@ def create_app(app: Vangnet, settings: WebSettings) -> FastAPI:
         day = app.today()
         page = max(1, min(page, 10_000))
         size = 50
-        rows = workbench.worklist(app, actor, day, track=track or None, kind=kind or None,
-                                  officer=officer or None, limit=size + 1, offset=(page - 1) * size)
+        rows = workbench.ranked_worklist(app, actor, day, web.state.risk, track=track or None, kind=kind or None,
+                                         officer=officer or None, limit=size + 1, offset=(page - 1) * size)
         more = len(rows) > size
         query = {k: v for k, v in (("track", track), ("kind", kind), ("officer", officer)) if v}
         return render(request, "worklist.html", rows=rows[:size], day=day, track=track, kind=kind, officer=officer,

@@ -156,8 +156,8 @@ def test_vangnet_serve_answers_and_sends_unsigned_visitors_to_sign_in(store):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         page = None
-        give_up = time.monotonic() + 90  # a server starting on a busy machine (2 cores, many jobs) may take 15 s
-        while page is None and time.monotonic() < give_up and proc.poll() is None:
+        deadline = time.monotonic() + 90  # starting the server can take long on a loaded machine
+        while page is None and time.monotonic() < deadline and proc.poll() is None:
             try:
                 page = urllib.request.urlopen(f"http://127.0.0.1:{port}/worklist", timeout=2)
             except OSError:

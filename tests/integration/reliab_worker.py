@@ -102,6 +102,19 @@ def main(argv: list[str]) -> int:
         daily_run.run(app, date(2026, 2, 1), through=date.fromisoformat(argv[3]))
         app.close()
         return 0
+    if action == "bigwrite":  # one write transaction of N events of S bytes each through the store's recorder
+        import uuid
+
+        from eventsourcing.persistence import StoredEvent
+
+        n, size = int(argv[3]), int(argv[4])
+        app = build(Settings(db=db, out_dir=str(go.parent / "out")), clock=FixedClock(date(2026, 1, 1)))
+        events = [StoredEvent(originator_id=uuid.uuid4(), originator_version=1, topic="tests:Big",
+                              state=os.urandom(size // 2).hex().encode()) for _ in range(n)]
+        ids = app.recorder.insert_events(events)
+        app.close()
+        print(f"wrote {len(ids or [])}")
+        return 0
     raise SystemExit(f"unknown action {action}")
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from adapters.csv_ledger.parser import parse_ledger_csv
 from application import bulk, daily_run
-from application.service import CommandError
+from application.service import CommandError, ConcurrencyConflict
 from domain.values import Actor, Role
 from tests.conftest import Backend
 
@@ -57,6 +57,61 @@ def test_a_large_import_commits_in_chunks_and_other_writers_get_their_turn(
     assert total >= 4 and [w for w, _ in seen] == list(range(1, total + 1))
     assert app.store.incomplete_imports() == []
     assert app.get_tenancy("T5").balance_cents == -600
+
+
+def test_an_officer_paying_on_tenancies_of_later_chunks_during_the_import_costs_a_chunk_retry_not_the_import(
+        backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seen on PostgreSQL with the CLI: a 40,000-row import failed with "another writer
+    changed the same record" because an officer recorded payments while it ran: every
+    payment on a tenancy the import had read but not yet written made the next chunk
+    conflict, and the whole import was retried until it gave up."""
+    monkeypatch.setattr(bulk, "CHUNK_EVENTS", 40)  # 6 tenancies (36 payments) per chunk
+    app = _setup(backend, 30)
+    officer = backend.build()
+    lines, errors, rows = parse_ledger_csv(_ledger(30, 6), today=date(2026, 3, 1))
+    assert not errors
+    paid: list[str] = []
+
+    def officer_keeps_working(written: int, total: int) -> None:
+        if written < total:  # a payment on the first tenancy the import has read but not yet written
+            officer.forget_cache()
+            ref = next(f"T{i}" for i in range(30) if officer.get_tenancy(f"T{i}").balance_cents == 0)
+            officer.pay(ADMIN, ref, cents=100, booked_on=date(2026, 2, 20), tx_id=f"OFFICER-{len(paid)}")
+            paid.append(ref)
+
+    report = app.import_ledger(ADMIN, lines, source="erp", rows_read=rows, on_chunk=officer_keeps_working)
+    assert report.imported == {"PAYMENT": 180}
+    assert paid == ["T6", "T12", "T18", "T24"]
+    assert app.store.incomplete_imports() == []
+    fresh = backend.build()
+    for i in range(30):  # every import line and every officer payment, each once
+        assert fresh.get_tenancy(f"T{i}").balance_cents == (-700 if f"T{i}" in paid else -600), i
+    assert _events(fresh) == 30 + 180 + 4
+
+
+def test_a_chunk_that_keeps_colliding_stops_the_import_with_how_far_it_got_and_a_rerun_completes_it(
+        backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bulk, "CHUNK_EVENTS", 40)
+    monkeypatch.setattr(bulk, "CHUNK_ATTEMPTS", 1)  # no second try: the conflict stands
+    app = _setup(backend, 30)
+    officer = backend.build()
+    data = _ledger(30, 6)
+    lines, _, rows = parse_ledger_csv(data, today=date(2026, 3, 1))
+
+    def officer_pays_t6(written: int, total: int) -> None:
+        if written == 1:
+            officer.pay(ADMIN, "T6", cents=100, booked_on=date(2026, 2, 20), tx_id="OFFICER-1")
+
+    with pytest.raises(ConcurrencyConflict, match="stopped after 1 of 5 chunks.*run the same import again"):
+        app.import_ledger(ADMIN, lines, source="erp", rows_read=rows, on_chunk=officer_pays_t6)
+    [half] = app.store.incomplete_imports()
+    assert half["written"] == 1
+    again = backend.build()
+    lines, _, rows = parse_ledger_csv(data, today=date(2026, 3, 1))
+    report = again.import_ledger(ADMIN, lines, source="erp", rows_read=rows)
+    assert report.skipped == 36 and sum(report.imported.values()) == 144
+    assert again.store.incomplete_imports() == []
+    assert again.get_tenancy("T6").balance_cents == -700
 
 
 def test_an_import_cut_off_between_chunks_is_completed_by_running_it_again(

@@ -316,3 +316,26 @@ def test_no_phone_number_in_logs_or_exceptions(outbox, inbox, caplog):
     for text in (caplog.text, str(exc.value)):
         for digits in ("612000000", "612000004", "201234567", "6123"):
             assert digits not in text
+
+
+def test_an_attempt_already_in_a_call_list_is_never_in_a_second_one_whatever_the_set(outbox):
+    """A dispatch that placed a list and stopped before marking its items sent: the
+    items are offered again, grouped with new ones under another campaign id. Before,
+    the vendor got the same attempts in a second file and called those tenants twice."""
+    vendor(outbox).place_campaign("campaign-a", [request(0), request(1)])
+    vendor(outbox).place_campaign("campaign-b", [request(0), request(1), request(4)])  # another process
+    assert [r[0] for r in read_rows(outbox / "campaign-b.csv")[1:]] == ["case4:robocall:1"]
+    vendor(outbox).place_campaign("campaign-c", [request(1)])  # nothing new: no list at all
+    assert not (outbox / "campaign-c.csv").exists()
+    vendor(outbox).place_campaign("campaign-a", [request(0), request(1)])  # the same campaign again: a no-op
+    assert [r[0] for r in read_rows(outbox / "campaign-a.csv")[1:]] == ["case0:robocall:1", "case1:robocall:1"]
+
+
+def test_a_call_list_written_by_a_process_that_stopped_before_recording_it_still_counts(outbox):
+    vendor(outbox).place_campaign("campaign-a", [request(0), request(1)])
+    state = outbox / ".vangnet-state"
+    (state / "campaign-a.sha256").unlink()  # stopped after writing the list, before its records
+    for f in (state / "placed").iterdir():
+        f.unlink()
+    vendor(outbox).place_campaign("campaign-b", [request(0), request(4)])
+    assert [r[0] for r in read_rows(outbox / "campaign-b.csv")[1:]] == ["case4:robocall:1"]

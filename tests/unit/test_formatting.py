@@ -115,3 +115,20 @@ def test_weekday_and_period():
     assert dutch_date(date(2026, 4, 28), weekday=True) == "dinsdag 28 april 2026"
     assert dutch_period("2026-02") == "februari 2026"
     assert dutch_period("2026-13") == "2026-13"  # not a month: returned as given
+
+
+@pytest.mark.parametrize(
+    ("text", "latin"),
+    [
+        ("Gemeente ’s-Hertogenbosch", "Gemeente 's-Hertogenbosch"),  # the dossier printed "?s-Hertogenbosch"
+        ("“Vangnet” – € 650,00", '"Vangnet" - EUR 650,00'),
+        ("Eëndracht, Ålesund", "Eëndracht, Ålesund"),  # latin-1 already
+        ("Dvořák", "Dvorák"),  # simplified where latin-1 has no such letter
+        ("☎", "?"),
+    ],
+)
+def test_pdf_text_without_dejavu_is_the_same_for_letters_and_the_dossier(text, latin):
+    from adapters.pdf_text import latin1
+
+    assert latin1(text) == latin
+    latin.encode("latin-1")
