@@ -371,7 +371,7 @@ def _evaluate_cases(app: Vangnet, day: date, report: DayReport, post_on: date,
         except (CaseError, TenancyError) as e:
             # one broken case never stops the day: its changes are dropped, it is retried tomorrow
             report.errors.append(f"case {case.id}: {e}")
-            app.forget_cache()
+            app.forget(case.id, t.id)  # only these two hold the dropped changes
             continue
         outbox.extend(case_outbox)
         cases.append((case, next_check, True))

@@ -7,6 +7,7 @@ stored with every imported transaction to detect "same id, other content".
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import date
 
@@ -48,9 +49,9 @@ class LedgerLine:
     reason_code: str | None = None  # REVERSAL
     reverses_transaction_id: str | None = None  # REVERSAL
 
-    @property
+    @functools.cached_property
     def content_hash(self) -> str:
-        """Identity of the row's content, for idempotent re-imports."""
+        """Identity of the row's content, for idempotent re-imports (computed once)."""
         parts = [
             self.transaction_id,
             self.tenancy_ref,

@@ -45,6 +45,7 @@ from domain import affordability
 from domain.affordability import Budget, Verdict
 from domain.arrears_case import ArrearsCase, CaseError
 from domain.calendar import local_day, on_or_next_business_day
+from domain.fast_events import replay
 from domain.policy import Policy
 from domain.tenancy import Tenancy, TenancyError, tenancy_id_for
 from domain.validation import (
@@ -289,7 +290,8 @@ class Vangnet(Application):
         to_event = self.mapper.to_domain_event
         start = self._snapshots_of(wanted)
         agg: Any = None
-        for stored in self.store.events_of(wanted):
+        after = {i: a.version for i, a in start.items()}  # only what the snapshots do not hold
+        for stored in self.store.events_of(wanted, after):
             if agg is not None and agg.id != stored.originator_id:
                 out[agg.id] = agg
                 agg = None
@@ -297,9 +299,11 @@ class Vangnet(Application):
                 agg = start.get(stored.originator_id)
             if agg is not None and stored.originator_version <= agg.version:
                 continue  # in the snapshot
-            agg = to_event(stored).mutate(agg)  # type: ignore[attr-defined]
+            agg = replay(to_event(stored), agg)
         if agg is not None:
             out[agg.id] = agg
+        for i, a in start.items():  # nothing after its snapshot
+            out.setdefault(i, a)
         for i in wanted:
             a = out.get(i)
             if a is None:
@@ -674,9 +678,9 @@ class Vangnet(Application):
         report = ImportReport(source=source, rows_read=rows_read if rows_read is not None else len(lines), dry_run=dry_run)
         errors: list[LineError] = list(prior_errors)
         known = self.store.known_transactions(source, [ln.transaction_id for ln in lines])
-        refs = {ln.tenancy_ref for ln in lines}
-        loaded = self.load_many(tenancy_id_for(r) for r in refs)
-        tenancies: dict[str, Tenancy | None] = {r: loaded.get(tenancy_id_for(r)) for r in refs}
+        ids = {r: tenancy_id_for(r) for r in {ln.tenancy_ref for ln in lines}}
+        loaded = self.load_many(ids.values())
+        tenancies: dict[str, Tenancy | None] = {r: loaded.get(i) for r, i in ids.items()}
         changed: dict[str, Tenancy] = {}
         accepted: dict[str, list[LedgerLine]] = {}  # the lines applied, per tenancy ref
         tx_rows: list[SideOp] = []

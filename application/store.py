@@ -8,7 +8,7 @@ row never disagrees with the events it was computed from. Personal data
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -104,7 +104,7 @@ class Store(Protocol):
     def get_meta(self, key: str) -> str | None: ...
     def count_events(self) -> int: ...
 
-    def events_of(self, ids: Sequence[UUID]) -> list[Any]: ...
+    def events_of(self, ids: Sequence[UUID], after: Mapping[UUID, int] | None = None) -> list[Any]: ...
     def latest_snapshots(self, ids: Sequence[UUID], table: str) -> dict[UUID, Any]: ...
 
     # workbench (application.workbench)

@@ -79,13 +79,23 @@ _REVIVE = {
 
 
 def _revive(o: Any) -> Any:
+    """Tagged values revived, in place: ``o`` is freshly decoded JSON nobody else holds
+    (only dicts and lists are visited; scalars are left where they are)."""
     t = type(o)
     if t is dict:
-        if "_type_" in o and len(o) == 2 and "_data_" in o:
+        if len(o) == 2 and "_type_" in o and "_data_" in o:
             return _REVIVE[o["_type_"]](o["_data_"])
-        return {k: _revive(v) for k, v in o.items()}
+        for k, v in o.items():
+            tv = type(v)
+            if tv is dict or tv is list:
+                o[k] = _revive(v)
+        return o
     if t is list:
-        return [_revive(v) for v in o]
+        for i, v in enumerate(o):
+            tv = type(v)
+            if tv is dict or tv is list:
+                o[i] = _revive(v)
+        return o
     return o
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.fast_events import create, fast_events
 from domain.validation import staff_id
 from domain.values import (
     PERSONAL_CHANNELS,
@@ -97,6 +98,7 @@ def case_id_for(tenancy_id: uuid.UUID, period: str, seq: int) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, f"case:{tenancy_id}:{period}:{seq}")
 
 
+@fast_events
 class ArrearsCase(Aggregate):
     @staticmethod
     def create_id(tenancy_id: uuid.UUID, period: str, seq: int = 0, **_: Any) -> uuid.UUID:  # type: ignore[override]
@@ -193,8 +195,8 @@ class ArrearsCase(Aggregate):
     ) -> ArrearsCase:
         if amount_cents <= 0:
             raise CaseError(f"amount: {amount_cents} cents; a case needs arrears")
-        return cls(
-            tenancy_id=tenancy_id, period=period, seq=seq, due_date=due_date, opened_on=opened_on,
+        return create(  # type: ignore[no-any-return]
+            cls, tenancy_id=tenancy_id, period=period, seq=seq, due_date=due_date, opened_on=opened_on,
             amount_cents=amount_cents, track=track.value, reopens=reopens, rule=rule, inputs=inputs,
         )
 

@@ -19,6 +19,8 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.fast_events import create, fast_events
+from domain.ledger_index import arrears_by_period as ledger_arrears
 from domain.validation import check_date
 from domain.values import Period, Representative, check_day_of_month
 
@@ -70,6 +72,7 @@ def tenancy_id_for(ref: str) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, f"tenancy:{ref}")
 
 
+@fast_events
 class Tenancy(Aggregate):
     @staticmethod
     def create_id(ref: str, **_: Any) -> uuid.UUID:  # type: ignore[override]
@@ -125,7 +128,7 @@ class Tenancy(Aggregate):
             raise TenancyError(f"rent: {rent_cents} cents is not a positive amount")
         check_day_of_month(due_day, field="due_day", high=31)
         check_date(start_date, "start")
-        return cls(ref=ref, rent_cents=rent_cents, start_date=start_date, due_day=due_day, by=by)
+        return create(cls, ref=ref, rent_cents=rent_cents, start_date=start_date, due_day=due_day, by=by)  # type: ignore[no-any-return]
 
     # ---------------------------------------------------------------- derived
     @property
@@ -144,49 +147,22 @@ class Tenancy(Aggregate):
     def arrears_by_period(self, as_of: date | None = None) -> list[tuple[str, int, date]]:
         """Unpaid part of each charged period, oldest first (payments settle the oldest
         charge first). ``as_of`` ignores charges not yet due on that day and money not yet
-        booked by then (a catch-up run must not see tomorrow's payment).
-
-        Remembered per tenancy version (the ledger changes only through events, each of
+        booked by then (a catch-up run must not see tomorrow's payment). The rule is
+        ``domain.ledger_index.arrears_by_period_walk``; answered from a sorted index and
+        remembered per tenancy version (the ledger changes only through events, each of
         which raises the version): the playbook asks the same question many times a day."""
+        return list(self._arrears_memo(as_of)[0])
+
+    def _arrears_memo(self, as_of: date | None) -> tuple[list[tuple[str, int, date]], int]:
         memo = _memo_of(self)
         got = memo.get(as_of)
         if got is None:
-            rows = self._arrears_by_period(as_of)
+            rows = ledger_arrears(self, as_of)
             got = memo[as_of] = (rows, sum(c for _, c, _ in rows))
-        return list(got[0])
-
-    def _arrears_by_period(self, as_of: date | None) -> list[tuple[str, int, date]]:
-        if as_of is None:
-            covered = self.paid - self.reversed + self.credited
-        else:
-            covered = 0
-            for tx in self.transactions.values():
-                if tx["booked_on"] > as_of:
-                    continue
-                kind = tx["kind"]
-                if kind == "PAYMENT" or kind == "CREDIT":
-                    covered += tx["cents"]
-                elif kind == "REVERSAL":
-                    covered -= tx["cents"]
-        out: list[tuple[str, int, date]] = []
-        for period in sorted(self.charges):
-            due = self.charge_due[period]
-            if as_of is not None and due > as_of:
-                continue
-            amount = self.charges[period]
-            take = min(max(covered, 0), amount)
-            covered -= take
-            if amount - take > 0:
-                out.append((period, amount - take, due))
-        return out
+        return got
 
     def arrears_cents(self, as_of: date | None = None) -> int:
-        memo = _memo_of(self)
-        got = memo.get(as_of)
-        if got is None:
-            rows = self._arrears_by_period(as_of)
-            got = memo[as_of] = (rows, sum(c for _, c, _ in rows))
-        return got[1]
+        return self._arrears_memo(as_of)[1]
 
     def unpaid_since(self, tolerance_cents: int = 0, as_of: date | None = None) -> date | None:
         """Due date of the oldest unpaid period when arrears exceed the tolerance."""

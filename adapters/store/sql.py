@@ -12,7 +12,7 @@ Stored format: the recorder class paths below are named in configuration
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -298,8 +298,11 @@ class SideWriter:
                 if sql != batch_sql:
                     flush()
                     batch_sql = sql
-                row = seal_row(self.cipher, op.table, op.row) if self.cipher is not None else op.row
-                batch.append(tuple(row[c] for c in cols))
+                if self.cipher is None:
+                    batch.append(tuple(op.row.values()))  # cols are the row's own keys, in order
+                else:
+                    row = seal_row(self.cipher, op.table, op.row)
+                    batch.append(tuple(row[c] for c in cols))
             elif isinstance(op, Delete):
                 where = " AND ".join(f'"{k}" = {self.ph}' for k in op.where)
                 sql = f"DELETE FROM {op.table} WHERE {where}"
@@ -390,21 +393,26 @@ def append_chain(cursor: Any, ph: str, stored_events: Sequence[Any], ids: Sequen
     chain's head). A position already in the chain (SQLite reuses the rowid of a deleted
     last event) gets a hash chained from the old head, so verify still reports it.
     With a ``seal_key``, the new head is sealed (``chain_seals``) in the same transaction."""
-    from application.audit import GENESIS, chain_hash
-    from application.audit.chain import seal_mac
+    from application.audit import GENESIS
+    from application.audit.chain import chain_hashes, seal_mac
 
     cursor.execute(CHAIN_LAST_SQL)
     row = cursor.fetchone()
     prev = row["hash"] if row is not None else GENESIS
-    rows = []
-    for s, pos in zip(stored_events, ids, strict=True):
-        prev = chain_hash(prev, pos, s.originator_id, s.originator_version, s.topic, s.state)
-        rows.append((pos, prev))
-    cursor.executemany(
-        f"INSERT INTO event_chain (position, hash) VALUES ({ph}, {ph}) "
-        "ON CONFLICT (position) DO UPDATE SET hash = excluded.hash",
-        rows,
-    )
+    hashes = chain_hashes(prev, stored_events, ids)
+    rows = list(zip(ids, hashes, strict=True))
+    if ph == "%s":  # PostgreSQL: one statement over two arrays (executemany is a statement per row)
+        cursor.execute(
+            "INSERT INTO event_chain (position, hash) SELECT * FROM unnest(%s::bigint[], %s::text[]) "
+            "ON CONFLICT (position) DO UPDATE SET hash = excluded.hash",
+            (list(ids), hashes),
+        )
+    else:
+        cursor.executemany(
+            f"INSERT INTO event_chain (position, hash) VALUES ({ph}, {ph}) "
+            "ON CONFLICT (position) DO UPDATE SET hash = excluded.hash",
+            rows,
+        )
     if seal_key is not None and rows:
         pos, head = rows[-1]
         cursor.execute(
@@ -773,31 +781,41 @@ class SqlStore(OutboxClaims, ImportLog):
                 key = (TABLES[table][0][0],)
                 self.writer.apply(c, [Upsert(table, key, r) for r in table_rows])
 
-    def events_of(self, ids: Sequence[UUID]) -> list[Any]:
+    def events_of(self, ids: Sequence[UUID], after: Mapping[UUID, int] | None = None) -> list[Any]:
         """The stored events of many aggregates, in one query per 500 ids, ordered by
-        aggregate and version (for bulk loading in the daily run and imports)."""
+        aggregate and version (for bulk loading in the daily run and imports). With
+        ``after``, only the events after that version of each aggregate named there (the
+        part a snapshot does not hold)."""
         from eventsourcing.persistence import StoredEvent
 
         table = self.recorder.events_table_name
+        cols = "e.originator_id, e.originator_version, e.topic, e.state"
+        order = "ORDER BY e.originator_id, e.originator_version"
+        after = after or {}
         out: list[Any] = []
         ids = list(ids)
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
+            versions = [after.get(u, 0) for u in chunk]
             with self.datastore.transaction(commit=False) as c:
                 if self.dialect == "sqlite":
-                    marks = ",".join("?" * len(chunk))
-                    c.execute(
-                        f"SELECT originator_id, originator_version, topic, state FROM {table} "
-                        f"WHERE originator_id IN ({marks}) ORDER BY originator_id, originator_version",
-                        [u.hex for u in chunk],
+                    by_hex = {u.hex: u for u in chunk}
+                    params: list[Any] = []
+                    for u, v in zip(chunk, versions, strict=True):
+                        params += (u.hex, v)
+                    raw = c.sqlite_cursor  # type: ignore[attr-defined]
+                    raw.row_factory = None  # plain tuples
+                    raw.execute(
+                        "WITH w(id, v) AS (VALUES " + ",".join(["(?,?)"] * len(chunk)) + f") SELECT {cols} "
+                        f"FROM w JOIN {table} e ON e.originator_id = w.id AND e.originator_version > w.v {order}",
+                        params,
                     )
-                    out.extend(StoredEvent(UUID(r["originator_id"]), r["originator_version"], r["topic"], r["state"])
-                               for r in c.fetchall())
+                    out.extend(StoredEvent(by_hex[r[0]], r[1], r[2], r[3]) for r in raw.fetchall())
                 else:
                     c.execute(
-                        f"SELECT originator_id, originator_version, topic, state FROM {table} "
-                        "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version",
-                        (chunk,),
+                        f"SELECT {cols} FROM unnest(%s::uuid[], %s::bigint[]) AS w(id, v) "
+                        f"JOIN {table} e ON e.originator_id = w.id AND e.originator_version > w.v {order}",
+                        (chunk, versions),
                     )
                     out.extend(StoredEvent(r["originator_id"], r["originator_version"], r["topic"], bytes(r["state"]))
                                for r in c.fetchall())
@@ -814,25 +832,26 @@ class SqlStore(OutboxClaims, ImportLog):
             chunk = ids[i : i + 500]
             with self.datastore.transaction(commit=False) as c:
                 if self.dialect == "sqlite":
-                    marks = ",".join("?" * len(chunk))
-                    c.execute(
-                        f"SELECT originator_id, originator_version, topic, state FROM {table} "
-                        f"WHERE originator_id IN ({marks}) ORDER BY originator_id, originator_version DESC",
-                        [u.hex for u in chunk],
+                    by_hex = {u.hex: u for u in chunk}
+                    raw = c.sqlite_cursor  # type: ignore[attr-defined]
+                    raw.row_factory = None
+                    # SQLite: the bare columns of a MAX() aggregate come from the row with the max
+                    raw.execute(
+                        f"SELECT originator_id, MAX(originator_version), topic, state FROM {table} "
+                        f"WHERE originator_id IN ({','.join('?' * len(chunk))}) GROUP BY originator_id",
+                        list(by_hex),
                     )
-                    rows = [(UUID(r["originator_id"]), r["originator_version"], r["topic"], r["state"])
-                            for r in c.fetchall()]
+                    rows = [(by_hex[r[0]], r[1], r[2], r[3]) for r in raw.fetchall()]
                 else:
                     c.execute(
-                        f"SELECT originator_id, originator_version, topic, state FROM {table} "
-                        "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version DESC",
+                        f"SELECT DISTINCT ON (originator_id) originator_id, originator_version, topic, state "
+                        f"FROM {table} WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version DESC",
                         (chunk,),
                     )
                     rows = [(r["originator_id"], r["originator_version"], r["topic"], bytes(r["state"]))
                             for r in c.fetchall()]
             for oid, version, topic, state in rows:
-                if oid not in out:
-                    out[oid] = StoredEvent(oid, version, topic, state)
+                out[oid] = StoredEvent(oid, version, topic, state)
         return out
 
     def count_events(self) -> int:

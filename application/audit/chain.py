@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from application.audit.report import VerifyReport
@@ -25,6 +25,23 @@ def chain_hash(
     h.update(f"\x1f{position}\x1f{oid}\x1f{version}\x1f{topic}\x1f".encode())
     h.update(state)
     return h.hexdigest()
+
+
+def chain_hashes(prev: str, stored_events: Sequence[Any], positions: Sequence[int]) -> list[str]:
+    """``chain_hash`` of each event in turn, from the head ``prev`` (hex): the digest is
+    carried as bytes from one link to the next instead of through hex."""
+    out: list[str] = []
+    head = bytes.fromhex(prev)
+    sha = hashlib.sha256
+    for s, pos in zip(stored_events, positions, strict=True):
+        oid = s.originator_id
+        oid = oid.hex if isinstance(oid, uuid.UUID) else str(oid)
+        h = sha(head)
+        h.update(f"\x1f{pos}\x1f{oid}\x1f{s.originator_version}\x1f{s.topic}\x1f".encode())
+        h.update(s.state)
+        head = h.digest()
+        out.append(head.hex())
+    return out
 
 
 # ------------------------------------------------------------------ keyed seal

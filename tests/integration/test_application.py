@@ -369,3 +369,42 @@ def test_policy_numbers_come_from_the_policy_file(tmp_path, clock):
         assert app.get_tenancy("S2").case_ids == []
     finally:
         app.close()
+
+
+def test_one_broken_case_in_the_daily_run_keeps_the_cache_of_the_others(tmp_path, monkeypatch):
+    """A case whose step fails is dropped for the day; only its own case and tenancy
+    leave the aggregate cache, the rest of the cache stays (no reload of the store)."""
+    from application import daily_run
+    from domain.arrears_case import CaseError
+
+    app = build(
+        Settings(db=str(tmp_path / "c.db"), cache_size=100),
+        clock=FixedClock(date(2026, 1, 1)),
+        telephony=RecordingTelephony(),
+        sms=RecordingSms(),
+        letters=RecordingLetters(),
+        signals=RecordingSignals(),
+    )
+    try:
+        for ref in ("A", "B"):
+            tenant(app, ref)
+            charge(app, ref, "2026-02")
+        pay(app, "B", "2026-02-01")
+        run(app, "2026-02-02")
+        broken = case_of(app, "A").id
+        paid = app.get_tenancy("B").id  # in the cache now
+        real = daily_run._perform
+
+        def perform(app_: Any, case: Any, *args: Any, **kwargs: Any) -> Any:
+            if case.id == broken:
+                raise CaseError("broken for this test")
+            return real(app_, case, *args, **kwargs)
+
+        monkeypatch.setattr(daily_run, "_perform", perform)
+        reports = run(app, "2026-02-12")
+        assert any("broken for this test" in e for r in reports for e in r.errors)
+        app.repository.cache.get(paid)  # still cached (KeyError if the run emptied the cache)
+        with pytest.raises(KeyError):
+            app.repository.cache.get(broken)
+    finally:
+        app.close()

@@ -91,3 +91,22 @@ def test_with_a_cipher_the_fast_mapper_is_the_library_mapper() -> None:
     assert not m.fast
     for e in _events():
         _same(e, m.to_domain_event(m.to_stored_event(e)))
+
+
+def test_the_chain_of_a_batch_is_the_chain_of_its_events_one_by_one() -> None:
+    """``chain_hashes`` (the write path's loop) links exactly as ``chain_hash`` does."""
+    import uuid as _uuid
+
+    from eventsourcing.persistence import StoredEvent
+
+    from application.audit.chain import GENESIS, chain_hash, chain_hashes
+
+    events = [StoredEvent(_uuid.uuid4() if i % 2 else _uuid.uuid4().hex, i + 1, "domain.tenancy:Tenancy.X",
+                          b'{"a":%d,"\\u001f":1}' % i) for i in range(5)]
+    positions = [7, 8, 9, 10, 12]
+    prev, want = GENESIS, []
+    for e, pos in zip(events, positions, strict=True):
+        prev = chain_hash(prev, pos, e.originator_id, e.originator_version, e.topic, e.state)
+        want.append(prev)
+    assert chain_hashes(GENESIS, events, positions) == want
+    assert chain_hashes(want[1], events[2:], positions[2:]) == want[2:]
