@@ -177,7 +177,7 @@ stappen vermelden de regel die gold en de gegevens waarop die besliste.</p>
 <h2>6. Brieven</h2>
 {% if d.letters %}<table border="1" width="100%">
 <thead><tr><th width="30%">Brief</th><th width="18%">Verstuurd</th><th width="18%">Uiterste betaaldatum</th><th width="17%">Bedrag</th><th width="17%">Incassokosten</th></tr></thead><tbody>
-{% for l in d.letters %}<tr><td>{{ l.kind|label(LETTER) }}</td><td>{{ l.posted_on|nl_date }}</td><td>{{ l.deadline|nl_date }}</td><td class="num">{{ l.amount|euro }}</td><td class="num">{{ l.costs|euro }}</td></tr>
+{% for l in d.letters %}<tr><td>{{ l.kind|label(LETTER) }}{% if l.period %} ({{ l.period }}){% endif %}</td><td>{{ l.posted_on|nl_date }}</td><td>{{ l.deadline|nl_date }}</td><td class="num">{{ l.amount|euro }}</td><td class="num">{{ l.costs|euro }}</td></tr>
 {% endfor %}</tbody></table>
 <p class="muted">Kenmerken en controlegetallen: {% for l in d.letters %}{{ l.letter_id }} ({{ l.checksum[:16] }}){{ "; " if not loop.last }}{% endfor %}.</p>
 {% for l in d.letters if l.addressed_to != "tenant" %}<p>{{ l.kind|label(LETTER) }}: geadresseerd aan de {{ ROLE_NL.get(l.addressed_to, l.addressed_to) }}{% if l.copies %}, afschrift aan {% for r in l.copies %}{{ ROLE_NL.get(r, r) }}{{ ", " if not loop.last }}{% endfor %}{% endif %}.</p>

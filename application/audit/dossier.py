@@ -130,7 +130,9 @@ def dossier(
     sent_to = {s["action_id"]: s["inputs"] for s in c.steps}
     letters = [
         {
-            "kind": kind,
+            # a new missed month's reminder is kept as "reminder:PERIOD": its kind, and its month
+            "kind": kind.split(":")[0],
+            "period": kind.split(":")[1] if ":" in kind else None,
             "posted_on": _plain(v["posted_on"]),
             "deadline": _plain(v["deadline"]),
             "amount": _eur(v["amount_cents"]),

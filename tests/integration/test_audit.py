@@ -625,6 +625,8 @@ def test_the_court_dossier_has_what_the_judge_asks_for(fast, tmp_path):
     assert data["tenancy"]["tenant_name"] == "Huurder T2 Ëlsa"
     assert data["signal"]["on"] and all(data["signal_conditions"].values())
     assert {x["kind"] for x in data["letters"]} == {"reminder", "fourteen_day_letter"}
+    # a new missed month's reminder (RHYTHM-NEW-MONTH-REMINDER) is a reminder with its month
+    assert {x["period"] for x in data["letters"] if x["kind"] == "reminder"} == {None, "2026-03"}
     assert data["referrals"][0]["partner"] == "welfare"
     assert data["personal_contact_attempts"] == 1
     assert any(s["rule"] == "BGS-2" and s["basis"] for s in data["steps"])
