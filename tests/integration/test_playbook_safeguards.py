@@ -157,7 +157,8 @@ def test_a_debt_reopened_by_a_storno_keeps_its_letters_signal_and_costs(fast):
     run(app, "2026-04-01", "2026-05-15")
     second = case_of(app, "S1")
     assert second.id != first.id and second.reopens == first.id
-    assert set(second.letters) == {"reminder", "fourteen_day_letter"}  # carried over, not sent again
+    # carried over, not sent again (March's own reminder included: RHYTHM-NEW-MONTH-REMINDER)
+    assert set(second.letters) == set(first.letters) == {"reminder", "reminder:2026-03", "fourteen_day_letter"}
     assert second.costs_charged_on == d("2026-03-27")
     assert second.signal["signal_id"] == first.signal["signal_id"]  # the same signal (told "resolved" on 30 March)
     fired = rules(app, "S1")  # the re-opened case's own steps: none of these again
