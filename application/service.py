@@ -517,40 +517,42 @@ class Vangnet(Application):
         except TenancyError as e:
             raise CommandError(str(e)) from None
 
+    def _tenancy_command(self, actor: Actor, permission: str, ref: str, on: date | None,
+                         act: Callable[[Tenancy, date], None], *, refusal: str | None = None,
+                         errors: tuple[type[Exception], ...] = (TenancyError,)) -> None:
+        """One staff command on one tenancy: permission, the tenancy, the day (``on`` or
+        today), a ``refusal`` (where given, the command is refused with it once the tenancy
+        is found), the change (``errors`` become a ``CommandError``), then one save."""
+        self._guard(actor, permission)
+        t = self.get_tenancy(ref)
+        day = on or self.today()
+        if refusal is not None:
+            raise CommandError(refusal)
+        try:
+            act(t, day)
+        except errors as e:
+            raise CommandError(str(e)) from None
+        self.save_all([t], on=day)
+
     @retrying
     def assign_profile(self, actor: Actor, ref: str, *, reason: str, on: date | None = None) -> None:
         reason = check_text(reason, "reason", max_len=REASON_MAX)
-        self._guard(actor, "assign_profile")
-        t = self.get_tenancy(ref)
-        on = on or self.today()
-        try:
-            t.assign_profile(sealed_reason=sealing.seal(self._key(t.id), t.id, [reason]), on=on, by=str(actor))
-        except TenancyError as e:
-            raise CommandError(str(e)) from None
-        self.save_all([t], on=on)
+        self._tenancy_command(actor, "assign_profile", ref, on, lambda t, day: t.assign_profile(
+            sealed_reason=sealing.seal(self._key(t.id), t.id, [reason]), on=day, by=str(actor)))
 
     @retrying
     def lift_profile(self, actor: Actor, ref: str, *, reason: str, on: date | None = None) -> None:
         reason = check_text(reason, "reason", max_len=REASON_MAX)
-        self._guard(actor, "lift_profile")
-        t = self.get_tenancy(ref)
-        on = on or self.today()
-        try:
-            t.lift_profile(sealed_reason=sealing.seal(self._key(t.id), t.id, [reason]), on=on, by=str(actor))
-        except TenancyError as e:
-            raise CommandError(str(e)) from None
-        self.save_all([t], on=on)
+        self._tenancy_command(actor, "lift_profile", ref, on, lambda t, day: t.lift_profile(
+            sealed_reason=sealing.seal(self._key(t.id), t.id, [reason]), on=day, by=str(actor)))
 
     @retrying
     def agree_due_day(self, actor: Actor, ref: str, *, day: int, reason: str, on: date | None = None) -> None:
         reason = check_text(reason, "reason", max_len=REASON_MAX)
-        self._guard(actor, "agree_due_day")
-        t = self.get_tenancy(ref)
-        on = on or self.today()
-        if not reason.strip():
-            raise CommandError("reason: an agreed due day needs a reason")
-        self._agree_due_day(t, self._key(t.id), day, reason, on, actor)
-        self.save_all([t], on=on)
+        self._tenancy_command(
+            actor, "agree_due_day", ref, on,
+            lambda t, d: self._agree_due_day(t, self._key(t.id), day, reason, d, actor), errors=(),
+            refusal=None if reason.strip() else "reason: an agreed due day needs a reason")
 
     @staticmethod
     def _agree_due_day(t: Tenancy, key: bytes, day: int, reason: str, on: date, actor: Actor) -> None:
@@ -563,13 +565,10 @@ class Vangnet(Application):
     @retrying
     def raise_worry(self, actor: Actor, ref: str, *, reason: str, on: date | None = None) -> None:
         reason = check_text(reason, "reason", max_len=REASON_MAX)
-        self._guard(actor, "raise_worry")
-        t = self.get_tenancy(ref)
-        on = on or self.today()
-        if not reason.strip():
-            raise CommandError("reason: a worry flag needs a reason")
-        t.raise_worry(reason=self.seal_text(t.id, reason), on=on, by=str(actor))
-        self.save_all([t], on=on)
+        self._tenancy_command(
+            actor, "raise_worry", ref, on,
+            lambda t, day: t.raise_worry(reason=self.seal_text(t.id, reason), on=day, by=str(actor)), errors=(),
+            refusal=None if reason.strip() else "reason: a worry flag needs a reason")
 
     @retrying
     def record_representative(self, actor: Actor, ref: str, *, role: str, name: str, address: str,
@@ -612,14 +611,8 @@ class Vangnet(Application):
     @retrying
     def lift_worry(self, actor: Actor, ref: str, *, reason: str, on: date | None = None) -> None:
         reason = check_text(reason, "reason", max_len=REASON_MAX)
-        self._guard(actor, "lift_worry")
-        t = self.get_tenancy(ref)
-        on = on or self.today()
-        try:
-            t.lift_worry(reason=self.seal_text(t.id, reason), on=on, by=str(actor))
-        except TenancyError as e:
-            raise CommandError(str(e)) from None
-        self.save_all([t], on=on)
+        self._tenancy_command(actor, "lift_worry", ref, on, lambda t, day: t.lift_worry(
+            reason=self.seal_text(t.id, reason), on=day, by=str(actor)))
 
     @retrying
     def end_tenancy(self, actor: Actor, ref: str, *, on: date, reason: str) -> None:

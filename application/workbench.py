@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from application.risk import RiskScorer, order_worklist
 from application.service import Vangnet, _eur, case_dict
@@ -67,6 +67,8 @@ def tenant_names(app: Vangnet, actor: Actor, tenancy_ids: list[str]) -> dict[str
 
 # ------------------------------------------------------------------ worklist
 
+PAGE_ROWS = 200
+
 
 def worklist(
     app: Vangnet,
@@ -76,7 +78,7 @@ def worklist(
     track: str | None = None,
     kind: str | None = None,
     officer: str | None = None,
-    limit: int = 200,
+    limit: int = PAGE_ROWS,
     offset: int = 0,
 ) -> list[dict[str, Any]]:
     """Open tasks due by ``day``: prevention first, then worry, then standard; within a
@@ -99,29 +101,30 @@ def worklist(
     return out
 
 
+class WorklistQuery(TypedDict, total=False):
+    """``worklist``'s filters and page, passed on unchanged by ``ranked_worklist``."""
+
+    track: str | None
+    kind: str | None
+    officer: str | None
+    limit: int
+    offset: int
+
+
 def ranked_worklist(
-    app: Vangnet,
-    actor: Actor,
-    day: date,
-    scorer: RiskScorer | None,
-    *,
-    track: str | None = None,
-    kind: str | None = None,
-    officer: str | None = None,
-    limit: int = 200,
-    offset: int = 0,
+    app: Vangnet, actor: Actor, day: date, scorer: RiskScorer | None, **query: Unpack[WorklistQuery]
 ) -> list[dict[str, Any]]:
     """The worklist as every front-end shows it (web page, JSON API, CLI): ``worklist``'s
     rows with ``risk``, and with the policy's risk score on (and enough history) the
     score as the last tie-breaker (``application.risk.order_worklist``). With the score
     on, the page is cut after ordering, so a tie across a page boundary orders the same
     as on one long list."""
-    filters: dict[str, Any] = {"track": track, "kind": kind, "officer": officer}
     if scorer is None or not app.policy.risk_enabled:
-        rows = worklist(app, actor, day, limit=limit, offset=offset, **filters)
-        return [{**r, "risk": None} for r in rows]
-    rows = worklist(app, actor, day, limit=ALL_ROWS, **filters)
-    return order_worklist(app, scorer, day, rows)[offset:offset + limit]
+        return [{**r, "risk": None} for r in worklist(app, actor, day, **query)]
+    everything: WorklistQuery = {**query, "limit": ALL_ROWS, "offset": 0}
+    rows = worklist(app, actor, day, **everything)
+    offset = query.get("offset", 0)
+    return order_worklist(app, scorer, day, rows)[offset:offset + query.get("limit", PAGE_ROWS)]
 
 
 ALL_ROWS = 100_000

@@ -185,15 +185,7 @@ class Tenancy(Aggregate):
 
     def payments_since(self, day: date) -> int:
         """Net payments (payments minus reversals, plus credits) booked on or after ``day``."""
-        total = 0
-        for tx in self.transactions.values():
-            if tx["booked_on"] < day:
-                continue
-            if tx["kind"] in ("PAYMENT", "CREDIT"):
-                total += tx["cents"]
-            elif tx["kind"] == "REVERSAL":
-                total -= tx["cents"]
-        return total
+        return self.payments_between(day, date.max)
 
     def reaches_closed_case(self, events: Any) -> bool:
         """Whether any of ``events`` (this tenancy's, not yet saved) is a ledger fact booked

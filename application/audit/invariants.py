@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from application.audit.report import VerifyReport
@@ -37,13 +38,14 @@ class Invariants:
         if case.costs_charged_on is not None:
             self._flag(f"collection costs on case {case.id} charged twice (WIK)", pos, case.id)
 
+    def _before_eligible(self, eligible_on: date | None, what: str, rule: str, case: Any, pos: int) -> None:
+        """Flag a step (``what``, naming the case) taken before its rule made the case eligible."""
+        if eligible_on is None:
+            self._flag(f"{what} before the case was eligible ({rule})", pos, case.id)
+
     def _legal(self, case: Any, ev: Any, pos: int) -> None:
-        if case.legal_eligible_on is None:
-            self._flag(
-                f"legal-action decision on case {case.id} before the case was eligible (EVICT)",
-                pos,
-                case.id,
-            )
+        what = f"legal-action decision on case {case.id}"
+        self._before_eligible(case.legal_eligible_on, what, "EVICT", case, pos)
         if case.decided_legal_action(ev.by):  # the domain's four-eyes rule
             self._flag(
                 f"legal action on case {case.id} decided twice by {ev.by}: approval needs two "
@@ -53,12 +55,8 @@ class Invariants:
             )
 
     def _bailiff(self, case: Any, ev: Any, pos: int) -> None:
-        if case.bailiff_eligible_on is None:
-            self._flag(
-                f"bailiff hand-over of case {case.id} before the case was eligible (BAILIFF)",
-                pos,
-                case.id,
-            )
+        what = f"bailiff hand-over of case {case.id}"
+        self._before_eligible(case.bailiff_eligible_on, what, "BAILIFF", case, pos)
 
     def final_checks(
         self, tenancies: dict[uuid.UUID, Any], cases: dict[uuid.UUID, Any], broken: set[uuid.UUID]

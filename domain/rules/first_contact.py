@@ -15,18 +15,25 @@ from domain.rulebook import Context, rule, step
 from domain.values import Channel, Outcome, TaskKind, Track
 
 PERSONAL = ("prevention_phone_attempts", "home_visit_within_business_days")
-PREV_PHONE_D1 = rule("PREV-PHONE-D1", "prevention track: a phone task N business days after the due date",
-                     inputs=("first_contact_due",), policy_keys=("prevention_first_contact_business_days",))
-PREV_PHONE_RETRY = rule("PREV-PHONE-RETRY", "prevention track: the officer's call failed; again the next business day",
-                        inputs=("failed_attempt_days",), policy_keys=PERSONAL)
-PREV_VISIT = rule("PREV-VISIT", "prevention track: every phone attempt failed; a home visit",
-                  inputs=("failed_attempt_days",), policy_keys=PERSONAL)
-WORRY_CONTACT_D3 = rule("WORRY-CONTACT-D3", "worry track: a phone task N days after the due date",
-                        inputs=("first_contact_due",), policy_keys=("worry_first_contact_days",))
-WORRY_PHONE_RETRY = rule("WORRY-PHONE-RETRY", "worry track: the officer's call failed; again the next business day",
-                         inputs=("failed_attempt_days",), policy_keys=PERSONAL)
-WORRY_VISIT = rule("WORRY-VISIT", "worry track: every phone attempt failed; a home visit",
-                   inputs=("failed_attempt_days",), policy_keys=PERSONAL)
+
+
+def personal_rules(track: str, prefix: str, first_id: str, first: str, first_key: str) -> tuple[str, str, str]:
+    """The three rules of a personal track: the first phone task, a retry after a failed
+    call, a home visit after every call failed."""
+    return (
+        rule(first_id, f"{track} track: {first}", inputs=("first_contact_due",), policy_keys=(first_key,)),
+        rule(f"{prefix}-PHONE-RETRY", f"{track} track: the officer's call failed; again the next business day",
+             inputs=("failed_attempt_days",), policy_keys=PERSONAL),
+        rule(f"{prefix}-VISIT", f"{track} track: every phone attempt failed; a home visit",
+             inputs=("failed_attempt_days",), policy_keys=PERSONAL),
+    )
+
+
+PREV_PHONE_D1, PREV_PHONE_RETRY, PREV_VISIT = personal_rules(
+    "prevention", "PREV", "PREV-PHONE-D1", "a phone task N business days after the due date",
+    "prevention_first_contact_business_days")
+WORRY_CONTACT_D3, WORRY_PHONE_RETRY, WORRY_VISIT = personal_rules(
+    "worry", "WORRY", "WORRY-CONTACT-D3", "a phone task N days after the due date", "worry_first_contact_days")
 STD_ROBOCALL_12 = rule("STD-ROBOCALL-12", "standard track: the robocall on the 12th (or days after a late due date)",
                        inputs=("robocall_day",), policy_keys=("robocall_day", "robocall_days_after_due_when_late"))
 STD_ROBOCALL_RETRY = rule("STD-ROBOCALL-RETRY", "the robocall was not answered; again the next business day",
