@@ -795,7 +795,7 @@ class ArrearsCase(Aggregate):
     @event("EligibilityWithdrawn")
     def _eligibility_withdrawn(self, which: str, on: date, rule: str, inputs: dict[str, Any], action_id: str) -> None:
         self._record_step(action_id, rule, inputs, on)
-        self.eligibility_withdrawals.append({"which": which, "on": on})
+        self.eligibility_withdrawals.append({"which": which, "on": on, "rule": rule})
         if which == "bailiff":
             self.bailiff_eligible_on = None
         else:

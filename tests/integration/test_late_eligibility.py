@@ -17,8 +17,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
-
 from tests.story import case_of, charge, d, pay, run, tenant
 
 
@@ -51,7 +49,6 @@ def test_recorded_in_time_the_case_is_eligible_for_the_bailiff_from_1_april(fast
     assert case.is_open and case.bailiff_eligible_on == date(2026, 4, 1)
 
 
-@pytest.mark.xfail(strict=True, reason="eligibility re-marked on the arrears of the recording day, not the booked ones")
 def test_payments_recorded_late_give_the_same_bailiff_eligibility_as_booked(fast):
     case = story(fast, late=True)
     assert fast.get_tenancy("E1").arrears_cents(as_of=d("2026-05-31")) == 1_200_00
