@@ -169,3 +169,13 @@ def test_rent_paid_the_day_after_the_deadline_gives_the_same_costs_in_any_order(
     in_time = [(k, b, b, c) for k, b, c in base]
     late = recorded(base, [6, 2, 5], [12, 6, 16, 7])
     assert outcome(late) == outcome(in_time)
+
+
+def test_a_reminder_withdrawn_as_sent_in_error_does_not_offer_a_signal():
+    """Hypothesis's counter-example: April's reminder went out on arrears a late payment
+    put under its threshold and was withdrawn; months later the signal still counted it as
+    the reminder offering the signal and went out, where recorded in time there was none."""
+    base = booked([(30, 160_00), (4, 20_00), (70, 40_00)])
+    in_time = [(k, b, b, c) for k, b, c in base]
+    late = recorded(base, [0, 3, 0], [3, 17, 6, 16])
+    assert outcome(late) == outcome(in_time)
