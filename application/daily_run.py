@@ -488,11 +488,11 @@ def _costs(x: Performance, a: actions.ChargeCosts) -> None:
 
 
 def _bailiff_eligible(x: Performance, a: actions.MarkBailiffEligible) -> None:
-    x.case.mark_bailiff_eligible(on=x.day, rule=a.rule, inputs=x.inputs, action_id=a.action_id)
+    x.case.mark_bailiff_eligible(on=a.on or x.day, rule=a.rule, inputs=x.inputs, action_id=a.action_id)
 
 
 def _legal_eligible(x: Performance, a: actions.MarkLegalEligible) -> None:
-    x.case.mark_legal_eligible(on=x.day, rule=a.rule, inputs=x.inputs, action_id=a.action_id)
+    x.case.mark_legal_eligible(on=a.on or x.day, rule=a.rule, inputs=x.inputs, action_id=a.action_id)
 
 
 def _promise_check(x: Performance, a: actions.SettlePromise) -> None:

@@ -232,11 +232,13 @@ class Vangnet(Application):
                 from application.store import TouchCase
 
                 ops.append(TouchCase(t.open_case_id, touch_day))
-            elif t.case_ids and t.case_ids[-1] not in case_ids and t.reaches_closed_case(t.pending_events):
+            last_closed = t.last_closed_case_id
+            if last_closed is not None and last_closed not in case_ids and t.reaches_closed_case(t.pending_events):
                 from application.store import TouchCase
 
-                # a fact booked before its last case closed, recorded after: that case is re-checked
-                ops.append(TouchCase(t.case_ids[-1], touch_day, closed=True))
+                # a fact booked before its last closed case closed, recorded after: that case is
+                # re-checked, also when a newer case is open
+                ops.append(TouchCase(last_closed, touch_day, closed=True))
         for c, next_check, force in case_list:
             aggs.append(c)
             ref = refs.get(c.tenancy_id) or self._ref_of(c.tenancy_id)

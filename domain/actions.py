@@ -88,11 +88,13 @@ class ChargeCosts(Action):
 @attrs.frozen
 class MarkBailiffEligible(Action):
     kind: ClassVar[str] = "bailiff_eligible"
+    on: date | None = None  # the booking date the arrears reached the threshold (else the day of the run)
 
 
 @attrs.frozen
 class MarkLegalEligible(Action):
     kind: ClassVar[str] = "legal_eligible"
+    on: date | None = None  # the booking date the arrears reached the threshold (else the day of the run)
 
 
 @attrs.frozen

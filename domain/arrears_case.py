@@ -683,7 +683,8 @@ class ArrearsCase(Aggregate):
         return {
             "personal_contact_attempted": bool(self.personal_attempts()),
             "pointed_to_debt_help": self.pointed_to_debt_help(),
-            "reminder_with_offer_sent": reminder is not None,
+            # a reminder withdrawn as sent in error (LATE-LETTER-APOLOGY) offers nothing
+            "reminder_with_offer_sent": reminder is not None and reminder.get("withdrawn_on") is None,
             "no_objection": self.objected_on is None,
         }
 
@@ -795,7 +796,7 @@ class ArrearsCase(Aggregate):
     @event("EligibilityWithdrawn")
     def _eligibility_withdrawn(self, which: str, on: date, rule: str, inputs: dict[str, Any], action_id: str) -> None:
         self._record_step(action_id, rule, inputs, on)
-        self.eligibility_withdrawals.append({"which": which, "on": on})
+        self.eligibility_withdrawals.append({"which": which, "on": on, "rule": rule})
         if which == "bailiff":
             self.bailiff_eligible_on = None
         else:

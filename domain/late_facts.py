@@ -101,6 +101,41 @@ def episode_start(case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy
     return start
 
 
+def first_day_reached(case: ArrearsCase, tenancy: Tenancy, start: date, day: date, minimum: int,
+                      policy: Policy) -> date | None:
+    """The first day, from ``start`` to ``day``, on which the arrears as booked reached
+    ``minimum`` while the case was not yet cleared (rules ``BAILIFF-ELIGIBLE`` and
+    ``EVICT-ELIGIBLE``): eligibility follows the booked facts, not the day they were
+    recorded or the day the run looked. Arrears change only on booking dates, so the
+    start and those dates are the only candidates."""
+    if start > day:
+        return None
+    cleared = cleared_on(case, tenancy, day, policy)
+    candidates = {start} | {tx["booked_on"] for tx in tenancy.transactions.values() if start < tx["booked_on"] <= day}
+    for d in sorted(candidates):
+        if cleared is not None and d >= cleared:
+            return None
+        if tenancy.arrears_cents(as_of=d) >= minimum:
+            return d
+    return None
+
+
+def eligibility_start(case: ArrearsCase, which: str, start: date, day: date) -> date:
+    """Where eligibility is looked for on ``day``: ``start``; or, when later, the day an
+    arrangement ended or ``day`` while one is active (while it ran it held the case: the arrears before were judged by it), or the
+    day after an eligibility was last withdrawn for a reason other than late facts (a
+    debt-help programme ended with the arrears under the threshold)."""
+    for a in case.arrangements:
+        if a.get("ended_on") is not None:
+            start = max(start, a["ended_on"])
+        elif a.get("status") == "active":  # the run that breaks it looks at the arrears of its day only
+            start = max(start, day)
+    for w in case.eligibility_withdrawals:
+        if w["which"] == which and w.get("rule") != "LATE-ELIGIBILITY-WITHDRAWN":
+            start = max(start, w["on"] + timedelta(days=1))
+    return start
+
+
 def stated_debt_unpaid(tenancy: Tenancy, letter: dict[str, Any]) -> int:
     """What was left unpaid at a 14-day letter's deadline (as booked) of the rent due
     when it was posted; payments settle the oldest rent first."""

@@ -189,12 +189,18 @@ class Tenancy(Aggregate):
 
     def reaches_closed_case(self, events: Any) -> bool:
         """Whether any of ``events`` (this tenancy's, not yet saved) is a ledger fact booked
-        on or before the day its last case closed while no case is open: a fact recorded
-        late that may change what that closed case should have done (PLAYBOOK 5)."""
+        on or before the day its last closed case closed (a newer case may be open): a fact
+        recorded late that may change what that closed case should have done (PLAYBOOK 5)."""
         closed = self.last_case_closed_on
-        if closed is None or self.open_case_id is not None:
+        if closed is None or self.last_closed_case_id is None:
             return False
         return any(type(e).__name__ in LEDGER_FACTS and e.booked_on <= closed for e in events)
+
+    @property
+    def last_closed_case_id(self) -> uuid.UUID | None:
+        """The latest of this tenancy's cases that is not the open one."""
+        closed = [c for c in self.case_ids if c != self.open_case_id]
+        return closed[-1] if closed else None
 
     def has_transaction(self, source: str, tx_id: str) -> bool:
         return f"{source}/{tx_id}" in self.transactions

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from domain import late_facts
 from domain.actions import Decision
 from domain.calendar import on_or_next_business_day
 from domain.programmes import ended_since
 from domain.rulebook import BASIS_BAILIFF, Context, rule, step
 from domain.values import LetterKind, TaskKind
 
-BAILIFF_ELIGIBLE = rule("BAILIFF-ELIGIBLE", "after the 14-day deadline, arrears of bailiff_months_of_rent or more",
+BAILIFF_ELIGIBLE = rule("BAILIFF-ELIGIBLE", "after the 14-day deadline, arrears of bailiff_months_of_rent or more: "
+                        "eligible as of the first day after the deadline the arrears as booked reached it",
                         inputs=("deadline", "rent_cents", "months"), policy_keys=("bailiff_months_of_rent",),
                         legal_basis=BASIS_BAILIFF)
 BAILIFF_AFTER_PROGRAMME = rule(
@@ -48,10 +50,18 @@ def bailiff(ctx: Context) -> Decision | None:
                 ctx.add("eligibility_withdrawn", BAILIFF_AFTER_PROGRAMME,
                         f"bailiff:withdrawn:programme:{p['number']}", inputs, which="bailiff")
         return None
-    if case.bailiff_eligible_on is None and enough and ctx.at(deadline + timedelta(days=1)):
+    if case.bailiff_eligible_on is not None or not ctx.at(deadline + timedelta(days=1)):
+        return None
+    # from the booked facts: the first day after the deadline on which the arrears as booked
+    # reached the threshold, whenever those facts were recorded (PLAYBOOK 5)
+    start = late_facts.eligibility_start(case, "bailiff", deadline + timedelta(days=1), ctx.day)
+    on = late_facts.first_day_reached(case, t, start, ctx.day,
+                                      policy.bailiff_months_of_rent * t.rent_cents, policy)
+    if on is not None:
         withdrawn = sum(1 for w in case.eligibility_withdrawals if w["which"] == "bailiff")
         ctx.add("bailiff_eligible", BAILIFF_ELIGIBLE, "bailiff:eligible" if not withdrawn else f"bailiff:eligible:{withdrawn + 1}",
-                {"deadline": deadline, "rent_cents": t.rent_cents, "months": policy.bailiff_months_of_rent})
+                {"deadline": deadline, "rent_cents": t.rent_cents, "months": policy.bailiff_months_of_rent,
+                 "reached_on": on, "arrears_reached_cents": t.arrears_cents(as_of=on)}, on=on)
         # a case eligible anew (after a withdrawal) gets its own approval task
         ctx.add("task", BAILIFF_ELIGIBLE, "task:bailiff:approve" if not withdrawn else f"task:bailiff:approve:{withdrawn + 1}",
                 {}, task_kind=TaskKind.APPROVE_BAILIFF.value, due_on=on_or_next_business_day(ctx.day))

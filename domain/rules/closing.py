@@ -7,6 +7,7 @@ from domain.actions import Decision
 from domain.rulebook import BASIS_BGS, Context, rule, step
 from domain.rules.arrangement import ARR_COMPLETE
 from domain.rules.promises import PROMISE_CHECK
+from domain.rules.wik_letter import add_costs_if_due
 
 CLOSE_ENDED = rule("CLOSE-ENDED", "the tenancy ended on or before the day", inputs=("ended_on",))
 CLOSE_PAID = rule("CLOSE-PAID", "arrears at or below the tolerance as booked: the case closes with the booking "
@@ -45,6 +46,7 @@ def paid(ctx: Context) -> Decision | None:
     if sig is not None and sig.get("withdrawn_on") is None and sig.get("resolved_on") is None and sig["on"] < cleared:
         ctx.add("signal_resolved", BGS_RESOLVED, f"signal:resolved:{sig['signal_id']}",
                 {"signal_on": sig["on"], "cleared_on": cleared}, signal_id=sig["signal_id"])
+    add_costs_if_due(ctx)  # rent paid after the 14-day deadline: the costs are due all the same (WIK-COSTS)
     ctx.add("close", CLOSE_PAID, "close:CLOSE-PAID", {"tolerance_cents": policy.tolerance_cents,
                                                       "cleared_on": cleared}, reason="paid", closed_on=cleared)
     return ctx.done()

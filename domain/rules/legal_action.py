@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain import late_facts
 from domain.actions import Decision
 from domain.calendar import add_months, on_or_next_business_day
 from domain.programmes import ended_since
@@ -99,17 +100,23 @@ def legal_action(ctx: Context) -> Decision | None:
         "signal": True,
         "personal_contact": bool(case.personal_attempts()),
     }
-    enough = ctx.arrears >= policy.legal_months_of_rent * t.rent_cents
     not_in_counselling = not case.in_programme() and not ctx.in_debt_counselling
-    if enough and all(documented.values()) and not_in_counselling:
+    if all(documented.values()) and not_in_counselling:
         if ctx.at(add_months(case.signal["on"], policy.legal_months_after_signal)):
-            if household_blocks(ctx):
+            # from the booked facts: the first day from then on which the arrears as booked
+            # reached the threshold, whenever those facts were recorded (PLAYBOOK 5)
+            start = late_facts.eligibility_start(
+                case, "legal", add_months(case.signal["on"], policy.legal_months_after_signal), ctx.day)
+            on = late_facts.first_day_reached(case, t, start, ctx.day, policy.legal_months_of_rent * t.rent_cents,
+                                              policy)
+            if on is None or household_blocks(ctx):
                 return None
             withdrawn = sum(1 for w in case.eligibility_withdrawals if w["which"] == "legal")
             ctx.add("legal_eligible", EVICT_ELIGIBLE, "legal:eligible" if not withdrawn else f"legal:eligible:{withdrawn + 1}",
                     {"documented": documented, "signal_on": case.signal["on"], "rent_cents": t.rent_cents,
                      "months": policy.legal_months_of_rent, "in_debt_counselling": ctx.in_debt_counselling,
-                     "home_visit_attempted": True, "household_recorded_on": case.household[-1]["on"]})
+                     "home_visit_attempted": True, "household_recorded_on": case.household[-1]["on"],
+                     "reached_on": on, "arrears_reached_cents": t.arrears_cents(as_of=on)}, on=on)
             ctx.add("task", EVICT_ELIGIBLE, "task:legal:review" if not withdrawn else f"task:legal:review:{withdrawn + 1}", {},
                     task_kind=TaskKind.REVIEW_LEGAL_ACTION.value, due_on=on_or_next_business_day(ctx.day))
     return None

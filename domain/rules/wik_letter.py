@@ -52,10 +52,18 @@ def fourteen_day_letter(ctx: Context) -> Decision | None:
 
 @step(WIK_COSTS, preventive=110)
 def collection_costs(ctx: Context) -> Decision | None:
+    add_costs_if_due(ctx)
+    return None
+
+
+def add_costs_if_due(ctx: Context) -> None:
+    """The costs of a live 14-day letter once its deadline passed with the stated rent
+    unpaid as booked; also on the day a case closes paid (CLOSE-PAID): money booked after
+    the deadline does not undo them, whenever it was recorded."""
     case = ctx.case
     letter = live_letter(case, LetterKind.FOURTEEN_DAY_LETTER.value)
     if letter is None:
-        return None
+        return
     deadline = letter["deadline"]
     unpaid = late_facts.stated_debt_unpaid(ctx.tenancy, letter)
     if (
@@ -68,7 +76,6 @@ def collection_costs(ctx: Context) -> Decision | None:
                 {"deadline": deadline, "letter_id": letter["letter_id"],
                  "letter_amount_cents": letter["amount_cents"], "unpaid_at_deadline_cents": unpaid},
                 cents=letter["costs_cents"])
-    return None
 
 
 @step(WIK_COSTS, classic=110)
