@@ -111,6 +111,9 @@ def legal_action(ctx: Context) -> Decision | None:
                                               policy)
             if on is None or household_blocks(ctx):
                 return None
+            # the arrears follow the booking dates; the household record is a step of its own:
+            # eligibility never predates the record that cleared it
+            on = max(on, case.household[-1]["on"])
             withdrawn = sum(1 for w in case.eligibility_withdrawals if w["which"] == "legal")
             ctx.add("legal_eligible", EVICT_ELIGIBLE, "legal:eligible" if not withdrawn else f"legal:eligible:{withdrawn + 1}",
                     {"documented": documented, "signal_on": case.signal["on"], "rent_cents": t.rent_cents,
