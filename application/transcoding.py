@@ -4,7 +4,7 @@ sets and tuples. Stored format: the ``_type_`` names below never change."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
@@ -55,6 +55,10 @@ def _prep(o: Any) -> Any:
         return o
     if t is list or t is tuple:
         return [_prep(v) for v in o]
+    if t is date:  # orjson writes exact dates and UTC datetimes as isoformat() does
+        return {"_type_": "date_iso", "_data_": o}
+    if t is datetime and (o.tzinfo is None or o.tzinfo is timezone.utc):
+        return {"_type_": "datetime_iso", "_data_": o}
     if isinstance(o, UUID):
         return {"_type_": "uuid_hex", "_data_": o.hex}
     if isinstance(o, datetime):

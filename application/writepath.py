@@ -23,7 +23,7 @@ aggregate); snapshots, when configured, are still taken.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any
 from uuid import UUID
 
@@ -40,27 +40,36 @@ from eventsourcing.utils import get_topic, resolve_topic
 
 from application.transcoding import _REVIVE, FastTranscoder, _prep, _revive, orjson
 
-_SKIP = ("originator_id", "originator_version")
+_UTC = timezone.utc
+_dumps = orjson.dumps if orjson is not None else None
+_new = object.__new__
+_set = object.__setattr__
 
 
 def encode_state(d: dict[str, Any], class_version: int) -> bytes:
-    """``FastTranscoder.encode`` of an event's state without its originator id and version."""
+    """``FastTranscoder.encode`` of an event's state without its originator id and version.
+
+    Dates and UTC (or naive) datetimes go to orjson inside their tags: orjson writes
+    them as ``isoformat()`` does (tests/unit/test_writepath.py), in C."""
     out: dict[str, Any] = {}
     for k, v in d.items():
-        if k in _SKIP:
-            continue
         t = type(v)
         if t is str or t is int or v is None or t is bool:
             out[k] = v
         elif t is datetime:
-            out[k] = {"_type_": "datetime_iso", "_data_": v.isoformat()}
+            tz = v.tzinfo
+            out[k] = {"_type_": "datetime_iso", "_data_": v if tz is _UTC or tz is None else v.isoformat()}
         elif t is date:
-            out[k] = {"_type_": "date_iso", "_data_": v.isoformat()}
+            out[k] = {"_type_": "date_iso", "_data_": v}
+        elif k == "originator_id":
+            continue
         else:
             out[k] = _prep(v)
+    del out["originator_version"]
+    out.pop("originator_id", None)  # (an id that is not a UUID passed the loop)
     if class_version > 1:
         out["class_version"] = class_version
-    return orjson.dumps(out)  # type: ignore[no-any-return]
+    return _dumps(out)  # type: ignore[no-any-return]
 
 
 def decode_state(data: bytes) -> dict[str, Any]:
@@ -103,9 +112,7 @@ class FastMapper(Mapper[UUID]):
         if known is None:
             known = self._out[cls] = (get_topic(cls), getattr(cls, "class_version", 1))
         d = domain_event.__dict__
-        return StoredEvent(
-            d["originator_id"], d["originator_version"], known[0], encode_state(d, known[1])
-        )
+        return _stored(d["originator_id"], d["originator_version"], known[0], encode_state(d, known[1]))
 
     def to_stored_events(self, events: Sequence[Any]) -> list[StoredEvent]:
         return [self.to_stored_event(e) for e in events]
@@ -140,17 +147,40 @@ class FastMapper(Mapper[UUID]):
         return event
 
 
+def _stored(originator_id: Any, version: int, topic: str, state: bytes) -> StoredEvent:
+    """``StoredEvent(...)`` without the frozen dataclass's field-by-field ``__init__``."""
+    s: Any = _new(StoredEvent)
+    _set(s, "__dict__", {"originator_id": originator_id, "originator_version": version, "topic": topic,
+                         "state": state})
+    return s  # type: ignore[no-any-return]
+
+
 def save_events(app: Any, aggregates: Sequence[Any], side_ops: Sequence[Any]) -> None:
     """``Application.save(*aggregates, side_ops=...)`` without the per-save protocol checks."""
-    events: list[Any] = []
-    before: dict[Any, int] = {}
-    for a in aggregates:
-        pending = a.collect_events()
-        if pending:
-            before[a.id] = pending[0].originator_version - 1
-        events.extend(pending)
     mapper = app.mapper
-    stored = [mapper.to_stored_event(e) for e in events]
+    stored: list[StoredEvent] = []
+    before: dict[Any, int] = {}
+    if mapper.fast:
+        known = mapper._out
+        for a in aggregates:
+            pending = a._pending_events
+            if not pending:
+                continue
+            a._pending_events = []  # what ``collect_events`` leaves
+            before[a.id] = pending[0].originator_version - 1
+            for e in pending:
+                cls = type(e)
+                k = known.get(cls)
+                if k is None:
+                    k = known[cls] = (get_topic(cls), getattr(cls, "class_version", 1))
+                d = e.__dict__
+                stored.append(_stored(d["originator_id"], d["originator_version"], k[0], encode_state(d, k[1])))
+    else:
+        for a in aggregates:
+            pending = a.collect_events()
+            if pending:
+                before[a.id] = pending[0].originator_version - 1
+            stored.extend(mapper.to_stored_event(e) for e in pending)
     app.recorder.insert_events(stored, side_ops=side_ops)
     repo = app.repository
     if repo.cache is not None and not repo.fastforward:

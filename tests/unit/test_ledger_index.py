@@ -70,3 +70,16 @@ def test_the_index_follows_every_new_event() -> None:
     t.post_credit(cents=1, source="erp", tx_id="k1", booked_on=day, reason="")
     assert ledger_index(t) is None  # a new version: the old index is not used
     assert t.arrears_cents(day) == 49999 == t.arrears_cents(day)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_unpaid_since_without_the_walk_agrees_with_the_walk(seed: int) -> None:
+    """The read model asks every saved tenancy when it became unpaid; a settled tenancy
+    is answered from its totals: the same answer as the walk, at every tolerance."""
+    rng = random.Random(1000 + seed)
+    t = random_tenancy(rng, rng.randrange(0, 30))
+    rows = arrears_by_period_walk(t, None)
+    total = sum(c for _, c, _ in rows)
+    for tolerance in (0, 1, 500, 25000, 10**9, total, total - 1, total + 1):
+        want = rows[0][2] if rows and total > tolerance else None
+        assert t.unpaid_since(tolerance) == want, tolerance
