@@ -47,6 +47,10 @@ from decimal import Decimal  # noqa: E402
 from uuid import UUID  # noqa: E402
 
 
+# held in a dict, which freezegun does not patch (orjson refuses its FakeDatetime/FakeDate)
+_NATIVE: dict[type, bool] = {datetime: True, date: False}  # class -> is a datetime
+
+
 def _prep(o: Any) -> Any:
     t = type(o)
     if t is dict:
@@ -55,10 +59,11 @@ def _prep(o: Any) -> Any:
         return o
     if t is list or t is tuple:
         return [_prep(v) for v in o]
-    if t is date:  # orjson writes exact dates and UTC datetimes as isoformat() does
-        return {"_type_": "date_iso", "_data_": o}
-    if t is datetime and (o.tzinfo is None or o.tzinfo is timezone.utc):
-        return {"_type_": "datetime_iso", "_data_": o}
+    if t in _NATIVE:  # orjson writes the real date and UTC datetime classes as isoformat() does
+        if not _NATIVE[t]:
+            return {"_type_": "date_iso", "_data_": o}
+        if o.tzinfo is None or o.tzinfo is timezone.utc:
+            return {"_type_": "datetime_iso", "_data_": o}
     if isinstance(o, UUID):
         return {"_type_": "uuid_hex", "_data_": o.hex}
     if isinstance(o, datetime):

@@ -41,6 +41,8 @@ from eventsourcing.utils import get_topic, resolve_topic
 from application.transcoding import _REVIVE, FastTranscoder, _prep, _revive, orjson
 
 _UTC = timezone.utc
+# held in a dict, which freezegun does not patch: its FakeDatetime takes the isoformat() path
+_NATIVE: dict[type, bool] = {datetime: True, date: False}  # class -> is a datetime
 _dumps = orjson.dumps if orjson is not None else None
 _new = object.__new__
 _set = object.__setattr__
@@ -56,11 +58,11 @@ def encode_state(d: dict[str, Any], class_version: int) -> bytes:
         t = type(v)
         if t is str or t is int or v is None or t is bool:
             out[k] = v
-        elif t is datetime:
-            tz = v.tzinfo
-            out[k] = {"_type_": "datetime_iso", "_data_": v if tz is _UTC or tz is None else v.isoformat()}
-        elif t is date:
-            out[k] = {"_type_": "date_iso", "_data_": v}
+        elif t in _NATIVE:  # the real date and datetime classes (not freezegun's, which orjson refuses)
+            if _NATIVE[t] and v.tzinfo is not None and v.tzinfo is not _UTC:
+                out[k] = {"_type_": "datetime_iso", "_data_": v.isoformat()}
+            else:
+                out[k] = {"_type_": "datetime_iso" if _NATIVE[t] else "date_iso", "_data_": v}
         elif k == "originator_id":
             continue
         else:

@@ -100,7 +100,9 @@ class VangnetPostgresRecorder(PostgresApplicationRecorder):
 
     def _insert_event_rows(self, curs: Any, stored_events: Sequence[Any]) -> None:
         """The events' INSERT ... SELECT FROM unnest RETURNING notification_id, with the
-        rows sent as four plain arrays in binary instead of the library's one array of a
+        rows sent as four plain arrays in binary (``%b``: with ``%s`` psycopg sends lists
+        of text and bytes as text arrays, built and escaped in Python element by element,
+        about 9 us of CPU per row against 1 us) instead of the library's one array of a
         composite type (psycopg builds the composite's text form in Python, field by
         field, which cost more than the insert itself)."""
         from psycopg.sql import SQL, Identifier
@@ -109,7 +111,7 @@ class VangnetPostgresRecorder(PostgresApplicationRecorder):
         if sql is None:
             sql = self._insert_arrays_sql = SQL(
                 "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
-                "SELECT * FROM unnest(%s::{oid}[], %s::bigint[], %s::text[], %s::bytea[]) "
+                "SELECT * FROM unnest(%b::{oid}[], %b::bigint[], %b::text[], %b::bytea[]) "
                 "RETURNING notification_id"
             ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name),
                      oid=Identifier(self.datastore.originator_id_type))

@@ -284,20 +284,23 @@ class SideWriter:
         ops = batchable_order(ops)
         batch_sql: str | None = None
         batch: list[tuple[Any, ...]] = []
+        shape: tuple[str, tuple[str, ...], tuple[str, ...]] | None = None  # of a batch of upserts
 
         def flush() -> None:
-            nonlocal batch_sql, batch
+            nonlocal batch_sql, batch, shape
             if batch_sql is not None and batch:
-                cursor.executemany(batch_sql, batch)
-            batch_sql, batch = None, []
+                if shape is None or not self._upsert_arrays(cursor, shape, batch):
+                    cursor.executemany(batch_sql, batch)
+            batch_sql, batch, shape = None, [], None
 
         for op in ops:
-            if isinstance(op, Upsert):
+            if type(op) is Upsert or isinstance(op, Upsert):
                 cols = tuple(op.row)
                 sql = self.upsert_sql(op.table, op.key, cols)
                 if sql != batch_sql:
                     flush()
                     batch_sql = sql
+                    shape = (op.table, op.key, cols)
                 if self.cipher is None:
                     batch.append(tuple(op.row.values()))  # cols are the row's own keys, in order
                 else:
@@ -309,6 +312,7 @@ class SideWriter:
                 if sql != batch_sql:
                     flush()
                     batch_sql = sql
+                    shape = None
                 batch.append(tuple(op.where.values()))
             elif isinstance(op, Claim):
                 flush()
@@ -334,6 +338,63 @@ class SideWriter:
             else:  # pragma: no cover
                 raise TypeError(f"unknown side operation {op!r}")
         flush()
+
+
+    ARRAY_MIN_ROWS = 8
+
+    def _upsert_arrays(self, cursor: Any, shape: tuple[str, tuple[str, ...], tuple[str, ...]],
+                       rows: list[tuple[Any, ...]]) -> bool:
+        """PostgreSQL: a batch of upserts as one ``INSERT ... SELECT FROM unnest(...)`` over
+        one binary array per column (``executemany`` is a statement per row). Only for a
+        batch whose keys are distinct (one statement cannot update a row twice) and whose
+        columns each hold one kind of value; returns False to leave it to executemany."""
+        if self.dialect != "postgres" or len(rows) < self.ARRAY_MIN_ROWS:
+            return False
+        table, key, cols = shape
+        types = _COLUMN_TYPES.get(table)
+        if types is None or any(c not in types for c in cols):
+            return False
+        at = [cols.index(k) for k in key]
+        if len({tuple(r[i] for i in at) for r in rows}) != len(rows):
+            return False
+        columns = list(zip(*rows, strict=True))
+        sent: list[list[Any]] = []
+        nulls: list[bool] = []
+        for c, values in zip(cols, columns, strict=True):
+            kinds = {type(v) for v in values}
+            kinds.discard(type(None))
+            if not kinds:  # all NULL: a typed NULL in the statement, no array to send
+                nulls.append(True)
+                continue
+            if len(kinds) != 1 or next(iter(kinds)) is not _PY_TYPE[types[c]]:
+                return False  # mixed kinds of value: executemany
+            nulls.append(False)
+            sent.append(list(values))
+        ck = ("arrays", table, key, cols, tuple(nulls))
+        sql = self._sql_cache.get(ck)
+        if sql is None:
+            names = ", ".join(f'"{c}"' for c in cols)
+            picks = ", ".join(f"NULL::{types[c]}" if null else f"u.c{i}"
+                              for i, (c, null) in enumerate(zip(cols, nulls, strict=True)))
+            arrays = ", ".join(f"%b::{types[c]}[]" for c, null in zip(cols, nulls, strict=True) if not null)
+            aliases = ", ".join(f"c{i}" for i, null in enumerate(nulls) if not null)
+            updates = ", ".join(f'"{c}"=excluded."{c}"' for c in cols if c not in key)
+            conflict = ", ".join(f'"{k}"' for k in key)
+            action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+            sql = self._sql_cache[ck] = (f"INSERT INTO {table} ({names}) SELECT {picks} FROM unnest({arrays}) "
+                                         f"AS u({aliases}) ON CONFLICT ({conflict}) {action}")
+        cursor.execute(sql, sent)
+        return True
+
+
+# column -> PostgreSQL type, of the side tables (for arrays of upserts), and the Python
+# type each one takes
+_COLUMN_TYPES: dict[str, dict[str, str]] = {
+    table: {c: {"TEXT": "text", "BIGINT": "bigint", "INTEGER": "integer", "BLOB": "bytea"}[t.split()[0]]
+            for c, t in cols if t.split()[0] in ("TEXT", "BIGINT", "INTEGER", "BLOB")}
+    for table, cols in TABLES.items()
+}
+_PY_TYPE: dict[str, type] = {"text": str, "bigint": int, "integer": int, "bytea": bytes}
 
 
 def batchable_order(ops: Sequence[SideOp]) -> Sequence[SideOp]:
@@ -401,9 +462,9 @@ def append_chain(cursor: Any, ph: str, stored_events: Sequence[Any], ids: Sequen
     prev = row["hash"] if row is not None else GENESIS
     hashes = chain_hashes(prev, stored_events, ids)
     rows = list(zip(ids, hashes, strict=True))
-    if ph == "%s":  # PostgreSQL: one statement over two arrays (executemany is a statement per row)
+    if ph == "%s":  # PostgreSQL: one statement over two binary arrays (executemany is a statement per row)
         cursor.execute(
-            "INSERT INTO event_chain (position, hash) SELECT * FROM unnest(%s::bigint[], %s::text[]) "
+            "INSERT INTO event_chain (position, hash) SELECT * FROM unnest(%b::bigint[], %b::text[]) "
             "ON CONFLICT (position) DO UPDATE SET hash = excluded.hash",
             (list(ids), hashes),
         )

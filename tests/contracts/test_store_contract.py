@@ -225,3 +225,31 @@ def test_no_personal_data_in_the_event_store(backend: Backend):
         for probe in {value, value.replace("+31", "0"), value[-8:], value.split()[0]}:
             assert probe not in dump, f"{key} ({probe!r}) found in {table}"
     assert "debt_counselling" not in dump  # sensitive intake answers are sealed
+
+
+# ------------------------------------------------------------- side tables
+
+
+def test_a_batch_of_read_model_rows_lands_as_given_with_its_gaps_and_repeats(backend: Backend):
+    """Many rows of one table are written together (PostgreSQL: one statement over an
+    array per column); columns left empty, a row written twice in one batch (the last
+    one stands) and values of mixed kinds land as they would one by one."""
+    from application.store import Upsert
+
+    app = backend.build()
+    rows = [{"tenancy_id": f"t{i:02d}", "ref": f"R{i}", "rent_cents": 50000 + i, "due_day": 1,
+             "start_date": "2026-01-01", "balance_cents": i, "unpaid_since": None if i % 3 else "2026-02-01",
+             "open_case_id": None, "profile_active": 0, "worry": 0, "ended_on": None, "version": i}
+            for i in range(12)]
+    app.store.apply([Upsert("rm_tenancies", ("tenancy_id",), r) for r in rows])
+    again = [dict(r, balance_cents=-r["balance_cents"]) for r in rows[:10]]
+    again += [dict(rows[0], ref="R0-second", version=99)]  # the same key twice in one batch
+    app.store.apply([Upsert("rm_tenancies", ("tenancy_id",), r) for r in again])
+    keys = [{"tenancy_id": f"t{i:02d}", "key": bytes([i]) * 32} for i in range(10)]
+    app.store.apply([Upsert("tenancy_keys", ("tenancy_id",), k) for k in keys])
+    got = {r["tenancy_id"]: r for r in app.store.read_model_rows("rm_tenancies")}  # type: ignore[attr-defined]
+    want = {r["tenancy_id"]: r for r in rows}
+    want.update({r["tenancy_id"]: r for r in again})
+    assert got == want
+    stored = app.store.read_model_rows("tenancy_keys")  # type: ignore[attr-defined]
+    assert {r["tenancy_id"]: bytes(r["key"]) for r in stored} == {k["tenancy_id"]: k["key"] for k in keys}

@@ -4,7 +4,7 @@ writes, the library's own mapper reads, and the other way round."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -110,3 +110,33 @@ def test_the_chain_of_a_batch_is_the_chain_of_its_events_one_by_one() -> None:
         want.append(prev)
     assert chain_hashes(GENESIS, events, positions) == want
     assert chain_hashes(want[1], events[2:], positions[2:]) == want[2:]
+
+
+@pytest.mark.parametrize("value", [
+    date(2026, 2, 1), date(1, 1, 1), datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, 1, 2, 3, 4, tzinfo=UTC),
+    datetime(2026, 1, 1, 0, 0, 0, 500000), datetime(2026, 1, 1, tzinfo=timezone(timedelta(hours=1, minutes=30))),
+])
+def test_dates_and_datetimes_are_stored_as_their_isoformat(value: Any) -> None:
+    """orjson formats the real date and UTC datetime classes inside their tags; the bytes
+    are those of ``isoformat()``, as the library's transcoder writes them."""
+    import orjson
+
+    from application.writepath import encode_state
+
+    tag = "datetime_iso" if isinstance(value, datetime) else "date_iso"
+    want = orjson.dumps({"on": {"_type_": tag, "_data_": value.isoformat()}, "n": [{"_type_": tag,
+                         "_data_": value.isoformat()}]})
+    got = encode_state({"originator_id": uuid.uuid4(), "originator_version": 3, "on": value, "n": [value]}, 1)
+    assert got == want
+
+
+def test_freezegun_dates_are_stored_as_their_isoformat() -> None:
+    from freezegun import freeze_time
+
+    from application.writepath import encode_state
+
+    with freeze_time("2026-03-01 12:00:00"):
+        now, today = datetime.now(UTC), date.today()
+        got = encode_state({"originator_id": uuid.uuid4(), "originator_version": 1, "at": now, "on": today}, 1)
+    assert got == (b'{"at":{"_type_":"datetime_iso","_data_":"2026-03-01T12:00:00+00:00"},'
+                   b'"on":{"_type_":"date_iso","_data_":"2026-03-01"}}')
