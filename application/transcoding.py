@@ -4,7 +4,7 @@ sets and tuples. Stored format: the ``_type_`` names below never change."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
@@ -46,7 +46,6 @@ except ImportError:  # pragma: no cover - orjson is a dependency; keep the libra
 from decimal import Decimal  # noqa: E402
 from uuid import UUID  # noqa: E402
 
-
 # held in a dict, which freezegun does not patch (orjson refuses its FakeDatetime/FakeDate)
 _NATIVE: dict[type, bool] = {datetime: True, date: False}  # class -> is a datetime
 
@@ -62,7 +61,7 @@ def _prep(o: Any) -> Any:
     if t in _NATIVE:  # orjson writes the real date and UTC datetime classes as isoformat() does
         if not _NATIVE[t]:
             return {"_type_": "date_iso", "_data_": o}
-        if o.tzinfo is None or o.tzinfo is timezone.utc:
+        if o.tzinfo is None or o.tzinfo is UTC:
             return {"_type_": "datetime_iso", "_data_": o}
     if isinstance(o, UUID):
         return {"_type_": "uuid_hex", "_data_": o.hex}

@@ -23,7 +23,7 @@ aggregate); snapshots, when configured, are still taken.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -40,7 +40,7 @@ from eventsourcing.utils import get_topic, resolve_topic
 
 from application.transcoding import _REVIVE, FastTranscoder, _prep, _revive, orjson
 
-_UTC = timezone.utc
+_UTC = UTC
 # held in a dict, which freezegun does not patch: its FakeDatetime takes the isoformat() path
 _NATIVE: dict[type, bool] = {datetime: True, date: False}  # class -> is a datetime
 _dumps = orjson.dumps if orjson is not None else None
