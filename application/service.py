@@ -242,7 +242,9 @@ class Vangnet(Application):
         for c, next_check, force in case_list:
             aggs.append(c)
             ref = refs.get(c.tenancy_id) or self._ref_of(c.tenancy_id)
-            ops.extend(case_ops(c, ref, next_check if force else (next_check or touch_day), force=force))
+            # a case without new events keeps the task rows written with its last event
+            ops.extend(case_ops(c, ref, next_check if force else (next_check or touch_day), force=force,
+                                tasks=bool(c.pending_events)))
         ops.extend(extra)
         self.save(*aggs, side_ops=ops)
         cache = self.repository.cache
