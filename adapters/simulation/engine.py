@@ -274,7 +274,8 @@ class Simulation:
         if d.day == 1:
             self._plan_month(d)
             items += self.agenda.pop(d, [])
-        self._do_agenda(d, [it for it in items if it[0] != "start"])
+        with self.app.deferred_saves():  # the day's commands in one write (Vangnet.deferred_saves)
+            self._do_agenda(d, [it for it in items if it[0] != "start"])
         # the daily run, posting rent only on days a charge can be due (see the package docstring)
         post = d.day == 1 or bool(starts)
         self.app.policy = attrs.evolve(self.policy, post_rent_charges=post)
@@ -289,8 +290,9 @@ class Simulation:
         )
         self._observe(d)
         if business:
-            self._inbound_calls(d)
-            self._work(d)
+            with self.app.deferred_saves():
+                self._inbound_calls(d)
+                self._work(d)
         self._observe(d)
 
     def _schedule(self, d: date, item: tuple[Any, ...]) -> None:
