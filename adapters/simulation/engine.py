@@ -870,10 +870,13 @@ def _young_gc_only() -> Iterator[Callable[[], None]]:
     it (about 15 % of a 5,000 x 12 run). Young objects are collected at the end of each
     day, the whole heap once a simulated month (the callable given); the previous setting
     comes back afterwards. Nothing the simulation computes depends on it."""
+    def full() -> None:
+        gc.collect()
+
     was = gc.isenabled()
     gc.disable()
     try:
-        yield gc.collect
+        yield full
     finally:
         if was:
             gc.enable()
