@@ -350,10 +350,12 @@ def _evaluate_cases(app: Vangnet, day: date, report: DayReport, post_on: date,
         next_check: date | None = None
         case_outbox: list[SideOp] = []
         refused: set[str] = set()  # a refused letter is reported once a day and tried again tomorrow
+        unsealed: dict[Any, Any] = {}  # sealed answers of this case's tenancy, opened once a day
         try:
             for _ in range(4):  # actions may enable others the same day
-                decision = evaluate(case, t, day, app.policy, in_debt_counselling=_in_counselling(app, case, t),
-                                    household=_household(app, case, t))
+                decision = evaluate(case, t, day, app.policy,
+                                    in_debt_counselling=_in_counselling(app, case, t, unsealed),
+                                    household=_household(app, case, t, unsealed))
                 actions = [a for a in decision.actions if a.action_id not in refused]
                 if not actions:
                     next_check = day + timedelta(days=1) if refused else decision.next_check
@@ -384,21 +386,32 @@ def _evaluate_cases(app: Vangnet, day: date, report: DayReport, post_on: date,
         app.save_all(tenancies, cases, extra=outbox, on=day)
 
 
-def _household(app: Vangnet, case: ArrearsCase, t: Tenancy) -> Any:
+def _unseal(app: Vangnet, t: Tenancy, sealed: Any, memo: dict[Any, Any] | None) -> Any:
+    """Sealed answers of ``t`` opened with its key (``memo``: the same sealed text opened
+    once, within one case's evaluation of the day)."""
+    if memo is None:
+        return sealing.unseal(app.store.key(t.id), t.id, sealed)
+    key = (t.id, sealed)
+    if key not in memo:
+        memo[key] = sealing.unseal(app.store.key(t.id), t.id, sealed)
+    return memo[key]
+
+
+def _household(app: Vangnet, case: ArrearsCase, t: Tenancy, memo: dict[Any, Any] | None = None) -> Any:
     """The latest household facts, unsealed only while legal-action eligibility is in
     question; ``"erased"`` when they can no longer be read (restraint then applies)."""
     if case.signal is None or case.legal_eligible_on is not None or not case.household:
         return None
-    return sealing.unseal(app.store.key(t.id), t.id, case.household[-1]["sealed"])
+    return _unseal(app, t, case.household[-1]["sealed"], memo)
 
 
-def _in_counselling(app: Vangnet, case: ArrearsCase, t: Tenancy) -> bool:
+def _in_counselling(app: Vangnet, case: ArrearsCase, t: Tenancy, memo: dict[Any, Any] | None = None) -> bool:
     """Whether the sealed intake says the tenant is in debt counselling; only unsealed
     when legal-action eligibility is in question. Erased answers count as yes: no
     eviction eligibility on data that can no longer be read."""
     if case.signal is None or case.legal_eligible_on is not None or t.intake_sealed is None:
         return False
-    answers = sealing.unseal(app.store.key(t.id), t.id, t.intake_sealed)
+    answers = _unseal(app, t, t.intake_sealed, memo)
     if answers == sealing.ERASED:
         return True
     return bool(answers.get("debt_counselling"))

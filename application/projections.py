@@ -74,8 +74,10 @@ def task_rows(c: ArrearsCase, ref: str) -> list[dict[str, Any]]:
     return rows
 
 
-def case_ops(c: ArrearsCase, ref: str, next_check: date | None, *, force: bool) -> list[SideOp]:
-    """``force``: the daily run sets the next check; other commands only bring it forward."""
+def case_ops(c: ArrearsCase, ref: str, next_check: date | None, *, force: bool, tasks: bool = True) -> list[SideOp]:
+    """``force``: the daily run sets the next check; other commands only bring it forward.
+    ``tasks=False``: the case has no new events, so its task rows are those written with
+    its last event (same transaction) and are left as they are."""
     row = case_row(c, ref, next_check)
     ops: list[SideOp] = []
     if force or not c.is_open:
@@ -85,6 +87,8 @@ def case_ops(c: ArrearsCase, ref: str, next_check: date | None, *, force: bool) 
         ops.append(Upsert("rm_cases", ("case_id",), row))
         if next_check is not None:
             ops.append(TouchCase(c.id, next_check))
+    if not tasks:
+        return ops
     ops.append(Delete("rm_tasks", {"case_id": str(c.id)}))
     ops.extend(Upsert("rm_tasks", ("task_id",), r) for r in task_rows(c, ref))
     return ops

@@ -137,6 +137,19 @@ def retrying(fn: Callable[..., T]) -> Callable[..., T]:
     return wrapper
 
 
+@attrs.define
+class _Deferred:
+    """Saves held by ``Vangnet.deferred_saves``: their events, rows and snapshots, in order."""
+
+    events: list[Any] = attrs.Factory(list)
+    ops: list[SideOp] = attrs.Factory(list)
+    snapshots: list[Any] = attrs.Factory(list)
+
+    @property
+    def held(self) -> bool:
+        return bool(self.events or self.ops or self.snapshots)
+
+
 @attrs.frozen
 class NewTenancy:
     """One tenancy for ``Vangnet.start_tenancies``: what ``start_tenancy`` takes, plus the
@@ -174,6 +187,7 @@ class Vangnet(Application):
         self._store: Store | None = None
         self.ports: Ports | None = None
         self._refs: dict[uuid.UUID, str] = {}  # tenancy id -> ref (never changes)
+        self._deferred: _Deferred | None = None  # saves held for one write (deferred_saves)
         if self.snapshots is not None:
             # loads go through load_many, which checks a snapshot's shape before using it
             self.repository.snapshot_store = None
@@ -190,6 +204,8 @@ class Vangnet(Application):
     def store(self) -> Store:
         if self._store is None:
             raise RuntimeError("the application has no store attached (use adapters.bootstrap.build)")
+        if self._deferred is not None and self._deferred.held:
+            self.flush_saves()  # whoever reads or writes the store sees every save before
         return self._store
 
     @property
@@ -218,6 +234,7 @@ class Vangnet(Application):
         transcoder.register(DateAsISO())
 
     def forget_cache(self) -> None:
+        self.flush_saves()
         # A fresh cache of the same kind: clearing an LRUCache's dict alone leaves its
         # recency list pointing at forgotten keys (KeyError on the next eviction).
         cache = getattr(self.repository, "cache", None)
@@ -230,6 +247,7 @@ class Vangnet(Application):
         """Drop these aggregates from the cache (a refused command may have changed them
         in memory); the rest of the cache stays, so a long single-writer run (the
         simulation) does not reload every aggregate after each refused command."""
+        self.flush_saves()  # reloaded from the store: it holds every save before
         cache = getattr(self.repository, "cache", None)
         if cache is None:
             return
@@ -279,14 +297,75 @@ class Vangnet(Application):
         for c, next_check, force in case_list:
             aggs.append(c)
             ref = refs.get(c.tenancy_id) or self._ref_of(c.tenancy_id)
-            ops.extend(case_ops(c, ref, next_check if force else (next_check or touch_day), force=force))
+            # a case without new events keeps the task rows written with its last event
+            ops.extend(case_ops(c, ref, next_check if force else (next_check or touch_day), force=force,
+                                tasks=bool(c.pending_events)))
         ops.extend(extra)
-        self.save(*aggs, side_ops=ops)
+        if self._deferred is not None:
+            self._defer(aggs, ops)
+        else:
+            self.save(*aggs, side_ops=ops)
         cache = self.repository.cache
         if cache is not None:  # saved state is the newest: later bulk loads start from it
             copy = self.repository.deepcopy_from_cache
             for a in aggs:
                 cache.put(a.id, deepcopy(a) if copy else a)
+
+    # ------------------------------------------------------- deferred saves
+    @contextlib.contextmanager
+    def deferred_saves(self) -> Iterator[None]:
+        """Saves inside the block are written together, in the order they were made, in
+        one insert when the block ends, or as soon as anything reads or writes the store
+        (``store``), loads an aggregate the cache does not hold, or drops one from the
+        cache. Each save's events are taken from its aggregates at once (their order and
+        versions are those of saving one by one) and its read-model rows computed then.
+
+        Only for a store's single writer (the simulation): no other writer's conflict is
+        detected before the block's write, and a failed write loses the block's saves."""
+        if self._deferred is not None:
+            yield
+            return
+        self._deferred = _Deferred()
+        try:
+            yield
+        finally:
+            try:
+                self.flush_saves()
+            finally:
+                self._deferred = None
+
+    def _defer(self, aggs: Sequence[Any], ops: Sequence[SideOp]) -> None:
+        from eventsourcing.domain import Snapshot
+
+        d = self._deferred
+        assert d is not None
+        every_of = self.snapshotting_intervals if self.snapshots is not None else None
+        for a in aggs:
+            pending = a.collect_events()
+            if not pending:
+                continue
+            d.events.extend(pending)
+            every = every_of.get(type(a)) if every_of else None
+            # the snapshot policy of application.writepath.take_due_snapshots, taken now
+            if every and (pending[0].originator_version - 1) // every < a.version // every:
+                d.snapshots.append(Snapshot.take(a))
+        d.ops.extend(ops)
+        cache = self.repository.cache
+        if cache is not None and not self.repository.fastforward:
+            for a in aggs:
+                cache.put(a.id, a)
+
+    def flush_saves(self) -> None:
+        """Write the saves held by ``deferred_saves`` (nothing outside it)."""
+        d = self._deferred
+        if d is None or not d.held:
+            return
+        self._deferred = _Deferred()  # reads during the write go straight to the store
+        stored = [self.mapper.to_stored_event(e) for e in d.events]
+        self.recorder.insert_events(stored, side_ops=d.ops)
+        if d.snapshots:
+            assert self.snapshots is not None
+            self.snapshots.put(d.snapshots)
 
     def _ref_of(self, tenancy_id: uuid.UUID) -> str:
         ref = self._refs.get(tenancy_id)
@@ -300,6 +379,7 @@ class Vangnet(Application):
             if got is None:
                 raise AggregateNotFoundError(aggregate_id)
             return got
+        self.flush_saves()
         agg = self.repository.get(aggregate_id, projector_func=_project)
         if isinstance(agg, Tenancy):
             self._refs[agg.id] = agg.ref
@@ -378,6 +458,7 @@ class Vangnet(Application):
             raise NotFound(f"tenancy: {ref!r} does not exist") from None
 
     def tenancy_exists(self, ref: str) -> bool:
+        self.flush_saves()
         return tenancy_id_for(ref) in self.repository
 
     def get_case(self, case_id: uuid.UUID | str) -> ArrearsCase:

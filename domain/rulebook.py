@@ -195,6 +195,9 @@ class Strategy(Protocol):
     def rule_ids(self) -> list[str]: ...
 
 
+_ORDERED: dict[str, tuple[int, list[Step]]] = {}  # strategy -> (steps registered, its steps in order)
+
+
 @attrs.frozen
 class StepStrategy:
     """A strategy: its steps (registered for ``name``) in order, and what every action
@@ -206,7 +209,11 @@ class StepStrategy:
 
     def steps(self) -> list[Step]:
         load_rules()
-        return sorted((s for s in STEPS if self.name in s.order), key=lambda s: s.order[self.name])
+        known = _ORDERED.get(self.name)
+        if known is None or known[0] != len(STEPS):  # ordered once per set of registered steps
+            ordered = sorted((s for s in STEPS if self.name in s.order), key=lambda s: s.order[self.name])
+            known = _ORDERED[self.name] = (len(STEPS), ordered)
+        return list(known[1])
 
     def rule_ids(self) -> list[str]:
         return [r for s in self.steps() for r in s.rules]
@@ -221,7 +228,9 @@ class StepStrategy:
             {"arrears_cents": arrears, "days_late": (day - case.due_date).days, **self.base_inputs(case)},
         )
         ctx.household = household
-        for s in self.steps():
+        load_rules()
+        known = _ORDERED.get(self.name)
+        for s in known[1] if known is not None and known[0] == len(STEPS) else self.steps():
             decided = s.fn(ctx)
             if decided is not None:
                 return decided
