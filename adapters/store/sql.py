@@ -20,6 +20,7 @@ from uuid import UUID
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from adapters.store.claims import ImportLog, OutboxClaims
+from application.audit.chain import originator_hexes
 from application.ports import Contact, RepresentativeContact
 from application.store import Claim, Delete, DropSnapshots, RewriteEvent, SideOp, TouchCase, Upsert
 
@@ -448,7 +449,7 @@ CHAIN_LAST_SQL = "SELECT hash FROM event_chain ORDER BY position DESC LIMIT 1"
 
 
 def append_chain(cursor: Any, ph: str, stored_events: Sequence[Any], ids: Sequence[int],
-                 seal_key: bytes | None = None) -> None:
+                 seal_key: bytes | None = None, oids: Sequence[str] | None = None) -> None:
     """Extend the hash chain with the events just inserted at positions ``ids``, inside
     the inserting transaction (writers are serialised, so the last hash read here is the
     chain's head). A position already in the chain (SQLite reuses the rowid of a deleted
@@ -460,7 +461,7 @@ def append_chain(cursor: Any, ph: str, stored_events: Sequence[Any], ids: Sequen
     cursor.execute(CHAIN_LAST_SQL)
     row = cursor.fetchone()
     prev = row["hash"] if row is not None else GENESIS
-    hashes = chain_hashes(prev, stored_events, ids)
+    hashes = chain_hashes(prev, stored_events, ids, oids)
     rows = list(zip(ids, hashes, strict=True))
     if ph == "%s":  # PostgreSQL: one statement over two binary arrays (executemany is a statement per row)
         cursor.execute(
@@ -513,19 +514,18 @@ class VangnetSQLiteRecorder(SQLiteApplicationRecorder):
         create_sqlite(self)  # under a write lock, with the migrations (adapters.store.schema)
 
     def _insert_events(self, c: Any, stored_events: Sequence[Any], **kwargs: Any) -> Sequence[int] | None:
-        params = [
-            (s.originator_id.hex if isinstance(s.originator_id, UUID) else s.originator_id,
-             s.originator_version, s.topic, s.state)
-            for s in stored_events
-        ]
         ids: list[int] = []
-        if params:
+        if stored_events:
+            # the ids as hex once, for the rows and the chain (as the library stores them;
+            # an id that is not a UUID, a text id, as it is)
+            oids = originator_hexes(stored_events)
+            params = [(o, s.originator_version, s.topic, s.state) for o, s in zip(oids, stored_events, strict=True)]
             # rowids of one write transaction are contiguous: no other writer can interleave
             c.executemany(self.insert_events_statement, params)
             c.execute(f"SELECT MAX(rowid) FROM {self.events_table_name}")
             last = c.fetchone()[0]
             ids = list(range(last - len(params) + 1, last + 1))
-            append_chain(c, "?", stored_events, ids, self.seal_key)
+            append_chain(c, "?", stored_events, ids, self.seal_key, oids)
         ops = kwargs.get("side_ops")
         if ops:
             self.writer.apply(c, ops)
