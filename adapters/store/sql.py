@@ -355,14 +355,15 @@ class SideWriter:
         types = _COLUMN_TYPES.get(table)
         if types is None or any(c not in types for c in cols):
             return False
-        at = [cols.index(k) for k in key]
-        if len({tuple(r[i] for i in at) for r in rows}) != len(rows):
-            return False
         columns = list(zip(*rows, strict=True))
+        at = [cols.index(k) for k in key]
+        keys = columns[at[0]] if len(at) == 1 else list(zip(*(columns[i] for i in at), strict=True))
+        if len(set(keys)) != len(rows):
+            return False
         sent: list[list[Any]] = []
         nulls: list[bool] = []
         for c, values in zip(cols, columns, strict=True):
-            kinds = {type(v) for v in values}
+            kinds = set(map(type, values))
             kinds.discard(type(None))
             if not kinds:  # all NULL: a typed NULL in the statement, no array to send
                 nulls.append(True)
@@ -458,23 +459,24 @@ def append_chain(cursor: Any, ph: str, stored_events: Sequence[Any], ids: Sequen
     from application.audit import GENESIS
     from application.audit.chain import chain_hashes, seal_mac
 
-    cursor.execute(CHAIN_LAST_SQL)
+    # the head, and whether any new position is taken already (only when SQLite reused the
+    # rowid of a deleted last event): then the rows replace what is there, otherwise a plain
+    # insert (PostgreSQL's speculative insertion of ON CONFLICT costs about 1 us per row)
+    lo, hi = min(ids), max(ids)
+    cursor.execute(f"SELECT ({CHAIN_LAST_SQL}) AS hash, EXISTS (SELECT 1 FROM event_chain "
+                   f"WHERE position BETWEEN {ph} AND {ph}) AS taken", (lo, hi))
     row = cursor.fetchone()
-    prev = row["hash"] if row is not None else GENESIS
+    prev = row["hash"] if row is not None and row["hash"] is not None else GENESIS
+    upsert = " ON CONFLICT (position) DO UPDATE SET hash = excluded.hash" if row is not None and row["taken"] else ""
     hashes = chain_hashes(prev, stored_events, ids, oids)
     rows = list(zip(ids, hashes, strict=True))
     if ph == "%s":  # PostgreSQL: one statement over two binary arrays (executemany is a statement per row)
         cursor.execute(
-            "INSERT INTO event_chain (position, hash) SELECT * FROM unnest(%b::bigint[], %b::text[]) "
-            "ON CONFLICT (position) DO UPDATE SET hash = excluded.hash",
+            "INSERT INTO event_chain (position, hash) SELECT * FROM unnest(%b::bigint[], %b::text[])" + upsert,
             (list(ids), hashes),
         )
     else:
-        cursor.executemany(
-            f"INSERT INTO event_chain (position, hash) VALUES ({ph}, {ph}) "
-            "ON CONFLICT (position) DO UPDATE SET hash = excluded.hash",
-            rows,
-        )
+        cursor.executemany(f"INSERT INTO event_chain (position, hash) VALUES ({ph}, {ph})" + upsert, rows)
     if seal_key is not None and rows:
         pos, head = rows[-1]
         cursor.execute(
