@@ -104,12 +104,16 @@ TABLES: dict[str, list[tuple[str, str]]] = {
     # who works a case (the worklist's officer filter)
     "case_officers": [("case_id", "TEXT PRIMARY KEY"), ("officer", "TEXT"), ("since", "TEXT")],
 }
+RM_TEN_UNPAID_DDL = ("CREATE INDEX IF NOT EXISTS rm_ten_unpaid_only ON rm_tenancies (unpaid_since) "
+                     "WHERE open_case_id IS NULL AND unpaid_since IS NOT NULL")
 EXTRA_DDL = [
     "CREATE UNIQUE INDEX IF NOT EXISTS ledger_tx_pk ON ledger_tx (source, tx_id)",
     "CREATE INDEX IF NOT EXISTS rm_cases_due ON rm_cases (status, next_check_on)",
     "CREATE INDEX IF NOT EXISTS rm_tasks_due ON rm_tasks (status, due_on)",
     "CREATE INDEX IF NOT EXISTS rm_tasks_case ON rm_tasks (case_id)",
-    "CREATE INDEX IF NOT EXISTS rm_ten_unpaid ON rm_tenancies (unpaid_since) WHERE open_case_id IS NULL",
+    # only the unpaid tenancies without a case: most rows are paid and cost no index write
+    # (adapters.store.schema migration 6 replaced rm_ten_unpaid, which held every row without a case)
+    RM_TEN_UNPAID_DDL,
     "CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (sent_on)",
     "CREATE INDEX IF NOT EXISTS contact_history_t ON contact_history (tenancy_id, changed_on)",
     "CREATE INDEX IF NOT EXISTS rm_tasks_prio ON rm_tasks (status, priority, case_due_date)",
