@@ -125,14 +125,14 @@ def fast_events(cls: A) -> A:
         if fast is not None:
             fast._library = attr  # the library's decorator (tests/unit/test_fast_events.py)
             setattr(cls, name, fast)
-            _REPLAY[ev_cls] = (attr.decorated_func, frozenset(_params(attr.decorated_func)[0]), None)
+            _REPLAY[ev_cls] = (attr.decorated_func, frozenset(_params(attr.decorated_func)[0]), None, None)
     spec = _CREATE[cls] = _create_spec(cls)
     if spec is not False:
-        _REPLAY[spec[0]] = (cls, frozenset(spec[1]), spec[2])
+        _REPLAY[spec[0]] = (cls, frozenset(spec[1]), spec[2], spec[5])
     return cls
 
 
-_REPLAY: dict[type, tuple[Any, frozenset[str], str | None]] = {}
+_REPLAY: dict[type, tuple[Any, frozenset[str], str | None, Any]] = {}
 
 
 def replay(event: Any, aggregate: Any) -> Any:
@@ -142,15 +142,19 @@ def replay(event: Any, aggregate: Any) -> Any:
     spec = _REPLAY.get(type(event))
     if spec is None:
         return event.mutate(aggregate)
-    target, names, topic = spec
+    target, names, topic, init = spec
     d = event.__dict__
     if topic is not None:  # the created event
         if aggregate is not None or d.get("originator_topic") != topic:
             return event.mutate(aggregate)
         agg: Any = target.__new__(target)
-        agg.__base_init__(originator_id=d["originator_id"], originator_version=d["originator_version"],
-                          timestamp=d["timestamp"])
-        agg.__init__(**{k: v for k, v in d.items() if k in names})
+        ts = d["timestamp"]
+        agg._id = d["originator_id"]  # what BaseAggregate.__base_init__ sets (checked by _create_spec)
+        agg._version = d["originator_version"]
+        agg._created_on = ts
+        agg._modified_on = ts
+        agg._pending_events = []
+        init(agg, **{k: v for k, v in d.items() if k in names})
         return agg
     if aggregate is None:
         return event.mutate(aggregate)

@@ -298,23 +298,25 @@ class SideWriter:
                     cursor.executemany(batch_sql, batch)
             batch_sql, batch, shape = None, [], None
 
+        cipher = self.cipher
         for op in ops:
             if type(op) is Upsert or isinstance(op, Upsert):
-                cols = tuple(op.row)
-                sql = self.upsert_sql(op.table, op.key, cols)
-                if sql != batch_sql:
+                row = op.row
+                cols = tuple(row)
+                # the same shape as the batch (compared without hashing the column names)
+                if shape is None or cols != shape[2] or op.table != shape[0] or op.key != shape[1]:
                     flush()
-                    batch_sql = sql
+                    batch_sql = self.upsert_sql(op.table, op.key, cols)
                     shape = (op.table, op.key, cols)
-                if self.cipher is None:
-                    batch.append(tuple(op.row.values()))  # cols are the row's own keys, in order
+                if cipher is None:
+                    batch.append(tuple(row.values()))  # cols are the row's own keys, in order
                 else:
-                    row = seal_row(self.cipher, op.table, op.row)
-                    batch.append(tuple(row[c] for c in cols))
+                    sealed = seal_row(cipher, op.table, row)
+                    batch.append(tuple(sealed[c] for c in cols))
             elif isinstance(op, Delete):
                 where = " AND ".join(f'"{k}" = {self.ph}' for k in op.where)
                 sql = f"DELETE FROM {op.table} WHERE {where}"
-                if sql != batch_sql:
+                if sql != batch_sql or shape is not None:
                     flush()
                     batch_sql = sql
                     shape = None
@@ -414,15 +416,30 @@ def batchable_order(ops: Sequence[SideOp]) -> Sequence[SideOp]:
     if len(ops) < 3:
         return ops
     tables: dict[str, list[SideOp]] = {}
+    deleting = False
     for op in ops:
-        if isinstance(op, (Upsert, Delete)):
-            tables.setdefault(op.table, []).append(op)
+        t = type(op)
+        if t is Upsert:
+            table = op.table  # type: ignore[union-attr]
+        elif isinstance(op, (Upsert, Delete)):
+            table = op.table
+            deleting = deleting or isinstance(op, Delete)
         elif isinstance(op, TouchCase):
-            tables.setdefault("rm_cases", []).append(op)
+            table = "rm_cases"
         else:
             return ops
+        got = tables.get(table)
+        if got is None:
+            tables[table] = [op]
+        else:
+            got.append(op)
+    if len(tables) == 1 and not deleting:
+        return ops  # one table, nothing to move
     out: list[SideOp] = []
     for table_ops in tables.values():
+        if not deleting:
+            out.extend(table_ops)
+            continue
         deletes = [op for op in table_ops if isinstance(op, Delete)]
         if not deletes or len(deletes) == len(table_ops):
             out.extend(table_ops)
@@ -853,7 +870,7 @@ class SqlStore(OutboxClaims, ImportLog):
         aggregate and version (for bulk loading in the daily run and imports). With
         ``after``, only the events after that version of each aggregate named there (the
         part a snapshot does not hold)."""
-        from eventsourcing.persistence import StoredEvent
+        from application.writepath import _stored
 
         table = self.recorder.events_table_name
         cols = "e.originator_id, e.originator_version, e.topic, e.state"
@@ -877,14 +894,14 @@ class SqlStore(OutboxClaims, ImportLog):
                         f"FROM w JOIN {table} e ON e.originator_id = w.id AND e.originator_version > w.v {order}",
                         params,
                     )
-                    out.extend(StoredEvent(by_hex[r[0]], r[1], r[2], r[3]) for r in raw.fetchall())
+                    out.extend(_stored(by_hex[r[0]], r[1], r[2], r[3]) for r in raw.fetchall())
                 else:
                     c.execute(
                         f"SELECT {cols} FROM unnest(%s::uuid[], %s::bigint[]) AS w(id, v) "
                         f"JOIN {table} e ON e.originator_id = w.id AND e.originator_version > w.v {order}",
                         (chunk, versions),
                     )
-                    out.extend(StoredEvent(r["originator_id"], r["originator_version"], r["topic"], bytes(r["state"]))
+                    out.extend(_stored(r["originator_id"], r["originator_version"], r["topic"], bytes(r["state"]))
                                for r in c.fetchall())
         return out
 
