@@ -247,7 +247,7 @@ class SideWriter:
         if sql is None:
             names = ", ".join(f'"{c}"' for c in cols)
             marks = ", ".join([self.ph] * len(cols))
-            updates = ", ".join(f'"{c}"=excluded."{c}"' for c in cols if c not in key)
+            updates = ", ".join(f'"{c}"=excluded."{c}"' for c in cols if c not in key and c not in _fixed(table, key))
             conflict = ", ".join(f'"{k}"' for k in key)
             action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
             sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT ({conflict}) {action}"
@@ -386,13 +386,29 @@ class SideWriter:
                               for i, (c, null) in enumerate(zip(cols, nulls, strict=True)))
             arrays = ", ".join(f"%b::{types[c]}[]" for c, null in zip(cols, nulls, strict=True) if not null)
             aliases = ", ".join(f"c{i}" for i, null in enumerate(nulls) if not null)
-            updates = ", ".join(f'"{c}"=excluded."{c}"' for c in cols if c not in key)
+            updates = ", ".join(f'"{c}"=excluded."{c}"' for c in cols if c not in key and c not in _fixed(table, key))
             conflict = ", ".join(f'"{k}"' for k in key)
             action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
             sql = self._sql_cache[ck] = (f"INSERT INTO {table} ({names}) SELECT {picks} FROM unnest({arrays}) "
                                          f"AS u({aliases}) ON CONFLICT ({conflict}) {action}")
         cursor.execute(sql, sent)
         return True
+
+
+# Columns a read-model row's key decides (the key is derived from them: a tenancy's id is
+# the uuid5 of its ref, a case's id of its tenancy and period, a task's id holds its case's):
+# an upsert meeting an existing row leaves them as they are instead of writing the same
+# value again, which would rewrite their index entries (rm_tenancies_ref, rm_cases_ref,
+# rm_tasks_case) on every save (tests/contracts/test_store_contract.py).
+FIXED_BY_KEY: dict[tuple[str, tuple[str, ...]], frozenset[str]] = {
+    ("rm_tenancies", ("tenancy_id",)): frozenset({"ref"}),
+    ("rm_cases", ("case_id",)): frozenset({"tenancy_id", "ref", "period"}),
+    ("rm_tasks", ("task_id",)): frozenset({"case_id", "tenancy_id", "ref"}),
+}
+
+
+def _fixed(table: str, key: tuple[str, ...]) -> frozenset[str]:
+    return FIXED_BY_KEY.get((table, tuple(key)), frozenset())
 
 
 # column -> PostgreSQL type, of the side tables (for arrays of upserts), and the Python
