@@ -493,9 +493,6 @@ def append_chain(cursor: Any, ph: str, stored_events: Sequence[Any], ids: Sequen
     chain's head). A position already in the chain (SQLite reuses the rowid of a deleted
     last event) gets a hash chained from the old head, so verify still reports it.
     With a ``seal_key``, the new head is sealed (``chain_seals``) in the same transaction."""
-    from application.audit import GENESIS
-    from application.audit.chain import chain_hashes, seal_mac
-
     # the head, and whether any new position is taken already (only when SQLite reused the
     # rowid of a deleted last event): then the rows replace what is there, otherwise a plain
     # insert (PostgreSQL's speculative insertion of ON CONFLICT costs about 1 us per row)
@@ -503,8 +500,19 @@ def append_chain(cursor: Any, ph: str, stored_events: Sequence[Any], ids: Sequen
     cursor.execute(f"SELECT ({CHAIN_LAST_SQL}) AS hash, EXISTS (SELECT 1 FROM event_chain "
                    f"WHERE position BETWEEN {ph} AND {ph}) AS taken", (lo, hi))
     row = cursor.fetchone()
-    prev = row["hash"] if row is not None and row["hash"] is not None else GENESIS
-    upsert = " ON CONFLICT (position) DO UPDATE SET hash = excluded.hash" if row is not None and row["taken"] else ""
+    write_chain(cursor, ph, stored_events, ids, row["hash"] if row is not None else None,
+                bool(row is not None and row["taken"]), seal_key, oids)
+
+
+def write_chain(cursor: Any, ph: str, stored_events: Sequence[Any], ids: Sequence[int], head: str | None,
+                taken: bool, seal_key: bytes | None = None, oids: Sequence[str] | None = None) -> None:
+    """The chain rows of ``append_chain`` from the chain's ``head`` hash (None: empty chain);
+    ``taken``: some of the positions may be in the chain already (they are replaced)."""
+    from application.audit import GENESIS
+    from application.audit.chain import chain_hashes, seal_mac
+
+    prev = head if head is not None else GENESIS
+    upsert = " ON CONFLICT (position) DO UPDATE SET hash = excluded.hash" if taken else ""
     hashes = chain_hashes(prev, stored_events, ids, oids)
     rows = list(zip(ids, hashes, strict=True))
     if ph == "%s":  # PostgreSQL: one statement over two binary arrays (executemany is a statement per row)
@@ -515,11 +523,11 @@ def append_chain(cursor: Any, ph: str, stored_events: Sequence[Any], ids: Sequen
     else:
         cursor.executemany(f"INSERT INTO event_chain (position, hash) VALUES ({ph}, {ph})" + upsert, rows)
     if seal_key is not None and rows:
-        pos, head = rows[-1]
+        pos, new_head = rows[-1]
         cursor.execute(
             f"INSERT INTO chain_seals (position, mac) VALUES ({ph}, {ph}) "
             "ON CONFLICT (position) DO UPDATE SET mac = excluded.mac",
-            (pos, seal_mac(seal_key, pos, head)),
+            (pos, seal_mac(seal_key, pos, new_head)),
         )
 
 
