@@ -220,6 +220,8 @@ class Tenancy(Aggregate):
     @property
     def last_closed_case_id(self) -> uuid.UUID | None:
         """The latest of this tenancy's cases that is not the open one."""
+        if not self.case_ids:  # (every save asks, most tenancies never had a case)
+            return None
         closed = [c for c in self.case_ids if c != self.open_case_id]
         return closed[-1] if closed else None
 
