@@ -89,6 +89,7 @@ class VangnetPostgresRecorder(PostgresApplicationRecorder):
             if sqls is not None:
                 row = state.fetchone()
                 state.close()
+                assert row is not None  # a sequence has one row
                 with conn.cursor() as curs:
                     notification_ids = self._copy_event_rows(curs, stored_events, sqls, row)
                     write_chain(curs, "%s", stored_events, notification_ids, row["hash"], row["taken"],
