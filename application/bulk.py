@@ -37,8 +37,9 @@ Rebuild = Callable[[Sequence[str]], tuple[list["Tenancy"], dict[str, list[SideOp
 
 def import_id(source: str, content_hashes: Iterable[str]) -> str:
     h = hashlib.sha256(source.encode())
-    for c in sorted(content_hashes):
-        h.update(b"\0" + c.encode())
+    ordered = sorted(content_hashes)
+    if ordered:  # each hash after a NUL byte, in one update
+        h.update(("\0" + "\0".join(ordered)).encode())
     return f"{source}-{h.hexdigest()[:16]}"
 
 

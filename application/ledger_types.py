@@ -52,18 +52,11 @@ class LedgerLine:
     @functools.cached_property
     def content_hash(self) -> str:
         """Identity of the row's content, for idempotent re-imports (computed once)."""
-        parts = [
-            self.transaction_id,
-            self.tenancy_ref,
-            self.booking_date.isoformat(),
-            self.kind.value,
-            str(self.cents),
-            self.period or "",
-            self.description,
-            self.reason_code or "",
-            self.reverses_transaction_id or "",
-        ]
-        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+        # the fields joined by 0x1f (one f-string: the same text as "\x1f".join of them)
+        text = (f"{self.transaction_id}\x1f{self.tenancy_ref}\x1f{self.booking_date.isoformat()}\x1f"
+                f"{self.kind._value_}\x1f{self.cents}\x1f{self.period or ''}\x1f{self.description}\x1f"
+                f"{self.reason_code or ''}\x1f{self.reverses_transaction_id or ''}")
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 class ImportRefused(Exception):

@@ -797,7 +797,7 @@ class Vangnet(Application):
         tenancies: dict[str, Tenancy | None] = {r: loaded.get(i) for r, i in ids.items()}
         changed: dict[str, Tenancy] = {}
         accepted: dict[str, list[LedgerLine]] = {}  # the lines applied, per tenancy ref
-        tx_rows: list[SideOp] = []
+        tx_rows: dict[str, list[SideOp]] = {}  # tenancy ref -> the ledger rows of its lines
         text_ids: dict[str, str] = {}  # tenancy ref -> its id as text (ledger rows)
         for n, ln in enumerate(lines, start=1):
             if progress is not None and n % 1000 == 0:
@@ -838,14 +838,17 @@ class Vangnet(Application):
                                         values.get(column, ln.transaction_id), str(e)))
                 continue
             ref = t.ref
-            changed[ref] = t
-            accepted.setdefault(ref, []).append(ln)
             kind = ln.kind._value_
             report.imported[kind] = report.imported.get(kind, 0) + 1
             tid = text_ids.get(ref)
-            if tid is None:
+            if tid is None:  # the tenancy's first line
                 tid = text_ids[ref] = str(t.id)
-            tx_rows.append(_ledger_tx_row(source, ln, t, tid))
+                changed[ref] = t
+                accepted[ref] = [ln]
+                tx_rows[ref] = [_ledger_tx_row(source, ln, t, tid)]
+            else:
+                accepted[ref].append(ln)
+                tx_rows[ref].append(_ledger_tx_row(source, ln, t, tid))
         if errors and not skip_invalid:
             self.forget_cache()
             raise ImportRefused(sorted(errors, key=lambda e: (e.line, e.column)))
@@ -877,7 +880,8 @@ class Vangnet(Application):
                               booked_on=ln.booking_date)
 
     def _write_import(self, source: str, lines: Sequence[LedgerLine], changed: dict[str, Tenancy],
-                      accepted: dict[str, list[LedgerLine]], tx_rows: Sequence[SideOp], extra: Sequence[SideOp],
+                      accepted: dict[str, list[LedgerLine]], tx_rows: dict[str, list[SideOp]],
+                      extra: Sequence[SideOp],
                       on: date | None, on_chunk: Callable[[int, int], None] | None) -> None:
         """Write a checked import in chunks under one import id (application.bulk).
 
@@ -886,12 +890,6 @@ class Vangnet(Application):
         and their lines applied anew, and the chunk is written again; the chunks before
         it stay written."""
         from application import bulk
-
-        ref_of = {str(t.id): ref for ref, t in changed.items()}
-        by_ref: dict[str, list[SideOp]] = {}
-        for op in tx_rows:
-            assert isinstance(op, Upsert)
-            by_ref.setdefault(ref_of[op.row["tenancy_id"]], []).append(op)
 
         def rebuild(refs: Sequence[str]) -> tuple[list[Tenancy], dict[str, list[SideOp]]]:
             ids = [tenancy_id_for(r) for r in refs]
@@ -917,7 +915,7 @@ class Vangnet(Application):
             return out, rows
 
         bulk.write_in_chunks(self, iid=bulk.import_id(source, (ln.content_hash for ln in lines)), source=source,
-                             tenancies=list(changed.values()), tx_rows=by_ref, extra=extra, on=on,
+                             tenancies=list(changed.values()), tx_rows=tx_rows, extra=extra, on=on,
                              on_chunk=on_chunk, rebuild=rebuild)
 
     def _sealed_description(self, tenancy_id: uuid.UUID, text: str) -> str:

@@ -28,6 +28,7 @@ import inspect
 from typing import Any, TypeVar
 
 from eventsourcing.domain import (
+    BaseAggregate,
     CanInitAggregate,
     CanMutateAggregate,
     CommandMethodDecorator,
@@ -66,6 +67,7 @@ def _fast_trigger(name: str, func: Any, ev_cls: type) -> Any:
     if fields[:3] != list(_BASE) or fields[3:] != names:
         return None  # not the shape the library derives from the method: keep its path
     allowed = frozenset(names)
+    n_names = len(names)
     now = ev_cls.create_timestamp  # type: ignore[attr-defined]
 
     def trigger(self: Any, *args: Any, **kwargs: Any) -> None:
@@ -76,19 +78,22 @@ def _fast_trigger(name: str, func: Any, ev_cls: type) -> Any:
                 if k in kwargs:
                     raise TypeError(f"{name}() got multiple values for argument {k!r}")
                 kwargs[k] = v
-        if not allowed.issuperset(kwargs):
-            raise TypeError(f"{name}() got unexpected arguments {sorted(set(kwargs) - allowed)}")
+        if len(kwargs) == n_names and list(kwargs) == names:
+            values = kwargs  # every argument, given in the order of the parameters (the common call)
+        else:
+            if not allowed.issuperset(kwargs):
+                raise TypeError(f"{name}() got unexpected arguments {sorted(set(kwargs) - allowed)}")
+            values = {}
+            for k in names:
+                if k in kwargs:
+                    values[k] = kwargs[k]
+                elif k in defaults:
+                    values[k] = defaults[k]
+                else:
+                    raise TypeError(f"{name}() missing argument {k!r}")
         version = self._version + 1
         ts = now()
         state: dict[str, Any] = {"originator_id": self._id, "originator_version": version, "timestamp": ts}
-        values: dict[str, Any] = {}
-        for k in names:
-            if k in kwargs:
-                values[k] = kwargs[k]
-            elif k in defaults:
-                values[k] = defaults[k]
-            else:
-                raise TypeError(f"{name}() missing argument {k!r}")
         state.update(values)
         ev: Any = _new(ev_cls)
         _set(ev, "__dict__", state)
@@ -120,14 +125,14 @@ def fast_events(cls: A) -> A:
         if fast is not None:
             fast._library = attr  # the library's decorator (tests/unit/test_fast_events.py)
             setattr(cls, name, fast)
-            _REPLAY[ev_cls] = (attr.decorated_func, frozenset(_params(attr.decorated_func)[0]), None)
+            _REPLAY[ev_cls] = (attr.decorated_func, frozenset(_params(attr.decorated_func)[0]), None, None)
     spec = _CREATE[cls] = _create_spec(cls)
     if spec is not False:
-        _REPLAY[spec[0]] = (cls, frozenset(spec[1]), spec[2])
+        _REPLAY[spec[0]] = (cls, frozenset(spec[1]), spec[2], spec[5])
     return cls
 
 
-_REPLAY: dict[type, tuple[Any, frozenset[str], str | None]] = {}
+_REPLAY: dict[type, tuple[Any, frozenset[str], str | None, Any]] = {}
 
 
 def replay(event: Any, aggregate: Any) -> Any:
@@ -137,15 +142,19 @@ def replay(event: Any, aggregate: Any) -> Any:
     spec = _REPLAY.get(type(event))
     if spec is None:
         return event.mutate(aggregate)
-    target, names, topic = spec
+    target, names, topic, init = spec
     d = event.__dict__
     if topic is not None:  # the created event
         if aggregate is not None or d.get("originator_topic") != topic:
             return event.mutate(aggregate)
         agg: Any = target.__new__(target)
-        agg.__base_init__(originator_id=d["originator_id"], originator_version=d["originator_version"],
-                          timestamp=d["timestamp"])
-        agg.__init__(**{k: v for k, v in d.items() if k in names})
+        ts = d["timestamp"]
+        agg._id = d["originator_id"]  # what BaseAggregate.__base_init__ sets (checked by _create_spec)
+        agg._version = d["originator_version"]
+        agg._created_on = ts
+        agg._modified_on = ts
+        agg._pending_events = []
+        init(agg, **{k: v for k, v in d.items() if k in names})
         return agg
     if aggregate is None:
         return event.mutate(aggregate)
@@ -171,21 +180,25 @@ def create(cls: type[Any], **kwargs: Any) -> Any:
         spec = _CREATE[cls] = _create_spec(cls)
     if spec is False:
         return cls(**kwargs)
-    ev_cls, names, topic, id_names = spec
-    if set(kwargs) != set(names):
+    ev_cls, names, topic, id_names, name_set, init = spec
+    if kwargs.keys() != name_set:
         return cls(**kwargs)  # let the library report the mistake
     oid = cls.create_id(**{k: kwargs[k] for k in id_names})
     ts = ev_cls.create_timestamp()
-    state: dict[str, Any] = {"originator_id": oid, "originator_version": cls.INITIAL_VERSION, "timestamp": ts,
+    version = cls.INITIAL_VERSION
+    state: dict[str, Any] = {"originator_id": oid, "originator_version": version, "timestamp": ts,
                              "originator_topic": topic}
     for k in names:
         state[k] = kwargs[k]
     ev = _new(ev_cls)
     _set(ev, "__dict__", state)
     agg: Any = cls.__new__(cls)  # type: ignore[call-overload]
-    agg.__base_init__(originator_id=oid, originator_version=cls.INITIAL_VERSION, timestamp=ts)
-    agg.__init__(**kwargs)
-    agg._pending_events.append(ev)
+    agg._id = oid  # what Aggregate.__base_init__ sets
+    agg._version = version
+    agg._created_on = ts
+    agg._modified_on = ts
+    agg._pending_events = [ev]
+    init(agg, **kwargs)
     return agg
 
 
@@ -204,4 +217,6 @@ def _create_spec(cls: type[Any]) -> Any:
     if defaults or fields != [*_BASE, "originator_topic", *names]:
         return False
     id_names = [p for p in inspect.signature(cls.create_id).parameters if p in names]
-    return ev_cls, names, get_topic(cls), id_names
+    if cls.__base_init__ is not BaseAggregate.__base_init__:  # create() sets what it sets
+        return False
+    return ev_cls, names, get_topic(cls), id_names, frozenset(names), init.decorated_func

@@ -127,11 +127,30 @@ class Period:
 
     def due_date(self, due_day: int) -> date:
         """The due date in this month; a due day of 29-31 falls on the last day of a short month."""
-        last = calendar.monthrange(self.year, self.month)[1]
-        return date(self.year, self.month, min(due_day, last))
+        key = (self.year, self.month, due_day)
+        got = _DUE_DATES.get(key)
+        if got is None:
+            last = calendar.monthrange(self.year, self.month)[1]
+            got = date(self.year, self.month, min(due_day, last))
+            if len(_DUE_DATES) > 50_000:
+                _DUE_DATES.clear()
+            _DUE_DATES[key] = got
+        return got
 
     def __str__(self) -> str:
-        return f"{self.year:04d}-{self.month:02d}"
+        key = (self.year, self.month)
+        text = _PERIOD_TEXT.get(key)
+        if text is None:
+            text = f"{self.year:04d}-{self.month:02d}"
+            if len(_PERIOD_TEXT) > 50_000:
+                _PERIOD_TEXT.clear()
+            _PERIOD_TEXT[key] = text
+        return text
+
+
+# remembered answers of the pure functions above (every rent charge asks both)
+_DUE_DATES: dict[tuple[int, int, int], date] = {}
+_PERIOD_TEXT: dict[tuple[int, int], str] = {}
 
 
 def check_day_of_month(day: int, *, field: str = "due_day", high: int = 31) -> int:

@@ -17,7 +17,7 @@ from eventsourcing.postgres import (
 )
 from eventsourcing.utils import retry
 
-from adapters.store.sql import SideWriter, _chain_select, append_chain, ddl
+from adapters.store.sql import SideWriter, _chain_select, ddl, write_chain
 
 
 class VangnetPostgresRecorder(PostgresApplicationRecorder):
@@ -61,8 +61,9 @@ class VangnetPostgresRecorder(PostgresApplicationRecorder):
         return self._insert_events_once(stored_events, **kwargs)
 
     def _insert_events_once(self, stored_events: Sequence[Any], **kwargs: Any) -> Sequence[int] | None:
-        """One write transaction: side tables, table lock and notify pipelined, then the
-        events' INSERT sent outside the pipeline.
+        """One write transaction: side tables, table lock, notify and the read of where the
+        notification sequence and the hash chain stand pipelined, then the events' COPY
+        sent outside the pipeline (``_copy_event_rows``) and the chain written.
 
         The library sends the INSERT inside ``conn.pipeline()`` and then calls
         ``pipeline.sync()``. psycopg's sync stops sending when its command queue is
@@ -72,19 +73,27 @@ class VangnetPostgresRecorder(PostgresApplicationRecorder):
         tables fills the socket buffers: the rest of the message is never sent, the
         server waits for it (ClientRead) holding the events table lock, and the client
         waits for a result that cannot come. Leaving the pipeline (its exit flushes
-        until everything is sent) before the INSERT, and sending the INSERT as a plain
+        until everything is sent) before the INSERT, and sending the events as a plain
         statement (sent whole before its result is awaited), cannot stall that way."""
         notification_ids: Sequence[int] | None = None
         with self.datastore.get_connection() as conn, conn.transaction():
+            sqls = self._write_sqls(conn) if stored_events else None
             with conn.pipeline(), conn.cursor() as curs:
                 self._insert_events(curs, stored_events, **kwargs)
-                if stored_events:
+                if sqls is not None:
                     self._lock_table(curs)
                     self._notify_channel(curs)
-            if stored_events:
+                    # under the lock: where the sequence and the chain stand (read with the pipeline)
+                    state = conn.cursor()
+                    state.execute(sqls[1])
+            if sqls is not None:
+                row = state.fetchone()
+                state.close()
+                assert row is not None  # a sequence has one row
                 with conn.cursor() as curs:
-                    self._insert_event_rows(curs, stored_events)
-                    notification_ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+                    notification_ids = self._copy_event_rows(curs, stored_events, sqls, row)
+                    write_chain(curs, "%s", stored_events, notification_ids, row["hash"], row["taken"],
+                                self.seal_key)
         return notification_ids
 
     def create_table(self) -> None:
@@ -98,38 +107,61 @@ class VangnetPostgresRecorder(PostgresApplicationRecorder):
             for stmt in ddl("postgres"):
                 curs.execute(stmt)
 
-    def _insert_event_rows(self, curs: Any, stored_events: Sequence[Any]) -> None:
-        """The events' INSERT ... SELECT FROM unnest RETURNING notification_id, with the
-        rows sent as four plain arrays in binary (``%b``: with ``%s`` psycopg sends lists
-        of text and bytes as text arrays, built and escaped in Python element by element,
-        about 9 us of CPU per row against 1 us) instead of the library's one array of a
-        composite type (psycopg builds the composite's text form in Python, field by
-        field, which cost more than the insert itself)."""
+    def _write_sqls(self, conn: Any) -> tuple[Any, Any, Any]:
+        """The COPY of the events, the read of the sequence's and the chain's state, and
+        the sequence's name (found once)."""
         from psycopg.sql import SQL, Identifier
 
-        sql = getattr(self, "_insert_arrays_sql", None)
-        if sql is None:
-            sql = self._insert_arrays_sql = SQL(
-                "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
-                "SELECT * FROM unnest(%b::{oid}[], %b::bigint[], %b::text[], %b::bytea[]) "
-                "RETURNING notification_id"
-            ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name),
-                     oid=Identifier(self.datastore.originator_id_type))
-        curs.execute(sql, ([e.originator_id for e in stored_events], [e.originator_version for e in stored_events],
-                           [e.topic for e in stored_events], [e.state for e in stored_events]), binary=True)
+        sqls = getattr(self, "_sqls", None)
+        if sqls is None:
+            table = SQL("{0}.{1}").format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
+            with conn.cursor() as c:
+                c.execute("SELECT n.nspname, s.relname FROM pg_class s JOIN pg_namespace n ON n.oid = s.relnamespace "
+                          "WHERE s.oid = pg_get_serial_sequence(%s, 'notification_id')::regclass",
+                          (f'"{self.datastore.schema}"."{self.events_table_name}"',))
+                r = c.fetchone()
+            seq = SQL("{0}.{1}").format(Identifier(r["nspname"]), Identifier(r["relname"]))
+            sqls = self._sqls = (
+                SQL("COPY {0} (originator_id, originator_version, topic, state) FROM STDIN (FORMAT BINARY)"
+                    ).format(table),
+                SQL("SELECT s.last_value, s.is_called, (SELECT hash FROM event_chain ORDER BY position DESC LIMIT 1) "
+                    "AS hash, EXISTS (SELECT 1 FROM event_chain WHERE position >= s.last_value "
+                    "+ CASE WHEN s.is_called THEN 1 ELSE 0 END) AS taken FROM {0} s").format(seq),
+                seq.as_string(conn),  # for currval(%s::regclass)
+            )
+        return sqls  # type: ignore[no-any-return]
+
+    def _copy_event_rows(self, curs: Any, stored_events: Sequence[Any], sqls: tuple[Any, Any, Any],
+                         state: Any) -> list[int]:
+        """The events written with ``COPY ... FROM STDIN (FORMAT BINARY)`` (rows formatted
+        in C by psycopg; the server skips the executor's per-row work of an INSERT), and
+        their notification ids. This transaction holds the events table in EXCLUSIVE mode
+        (``_lock_table``), so nobody else draws from its sequence: ``state``, read under
+        the lock, says where the sequence stands, COPY draws one id per row in input
+        order, and the ids are the next ``n``. That exactly ``n`` were drawn is checked
+        (the sequence's current value) before the chain is built on them. COPY is sent
+        whole before its result is awaited (no pipeline stall, see ``_insert_events_once``)."""
+        from eventsourcing.persistence import ProgrammingError
+
+        copy_sql, _, seq = sqls
+        n = len(stored_events)
+        first = int(state["last_value"]) + (1 if state["is_called"] else 0)
+        with curs.copy(copy_sql) as cp:
+            cp.set_types([self.datastore.originator_id_type, "int8", "text", "bytea"])
+            write = cp.write_row
+            for e in stored_events:
+                write((e.originator_id, e.originator_version, e.topic, e.state))
+        curs.execute("SELECT currval(%s::regclass) AS last", (seq,))
+        last = int(curs.fetchone()["last"])
+        if last != first + n - 1:
+            raise ProgrammingError(f"Couldn't get all notification IDs (expected {first} to {first + n - 1} from "
+                                   f"the sequence, it stands at {last})")
+        return list(range(first, last + 1))
 
     def _insert_events(self, curs: Any, stored_events: Sequence[Any], **kwargs: Any) -> None:
         ops = kwargs.get("side_ops")
         if ops:
             self.writer.apply(curs, ops)
-
-    def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Sequence[Any], **kwargs: Any) -> Any:
-        # Still inside the inserting transaction, with the events table locked (EXCLUSIVE):
-        # extend the hash chain now that the notification ids are known.
-        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        if ids:
-            append_chain(curs, "%s", stored_events, ids, self.seal_key)
-        return ids
 
     def select_chain(self, gt: int | None, lte: int | None, limit: int | None = None) -> list[tuple[int, str]]:
         """Hash-chain rows (position, hash) with gt < position <= lte, in order."""

@@ -69,12 +69,23 @@ def _redactions(cursor: Any, dialect: str) -> None:
                    "state_sha256 TEXT, redacted_on TEXT)")
 
 
+def _unpaid_index_partial(cursor: Any, dialect: str) -> None:
+    """Version 6: the index of unpaid tenancies without a case holds only those rows
+    (``unpaid_since IS NOT NULL``): the old one held every tenancy without a case, so
+    every save of a paid tenancy wrote an index entry nobody reads."""
+    from adapters.store.sql import RM_TEN_UNPAID_DDL
+
+    cursor.execute("DROP INDEX IF EXISTS rm_ten_unpaid")
+    cursor.execute(RM_TEN_UNPAID_DDL)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Any, str], None]]] = [
     (1, "base tables", _nothing),
     (2, "outbox claims and provider sends", _outbox_claims),
     (3, "chunked imports", _imports),
     (4, "representatives", _representatives),
     (5, "redactions", _redactions),
+    (6, "unpaid tenancies index on unpaid rows only", _unpaid_index_partial),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -27,20 +27,38 @@ def chain_hash(
     return h.hexdigest()
 
 
-def chain_hashes(prev: str, stored_events: Sequence[Any], positions: Sequence[int]) -> list[str]:
+def chain_hashes(prev: str, stored_events: Sequence[Any], positions: Sequence[int],
+                 oids: Sequence[str] | None = None) -> list[str]:
     """``chain_hash`` of each event in turn, from the head ``prev`` (hex): the digest is
-    carried as bytes from one link to the next instead of through hex."""
+    carried as bytes from one link to the next instead of through hex. ``oids``: the
+    events' originator ids as hex (``originator_hexes``), when the caller has them."""
     out: list[str] = []
+    append = out.append
     head = bytes.fromhex(prev)
     sha = hashlib.sha256
-    for s, pos in zip(stored_events, positions, strict=True):
+    if oids is None:
+        oids = originator_hexes(stored_events)
+    for s, pos, oid in zip(stored_events, positions, oids, strict=True):
+        head = sha(head + f"\x1f{pos}\x1f{oid}\x1f{s.originator_version}\x1f{s.topic}\x1f".encode() + s.state).digest()
+        append(head.hex())
+    return out
+
+
+def originator_hexes(stored_events: Sequence[Any]) -> list[str]:
+    """The originator id of each stored event as the chain and the SQLite store write it
+    (a UUID's 32 hex digits, anything else as text), computed once per run of events of
+    one aggregate."""
+    out: list[str] = []
+    append = out.append
+    last: Any = None
+    text = ""
+    uuid_cls = uuid.UUID
+    for s in stored_events:
         oid = s.originator_id
-        oid = oid.hex if isinstance(oid, uuid.UUID) else str(oid)
-        h = sha(head)
-        h.update(f"\x1f{pos}\x1f{oid}\x1f{s.originator_version}\x1f{s.topic}\x1f".encode())
-        h.update(s.state)
-        head = h.digest()
-        out.append(head.hex())
+        if oid is not last:
+            last = oid
+            text = oid.hex if isinstance(oid, uuid_cls) else str(oid)
+        append(text)
     return out
 
 
