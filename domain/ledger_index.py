@@ -7,10 +7,12 @@ time for a long-lived tenancy. ``LedgerIndex`` sorts the money lines once per ve
 of the tenancy (cumulative sums by booking date, cumulative charges by period) and
 answers each question with two binary searches.
 
-The index is kept outside the aggregate (its state, equality and snapshots are
-untouched), per tenancy object and per version: any event changes the version, so a
-stale answer cannot be given. ``arrears_by_period_walk`` is the plain rule the index
-must agree with (tests/unit/test_ledger_index.py compares them on random ledgers).
+The index and the answers already given are kept outside the aggregate (its state,
+equality and snapshots are untouched), per tenancy object and per state of its ledger:
+every ledger event adds a line and changes the totals, so a stale answer cannot be
+given, while events that leave the ledger alone (a case linked, a flag raised) keep
+them. ``arrears_by_period_walk`` is the plain rule the index must agree with
+(tests/unit/test_ledger_index.py compares them on random ledgers).
 """
 
 from __future__ import annotations
@@ -56,18 +58,18 @@ class LedgerIndex:
     __slots__ = ("booked", "money", "periods", "dues", "amounts", "cum", "total", "ordered")
 
     def __init__(self, t: Any) -> None:
-        moves = sorted((tx["booked_on"], _IN[tx["kind"]] * tx["cents"])
-                       for tx in t.transactions.values() if tx["kind"] in _IN)
+        moves = sorted([(tx["booked_on"], _IN[kind] * tx["cents"])
+                        for tx in t.transactions.values() if (kind := tx["kind"]) in _IN])
         self.booked = [d for d, _ in moves]
-        self.money = list(accumulate(c for _, c in moves))
+        self.money = list(accumulate([c for _, c in moves]))
         self.total = t.paid - t.reversed + t.credited
-        self.periods = sorted(t.charges)
-        self.dues = [t.charge_due[p] for p in self.periods]
-        self.amounts = [t.charges[p] for p in self.periods]
-        self.cum = list(accumulate(self.amounts))
+        charges, charge_due = t.charges, t.charge_due
+        self.periods = periods = sorted(charges)
+        self.dues = dues = [charge_due[p] for p in periods]
+        self.amounts = amounts = [charges[p] for p in periods]
+        self.cum = list(accumulate(amounts))
         # the two searches hold when due dates rise with the periods and every charge is positive
-        self.ordered = all(a > 0 for a in self.amounts) and all(
-            self.dues[i] <= self.dues[i + 1] for i in range(len(self.dues) - 1))
+        self.ordered = (not amounts or min(amounts) > 0) and dues == sorted(dues)
 
     def arrears(self, t: Any, as_of: date | None) -> list[tuple[str, int, date]]:
         if not self.ordered:
@@ -88,40 +90,79 @@ class LedgerIndex:
         return out
 
 
-_INDEX: dict[int, tuple[Any, tuple[int, int, int], LedgerIndex | None]] = {}
+Answer = tuple[list[tuple[str, int, date]], int]  # the rows and their total
+
+
+class _Held:
+    """What is remembered of one tenancy object: its ledger's state, the index of that
+    state (once a dated question was asked) and the answers given, per day asked."""
+
+    __slots__ = ("ref", "key", "index", "answers")
+
+    def __init__(self, ref: Any, key: tuple[int, ...]) -> None:
+        self.ref = ref
+        self.key = key
+        self.index: LedgerIndex | None = None
+        self.answers: dict[date | None, Answer] = {}
+
+
+_HELD: dict[int, _Held] = {}
 
 
 def _dropper(key: int) -> Any:
-    def drop(_: Any) -> None:
-        _INDEX.pop(key, None)
+    def drop(ref: Any) -> None:  # the tenancy object is gone (before its id can be reused)
+        held = _HELD.get(key)
+        if held is not None and held.ref is ref:
+            del _HELD[key]
 
     return drop
 
 
-def arrears_by_period(t: Any, as_of: date | None) -> list[tuple[str, int, date]]:
-    """``arrears_by_period_walk``: the first question at a version walks the ledger, the
-    second builds the index of that version (a tenancy asked once, as a projection
-    does on save, never pays for the index)."""
-    key = (t._version, len(t.transactions), len(t.charges))
+def _ledger_key(t: Any) -> tuple[int, ...]:
+    """Changes with every ledger event: each adds a line (``transactions`` only grows)."""
+    return (len(t.transactions), len(t.charges), t.charged, t.paid, t.reversed, t.credited)
+
+
+def _held(t: Any) -> _Held:
     me = id(t)
-    held = _INDEX.get(me)
-    if held is not None and held[0]() is t:
-        if held[1] == key:
-            index = held[2]
-            if index is None:
-                index = LedgerIndex(t)
-                _INDEX[me] = (held[0], key, index)
-            return index.arrears(t, as_of)
-        ref = held[0]
-    else:  # dropped with the tenancy object (before its id can be reused)
-        ref = weakref.ref(t, _dropper(me))
-    _INDEX[me] = (ref, key, None)
-    return arrears_by_period_walk(t, as_of)
+    key = _ledger_key(t)
+    held = _HELD.get(me)
+    if held is not None and held.ref() is t:
+        if held.key != key:
+            held.key, held.index, held.answers = key, None, {}
+        return held
+    held = _HELD[me] = _Held(weakref.ref(t, _dropper(me)), key)
+    return held
+
+
+def answer(t: Any, as_of: date | None) -> Answer:
+    """``arrears_by_period_walk(t, as_of)`` and its total, remembered for this state of the
+    tenancy's ledger (callers must not change the list). A dated question is answered
+    from the index (built once per ledger state); the undated one, asked of every saved
+    tenancy by its read model, by the walk without its money loop unless the index is
+    there already."""
+    held = _held(t)
+    answers = held.answers
+    got = answers.get(as_of)
+    if got is None:
+        index = held.index
+        if index is None and as_of is not None:
+            index = held.index = LedgerIndex(t)
+        rows = arrears_by_period_walk(t, None) if index is None else index.arrears(t, as_of)
+        if len(answers) >= 64:  # a tenancy nobody changes, asked about many days: keep it small
+            answers.clear()
+        got = answers[as_of] = (rows, sum([c for _, c, _ in rows]))
+    return got
+
+
+def arrears_by_period(t: Any, as_of: date | None) -> list[tuple[str, int, date]]:
+    """``arrears_by_period_walk``, answered as ``answer`` does (a list of the caller's own)."""
+    return list(answer(t, as_of)[0])
 
 
 def ledger_index(t: Any) -> LedgerIndex | None:
-    """The index held for this tenancy object at its current version, if built."""
-    held = _INDEX.get(id(t))
-    if held is None or held[0]() is not t or held[1] != (t._version, len(t.transactions), len(t.charges)):
+    """The index held for this tenancy object at its ledger's current state, if built."""
+    held = _HELD.get(id(t))
+    if held is None or held.ref() is not t or held.key != _ledger_key(t):
         return None
-    return held[2]
+    return held.index

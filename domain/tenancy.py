@@ -10,18 +10,16 @@ Stored format: event class names and this module's path are topics in the store.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 import uuid
-import weakref
 from datetime import date
 from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
 from domain.fast_events import create, fast_events
-from domain.ledger_index import arrears_by_period as ledger_arrears
+from domain.ledger_index import answer as ledger_answer
 from domain.validation import check_date
 from domain.values import Period, Representative, check_day_of_month
 
@@ -43,30 +41,6 @@ class TenancyEnded(TenancyError):
 
 class DuplicateTransaction(TenancyError):
     pass
-
-
-# Arrears remembered per tenancy object and version (Tenancy.arrears_by_period): kept
-# outside the aggregate, so snapshots, copies and the stored state never carry them.
-_ARREARS: dict[int, tuple[Any, int, dict[date | None, tuple[list[tuple[str, int, date]], int]]]] = {}
-
-
-def _forget_arrears(key: int, ref: Any) -> None:
-    entry = _ARREARS.get(key)
-    if entry is not None and entry[0] is ref:
-        del _ARREARS[key]
-
-
-def _memo_of(t: Tenancy) -> dict[date | None, tuple[list[tuple[str, int, date]], int]]:
-    key = id(t)
-    version = t.version
-    entry = _ARREARS.get(key)
-    if entry is not None and entry[0]() is t and entry[1] == version:
-        if len(entry[2]) > 64:  # a tenancy nobody changes, asked about many days: keep it small
-            entry[2].clear()
-        return entry[2]
-    memo: dict[date | None, tuple[list[tuple[str, int, date]], int]] = {}
-    _ARREARS[key] = (weakref.ref(t, functools.partial(_forget_arrears, key)), version, memo)
-    return memo
 
 
 _NS_TENANCY = NAMESPACE.bytes + b"tenancy:"
@@ -166,20 +140,12 @@ class Tenancy(Aggregate):
         charge first). ``as_of`` ignores charges not yet due on that day and money not yet
         booked by then (a catch-up run must not see tomorrow's payment). The rule is
         ``domain.ledger_index.arrears_by_period_walk``; answered from a sorted index and
-        remembered per tenancy version (the ledger changes only through events, each of
-        which raises the version): the playbook asks the same question many times a day."""
-        return list(self._arrears_memo(as_of)[0])
-
-    def _arrears_memo(self, as_of: date | None) -> tuple[list[tuple[str, int, date]], int]:
-        memo = _memo_of(self)
-        got = memo.get(as_of)
-        if got is None:
-            rows = ledger_arrears(self, as_of)
-            got = memo[as_of] = (rows, sum(c for _, c, _ in rows))
-        return got
+        remembered per state of the ledger (``domain.ledger_index.answer``): the playbook
+        asks the same question many times a day."""
+        return list(ledger_answer(self, as_of)[0])
 
     def arrears_cents(self, as_of: date | None = None) -> int:
-        return self._arrears_memo(as_of)[1]
+        return ledger_answer(self, as_of)[1]
 
     def unpaid_since(self, tolerance_cents: int = 0, as_of: date | None = None) -> date | None:
         """Due date of the oldest unpaid period when arrears exceed the tolerance."""
@@ -187,8 +153,8 @@ class Tenancy(Aggregate):
             # the arrears total without the walk (every charge is positive, money settles the
             # oldest first): the read model asks this of every tenancy it saves
             return None
-        rows = self.arrears_by_period(as_of)
-        if sum(c for _, c, _ in rows) <= tolerance_cents:
+        rows, total = ledger_answer(self, as_of)
+        if total <= tolerance_cents:
             return None
         return rows[0][2] if rows else None
 
