@@ -32,7 +32,7 @@ from application.ports import (
     SignalUpdate,
     SmsRequest,
 )
-from application.service import Vangnet, attempt_id
+from application.service import Vangnet, attempt_id, gc_paused
 from application.store import SideOp, Upsert
 from application.views import jsonable
 from domain import actions, wik
@@ -170,6 +170,7 @@ def _refuse_half_written_imports(app: Vangnet) -> None:
                            f"{i['total']} chunks: run the same import again to complete it, then the daily run")
 
 
+@gc_paused  # thousands of aggregates loaded and saved: collections would walk them again and again
 def run_one_day(app: Vangnet, day: date, *, post_on: date | None = None, actor: Actor = SYSTEM) -> DayReport:
     """Run the policies for ``day``. Letters are posted on ``post_on`` (default ``day``).
 

@@ -97,7 +97,7 @@ def _period(text: str) -> Period:
     return p
 
 
-def _gc_paused(fn: Callable[..., T]) -> Callable[..., T]:
+def gc_paused(fn: Callable[..., T]) -> Callable[..., T]:
     """Run a bulk command with the cyclic garbage collector paused: an import holds tens of
     thousands of live objects (lines, tenancies, rows) that every collection would walk
     again (about a tenth of an import's CPU), and makes no cycles worth collecting early.
@@ -385,6 +385,7 @@ class Vangnet(Application):
             self._refs[agg.id] = agg.ref
         return agg
 
+    @gc_paused
     def load_many(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Any]:
         """Rebuild many aggregates from one query per 500 ids (the daily run, imports).
         Missing ids are absent from the result."""
@@ -766,7 +767,7 @@ class Vangnet(Application):
         return self.import_ledger(actor, [line], source=source, _permission="post_ledger")
 
     @retrying
-    @_gc_paused
+    @gc_paused
     def import_ledger(
         self,
         actor: Actor,
