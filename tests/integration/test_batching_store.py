@@ -73,3 +73,27 @@ def _bad_upsert():  # type: ignore[no-untyped-def]
     from application.store import Upsert
 
     return Upsert("no_such_table", ("k",), {"k": 1})
+
+
+def _mmap_size(app) -> int:  # type: ignore[no-untyped-def]
+    with app.recorder.datastore.transaction(commit=False) as c:
+        c.execute("PRAGMA mmap_size")
+        row = c.fetchone()
+        return 0 if row is None else int(row[0])  # (an in-memory database has no file to map)
+
+
+def test_file_stores_read_through_a_memory_map_with_their_durability_unchanged(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    prod, sim = _app(tmp_path / "a"), _app(tmp_path / "b", sqlite_synchronous="NORMAL")
+    assert _mmap_size(prod) > 0 and _mmap_size(sim) > 0
+    assert (_synchronous(prod), _synchronous(sim)) == (2, 1)
+    prod.start_tenancy(LETTING, "T-1", rent_cents=60000, start_date=DAY)
+    prod.start_tenancy(LETTING, "T-2", rent_cents=61000, start_date=DAY)
+    outside = sqlite3.connect(str(tmp_path / "a" / "s.db"))  # committed as before, read by another connection
+    assert outside.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0] == 2
+    assert sorted(t.ref for t in prod.load_many([prod.get_tenancy("T-1").id, prod.get_tenancy("T-2").id]).values()) == [
+        "T-1", "T-2"]
+    memory = build(Settings(db=":memory:", out_dir=str(tmp_path / "out")), clock=FixedClock(DAY),
+                   letters=RecordingLetters())
+    assert _mmap_size(memory) == 0  # nothing to map
