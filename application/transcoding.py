@@ -93,18 +93,47 @@ def _revive(o: Any) -> Any:
     if t is dict:
         if len(o) == 2 and "_type_" in o and "_data_" in o:
             return _REVIVE[o["_type_"]](o["_data_"])
-        for k, v in o.items():
-            tv = type(v)
-            if tv is dict or tv is list:
-                o[k] = _revive(v)
-        return o
-    if t is list:
-        for i, v in enumerate(o):
-            tv = type(v)
-            if tv is dict or tv is list:
-                o[i] = _revive(v)
-        return o
+        revive_dict(o)
+    elif t is list:
+        _revive_list(o)
     return o
+
+
+def revive_dict(o: dict[str, Any]) -> None:
+    """``_revive`` of a dict that is not itself a tagged value, flattened: a tagged value
+    is revived where it is met, and a dict of records (a tenancy's ledger lines, its
+    charges' due dates) is walked one level down without a call per record."""
+    rev = _REVIVE
+    for k, v in o.items():
+        t = type(v)
+        if t is dict:
+            if "_type_" in v and "_data_" in v and len(v) == 2:
+                o[k] = rev[v["_type_"]](v["_data_"])
+            elif v:
+                for k2, v2 in v.items():
+                    t2 = type(v2)
+                    if t2 is dict:
+                        if "_type_" in v2 and "_data_" in v2 and len(v2) == 2:
+                            v[k2] = rev[v2["_type_"]](v2["_data_"])
+                        elif v2:
+                            revive_dict(v2)
+                    elif t2 is list and v2:
+                        _revive_list(v2)
+        elif t is list and v:
+            _revive_list(v)
+
+
+def _revive_list(o: list[Any]) -> None:
+    rev = _REVIVE
+    for i, v in enumerate(o):
+        t = type(v)
+        if t is dict:
+            if "_type_" in v and "_data_" in v and len(v) == 2:
+                o[i] = rev[v["_type_"]](v["_data_"])
+            elif v:
+                revive_dict(v)
+        elif t is list and v:
+            _revive_list(v)
 
 
 class FastTranscoder(VangnetTranscoder):

@@ -38,7 +38,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import get_topic, resolve_topic
 
-from application.transcoding import _REVIVE, FastTranscoder, _prep, _revive, orjson
+from application.transcoding import FastTranscoder, _prep, orjson, revive_dict
 
 _UTC = UTC
 # held in a dict, which freezegun does not patch: its FakeDatetime takes the isoformat() path
@@ -75,17 +75,9 @@ def encode_state(d: dict[str, Any], class_version: int) -> bytes:
 
 
 def decode_state(data: bytes) -> dict[str, Any]:
-    """``FastTranscoder.decode`` reviving the top level in place."""
+    """``FastTranscoder.decode`` of an event's state (a dict), revived in place."""
     d: dict[str, Any] = orjson.loads(data)
-    for k, v in d.items():
-        t = type(v)
-        if t is dict:
-            if len(v) == 2 and "_type_" in v and "_data_" in v:
-                d[k] = _REVIVE[v["_type_"]](v["_data_"])
-            else:
-                d[k] = _revive(v)
-        elif t is list:
-            d[k] = _revive(v)
+    revive_dict(d)
     return d
 
 
