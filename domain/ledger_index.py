@@ -123,35 +123,31 @@ def _ledger_key(t: Any) -> tuple[int, ...]:
     return (len(t.transactions), len(t.charges), t.charged, t.paid, t.reversed, t.credited)
 
 
-def _held(t: Any) -> _Held:
-    me = id(t)
-    key = _ledger_key(t)
-    held = _HELD.get(me)
-    if held is not None and held.ref() is t:
-        if held.key != key:
-            held.key, held.index, held.answers = key, None, {}
-        return held
-    held = _HELD[me] = _Held(weakref.ref(t, _dropper(me)), key)
-    return held
-
-
 def answer(t: Any, as_of: date | None) -> Answer:
     """``arrears_by_period_walk(t, as_of)`` and its total, remembered for this state of the
     tenancy's ledger (callers must not change the list). A dated question is answered
     from the index (built once per ledger state); the undated one, asked of every saved
     tenancy by its read model, by the walk without its money loop unless the index is
-    there already."""
-    held = _held(t)
+    there already. (Asked a dozen times per case and day: one call, the key inline.)"""
+    me = id(t)
+    key = (len(t.transactions), len(t.charges), t.charged, t.paid, t.reversed, t.credited)  # _ledger_key
+    held = _HELD.get(me)
+    if held is None or held.ref() is not t:
+        held = _HELD[me] = _Held(weakref.ref(t, _dropper(me)), key)
+    elif held.key != key:
+        held.key, held.index, held.answers = key, None, {}
+    else:
+        got = held.answers.get(as_of)
+        if got is not None:
+            return got
     answers = held.answers
-    got = answers.get(as_of)
-    if got is None:
-        index = held.index
-        if index is None and as_of is not None:
-            index = held.index = LedgerIndex(t)
-        rows = arrears_by_period_walk(t, None) if index is None else index.arrears(t, as_of)
-        if len(answers) >= 64:  # a tenancy nobody changes, asked about many days: keep it small
-            answers.clear()
-        got = answers[as_of] = (rows, sum([c for _, c, _ in rows]))
+    index = held.index
+    if index is None and as_of is not None:
+        index = held.index = LedgerIndex(t)
+    rows = arrears_by_period_walk(t, None) if index is None else index.arrears(t, as_of)
+    if len(answers) >= 64:  # a tenancy nobody changes, asked about many days: keep it small
+        answers.clear()
+    got = answers[as_of] = (rows, sum([c for _, c, _ in rows]))
     return got
 
 
