@@ -58,6 +58,10 @@ def _library_error(e: BaseException) -> BaseException:
 
 
 class TunedSQLiteConnectionPool(SQLiteConnectionPool):
+    # no memory-mapped reads (adapters.store.sql.map_reads): the simulation writes in bulk
+    # and loads from its cache, and a mapped file's pages count in its peak memory
+    memory_mapped_reads = False
+
     def __init__(self, *, synchronous: str | None, **kwargs: Any):
         self.synchronous = synchronous
         super().__init__(**kwargs)

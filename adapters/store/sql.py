@@ -550,8 +550,13 @@ def map_reads(pool: Any) -> None:
     mmap_size``): pages are read from the operating system's cache without a system call
     and a copy each (loading thousands of tenancy snapshots, about 5 KB each, spread over
     overflow pages). Writes, the WAL and durability are unchanged: SQLite writes through
-    its own page cache as before. An in-memory store is left alone."""
-    if getattr(pool, "_vangnet_mapped", False) or pool.is_sqlite_memory_mode:
+    its own page cache as before. An in-memory store is left alone, and so is the
+    simulation's (``memory_mapped_reads = False``). The pages read through the map count
+    in the process's resident memory (shared file pages, as the operating system's cache
+    holds them anyway): a process that reads the whole file shows it there, up to the
+    map's size."""
+    if (getattr(pool, "_vangnet_mapped", False) or pool.is_sqlite_memory_mode
+            or not getattr(pool, "memory_mapped_reads", True)):
         return
     create = pool._create_connection
 
