@@ -12,8 +12,10 @@ through the configured letters port, officers' work from ``worklist`` then
 evictions via ``end_tenancy(reason="eviction_arrears")``.
 
 The behaviour models (tenants, officers, team leads, partners, court) react to
-what happened by reading the store's own event notifications each day, like any
-downstream consumer would. Their numbers come from the scenario only.
+what happened: the events the store records each day, in the store's notification
+order (taken as the recorder inserts them, like a downstream consumer reading the
+notifications would see them, without reading them back). Their numbers come from
+the scenario only.
 """
 
 from __future__ import annotations
@@ -180,6 +182,7 @@ class Simulation:
                 f"db: the store {self.settings.db!r} is not empty; simulate into a new store"
             )
         self.kpis = kpi_mod.Kpis(pol)
+        self._new: list[tuple[int, Any]] | None = self._watch_inserts()
         # behaviour state
         self.households: dict[str, Household] = {}
         self.by_tid: dict[UUID, str] = {}
@@ -510,9 +513,46 @@ class Simulation:
         self._schedule(d + timedelta(days=lag), ("pay", ref, "arrears", self._cap(h)))
 
     # ============================================================ observing
+    def _watch_inserts(self) -> list[tuple[int, Any]] | None:
+        """The (notification id, stored event) of every event of ``TOPICS`` the store
+        records, taken as the recorder inserts them (in notification order): the day's
+        new events are observed from memory instead of read back from the store. None
+        when the recorder does not report the notification ids it gave (then they are
+        read back)."""
+        rec = self.app.recorder
+        insert = rec.insert_events
+        wanted = frozenset(TOPICS)
+        new: list[tuple[int, Any]] = []
+
+        def insert_events(stored_events: Sequence[Any], **kwargs: Any) -> Any:
+            ids = insert(stored_events, **kwargs)
+            if self._new is not None:
+                if ids is None or len(ids) != len(stored_events):
+                    self._new = None  # from now on read back from the store
+                else:
+                    new.extend((i, s) for i, s in zip(ids, stored_events, strict=True) if s.topic in wanted)
+            return ids
+
+        rec.insert_events = insert_events
+        return new
+
+    def _new_events(self) -> Iterator[tuple[int, Any]]:
+        """(notification id, domain event) of the events of ``TOPICS`` recorded since the
+        last call, in the store's order."""
+        new = self._new
+        if new is None:
+            yield from kpi_mod.stream(self.app, self.last_id, TOPICS)
+            return
+        taken = new[:]
+        new.clear()
+        to_domain_event = self.app.mapper.to_domain_event
+        for nid, s in taken:
+            if nid > self.last_id:
+                yield nid, to_domain_event(s)
+
     def _observe(self, d: date) -> None:
-        """Read the store's new events: KPIs and every model's reactions."""
-        for nid, e in kpi_mod.stream(self.app, self.last_id, TOPICS):
+        """The store's new events: KPIs and every model's reactions."""
+        for nid, e in self._new_events():
             self.last_id = nid
             self.kpis.last_id = nid
             name = type(e).__qualname__
