@@ -183,7 +183,7 @@ class Simulation:
         # Snapshots only speed up loading from the store, and the run loads its aggregates
         # from the cache: none are taken (3-4 % of a run's CPU, 13 % of rent posting, each
         # one re-encoding a whole tenancy). Reading the store later replays the events.
-        self.app.snapshotting_intervals = {}
+        self.app.snapshotting_intervals = {}  # type: ignore[misc]  # this application only
         if self.app.store.count_events():
             raise SimulationError(
                 f"db: the store {self.settings.db!r} is not empty; simulate into a new store"
@@ -551,7 +551,7 @@ class Simulation:
                     new.extend((i, s) for i, s in zip(ids, stored_events, strict=True) if s.topic in wanted)
             return ids
 
-        rec.insert_events = insert_events
+        rec.insert_events = insert_events  # type: ignore[method-assign]  # this recorder only
         return new
 
     def _new_events(self) -> Iterator[tuple[int, Any]]:
