@@ -49,7 +49,10 @@ from domain.values import SYSTEM, Actor, LetterKind, Period
 log = logging.getLogger(__name__)
 
 ROBOCALL_SCRIPT = "robocall-nl-v1"
-BATCH = 500
+# aggregates saved per write (and bulk-loaded per query): each write is a commit, which a
+# production store makes durable (fsync); at 100,000 tenancies with about 6,000 cases,
+# 500 per write spent more than a second of the day's run waiting for 24 commits
+BATCH = 2000
 
 
 @attrs.define

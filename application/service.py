@@ -306,8 +306,10 @@ class Vangnet(Application):
         else:
             self.save(*aggs, side_ops=ops)
         cache = self.repository.cache
-        if cache is not None:  # saved state is the newest: later bulk loads start from it
-            copy = self.repository.deepcopy_from_cache
+        copy = self.repository.deepcopy_from_cache
+        # saved state is the newest: later bulk loads start from it (saving put the
+        # aggregates themselves in the cache already unless the cache fast-forwards)
+        if cache is not None and (copy or self.repository.fastforward):
             for a in aggs:
                 cache.put(a.id, deepcopy(a) if copy else a)
 

@@ -91,6 +91,9 @@ BASIS_BAILIFF = "beleid: overdracht aan de deurwaarder na goedkeuring"
 # ----------------------------------------------------------------- context
 
 
+_UNKNOWN: Any = object()
+
+
 @attrs.define
 class Context:
     """One evaluation: what the steps read, and the actions and future days they add."""
@@ -110,6 +113,16 @@ class Context:
     # the latest household facts (unsealed by the application, only when legal action is in
     # question): {"children", "care", "social_services"}, or "erased"
     household: Any = None
+    _cleared: Any = attrs.field(default=_UNKNOWN, init=False, repr=False)
+
+    def cleared_on(self) -> date | None:
+        """``late_facts.cleared_on`` for this case, tenancy and day, worked out once per
+        evaluation (the closing and the late-compensation steps both ask)."""
+        if self._cleared is _UNKNOWN:
+            from domain import late_facts
+
+            self._cleared = late_facts.cleared_on(self.case, self.tenancy, self.day, self.policy)
+        return self._cleared  # type: ignore[no-any-return]
 
     def add(self, kind: str, rule: str, action_id: str, inputs: dict[str, Any] | None = None, **params: Any) -> None:
         """Add the action unless the case already did it (``action_id``); a letter or a

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from domain import late_facts
 from domain.actions import Decision
 from domain.rulebook import BASIS_BGS, Context, rule, step
 from domain.rules.arrangement import ARR_COMPLETE
@@ -31,7 +30,7 @@ def paid(ctx: Context) -> Decision | None:
     """Paid off (as booked): an active arrangement is completed, open promises were kept,
     a sent signal is resolved, and the case closes with the day the money cleared it."""
     case, policy = ctx.case, ctx.policy
-    cleared = late_facts.cleared_on(case, ctx.tenancy, ctx.day, policy)
+    cleared = ctx.cleared_on()
     if cleared is None:
         return None
     if case.arrangement_active():  # not left active on a closed case

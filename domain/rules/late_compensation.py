@@ -37,7 +37,7 @@ SILENT_CASE = rule(
 
 @step(LATE_LETTER_APOLOGY, LATE_COSTS_REVERSED, LATE_SIGNAL_WITHDRAWN, LATE_ELIGIBILITY_WITHDRAWN, preventive=15)
 def compensate(ctx: Context) -> Decision | None:
-    cleared = late_facts.cleared_on(ctx.case, ctx.tenancy, ctx.day, ctx.policy)
+    cleared = ctx.cleared_on()
     for c in late_facts.compensations(ctx.case, ctx.tenancy, ctx.day, ctx.policy, cleared):
         ctx.add(c.kind, c.rule, c.action_id, c.inputs, **c.params)
     return None
