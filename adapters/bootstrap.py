@@ -50,6 +50,9 @@ class Settings:
     # cache_fastforward False: a cached aggregate is trusted without asking the store
     # for newer events (only right when this process is the store's only writer).
     cache_fastforward: bool = True
+    # durable_files False: the signal files of the outbox are written without fsync (a
+    # power cut may lose one; a reader never sees half of one): the simulation only.
+    durable_files: bool = True
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -296,7 +299,8 @@ def build(
             telephony=telephony,
             sms=sms,
             letters=letters if letters is not None else _default_letters(pf, out, store),
-            signals=signals if signals is not None else _default_signals(pf, out, store),
+            signals=(signals if signals is not None
+                     else _default_signals(pf, out, store, settings.durable_files)),
         ),
         policy=pf.policy,
         access=identity(pf).access(pf.permissions),
@@ -385,11 +389,12 @@ class RefusingLetters:
         raise LetterRefused(self.reason)
 
 
-def _default_signals(pf: PolicyFile, out: Path, store: SqlStore) -> MunicipalSignal:
+def _default_signals(pf: PolicyFile, out: Path, store: SqlStore,
+                     durable: bool = True) -> MunicipalSignal:
     cfg = pf.sections.get("signals") or {}
     from adapters.signals import FileSignals
 
     fmt = cfg.get("format", "json")
     if fmt not in ("json", "csv"):
         raise ConfigError(f"signals.format: {fmt!r} must be json or csv")
-    return FileSignals(out / "signals", store, fmt=fmt)
+    return FileSignals(out / "signals", store, fmt=fmt, durable=durable)

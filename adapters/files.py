@@ -21,9 +21,11 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes, *, mode: int | None = None) -> None:
+def atomic_write(path: Path, data: bytes, *, mode: int | None = None, durable: bool = True) -> None:
     """Write ``data`` to ``path`` so a reader sees the old file or the new, never half:
-    a hidden ``.tmp`` file in the same folder, fsync, rename, fsync the folder."""
+    a hidden ``.tmp`` file in the same folder, fsync, rename, fsync the folder.
+    ``durable=False`` (the simulation's own outputs only) keeps the rename but skips both
+    fsyncs: a power cut may lose the file, a reader still never sees half of it."""
     folder = path.parent
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
@@ -31,7 +33,8 @@ def atomic_write(path: Path, data: bytes, *, mode: int | None = None) -> None:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         if mode is not None:
             os.chmod(tmp, mode)
         os.replace(tmp, path)
@@ -41,4 +44,5 @@ def atomic_write(path: Path, data: bytes, *, mode: int | None = None) -> None:
         except FileNotFoundError:
             pass
         raise
-    fsync_dir(folder)
+    if durable:
+        fsync_dir(folder)

@@ -180,10 +180,13 @@ class FileSignals:
         is_objected: Callable[[UUID], bool] | None = None,
         partner_name: str | None = None,
         recheck: Callable[[dict[str, Any]], tuple[str, int | None, str]] | None = None,
+        durable: bool = True,
     ) -> None:
         if fmt not in ("json", "csv"):
             raise ValueError(f"signal export format: {fmt!r}; choose json or csv")
         self.outbox = Path(outbox)
+        # False for a simulation's outputs only: files written without fsync (adapters.files)
+        self.durable = durable
         self.contacts = contacts
         self.fmt = fmt
         self.is_objected = is_objected
@@ -216,7 +219,7 @@ class FileSignals:
         if pending.exists() and not exported.exists():
             record = _load(pending)
             record.update(dropped_on=update.on.isoformat(), status=update.status, rule=update.rule)
-            atomic_write(self.dropped_dir / name, _dump(record))
+            atomic_write(self.dropped_dir / name, _dump(record), durable=self.durable)
             pending.unlink()
             return
         if not exported.exists():
@@ -230,7 +233,7 @@ class FileSignals:
         record.update(kind="update", status=update.status, update_date=update.on.isoformat(),
                       amount_cents=update.amount_cents, rule=update.rule,
                       municipality=original.get("municipality"))
-        atomic_write(self.pending_dir / uname, _dump(record))
+        atomic_write(self.pending_dir / uname, _dump(record), durable=self.durable)
 
     # ------------------------------------------------------------------- send
 
@@ -250,7 +253,7 @@ class FileSignals:
                     f"signal {signal.signal_id}: already recorded ({folder.name}) with different "
                     "content; a changed signal needs a new signal id"
                 )
-        atomic_write(self.pending_dir / name, _dump(record))
+        atomic_write(self.pending_dir / name, _dump(record), durable=self.durable)
 
     # ----------------------------------------------------------------- export
 
@@ -309,7 +312,8 @@ class FileSignals:
                 verdict, amount, why = self.recheck(record)
                 if verdict == "drop":
                     record.update(dropped_on=today.isoformat(), status="dropped", reason=why)
-                    atomic_write(self.dropped_dir / path.name, _dump(record))
+                    atomic_write(self.dropped_dir / path.name, _dump(record),
+                                 durable=self.durable)
                     path.unlink()
                     dropped.append(sid)
                     continue
@@ -357,7 +361,8 @@ class FileSignals:
                     }
                 ),
             )
-            atomic_write(batch, self._batch_bytes(names[folder], today, [r for _, r in items]))
+            atomic_write(batch, self._batch_bytes(names[folder], today, [r for _, r in items]),
+                         durable=self.durable)
             self._finish(journal)
             files.append(batch)
             exported.extend(ids)
@@ -502,7 +507,7 @@ class FileSignals:
                     batch=entry["batch"],
                     municipality=entry["municipality"],
                 )
-                atomic_write(exported, _dump(record))
+                atomic_write(exported, _dump(record), durable=self.durable)
             pending.unlink()
             moved.append(item["signal_id"])
         journal.unlink()

@@ -160,9 +160,11 @@ class Simulation:
         )
         cache = max(4096, 6 * self.n)
         # the simulation is its store's only writer and can re-run: WAL with
-        # synchronous=NORMAL, one transaction per simulated day, cached aggregates trusted
+        # synchronous=NORMAL, one transaction per simulated week (see _batch), cached
+        # aggregates trusted, and its signal files written without fsync
         self.settings = attrs.evolve(
-            settings, cache_size=cache, sqlite_synchronous="NORMAL", cache_fastforward=False
+            settings, cache_size=cache, sqlite_synchronous="NORMAL", cache_fastforward=False,
+            durable_files=False
         )
         kwargs: dict[str, Any] = {}
         if letters is not None:

@@ -301,10 +301,10 @@ def test_crash_before_batch_is_written_exports_on_rerun(outbox, directory, monke
     signals.send(signal(T1))
     real = signal_files.atomic_write
 
-    def fail_on_batch(path, data):
+    def fail_on_batch(path, data, **kw):
         if path.name.startswith("signals-"):
             raise RuntimeError("disk full")
-        real(path, data)
+        real(path, data, **kw)
 
     monkeypatch.setattr(signal_files, "atomic_write", fail_on_batch)
     with pytest.raises(RuntimeError):
