@@ -6,14 +6,15 @@ from __future__ import annotations
 from datetime import date
 
 from domain.actions import Decision
-from domain.ledger_index import remembered
+from domain.ledger_index import ledger_dates
 from domain.rulebook import Context, step
 from domain.tenancy import Tenancy
 
 
 def known_future(tenancy: Tenancy, day: date) -> list[date]:
-    """Booking and due dates after ``day`` (remembered per state of the ledger: do not change the list)."""
-    return remembered(tenancy, ("known_future", day), lambda: _known_future(tenancy, day))
+    """Booking and due dates after ``day``, each once (from the ledger's dates, sorted once
+    per state of the ledger; ``_known_future`` is the plain walk)."""
+    return ledger_dates(tenancy).after(day)
 
 
 def _known_future(tenancy: Tenancy, day: date) -> list[date]:
