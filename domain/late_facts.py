@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from domain.calendar import add_months, next_business_day
-from domain.ledger_index import ledger_dates, remembered
+from domain.ledger_index import remembered
 from domain.values import LetterKind
 
 if TYPE_CHECKING:
@@ -80,7 +80,9 @@ def _cleared_on(case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy) 
     candidates = {day}
     if first <= day:
         candidates.add(first)
-        candidates.update(ledger_dates(tenancy).incoming_from(first, day))  # money in (MONEY_IN)
+    for tx in tenancy.transactions.values():
+        if tx["kind"] in MONEY_IN and first <= tx["booked_on"] <= day:
+            candidates.add(tx["booked_on"])
     for b in sorted(candidates):
         if tenancy.arrears_cents(as_of=b) <= policy.tolerance_cents:
             return b
@@ -98,7 +100,8 @@ def episode_start(case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy
     opened = min(case.opened_on, day)
     if tenancy.arrears_cents(as_of=opened) <= tol:
         return start  # opened on facts since corrected: cleared at its first clear day
-    dates = ledger_dates(tenancy).booked_between(start if after is None else max(start, after), opened)
+    dates = sorted({tx["booked_on"] for tx in tenancy.transactions.values()
+                    if start < tx["booked_on"] <= opened and (after is None or tx["booked_on"] > after)})
     for b in reversed(dates):
         if tenancy.arrears_cents(as_of=b - timedelta(days=1)) <= tol:
             return b

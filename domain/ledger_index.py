@@ -18,7 +18,7 @@ them. ``arrears_by_period_walk`` is the plain rule the index must agree with
 from __future__ import annotations
 
 import weakref
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Callable
 from datetime import date
 from itertools import accumulate
@@ -181,53 +181,6 @@ def remembered(t: Any, question: tuple[Any, ...], work: Callable[[], R]) -> R:
             memo.clear()
         memo[question] = got
     return got  # type: ignore[no-any-return]
-
-
-class LedgerDates:
-    """The dates of a tenancy's ledger lines, sorted once per state of its ledger: what
-    the late-fact, returns and ledger-ahead rules look up by day instead of walking
-    every line (``ledger_dates``)."""
-
-    __slots__ = ("booked", "incoming", "reversal_dates", "reversals", "dues")
-
-    def __init__(self, t: Any) -> None:
-        booked: set[date] = set()
-        incoming: set[date] = set()
-        revs: list[tuple[date, str, dict[str, Any]]] = []
-        for key, tx in t.transactions.items():
-            b = tx["booked_on"]
-            booked.add(b)
-            kind = tx["kind"]
-            if kind == "PAYMENT" or kind == "CREDIT":
-                incoming.add(b)
-            elif kind == "REVERSAL":
-                revs.append((b, key, tx))
-        revs.sort(key=lambda r: (r[0], r[1]))
-        self.booked = sorted(booked)  # every line's booking date, once each
-        self.incoming = sorted(incoming)  # payments' and credits' booking dates
-        self.reversal_dates = [r[0] for r in revs]
-        self.reversals = [(key, tx) for _, key, tx in revs]  # oldest first, by key on one day
-        self.dues = sorted(t.charge_due.values())
-
-    def booked_between(self, after: date, through: date) -> list[date]:
-        """Booking dates ``after < d <= through``."""
-        return self.booked[bisect_right(self.booked, after):bisect_right(self.booked, through)]
-
-    def incoming_from(self, first: date, through: date) -> list[date]:
-        """Booking dates of money in, ``first <= d <= through``."""
-        return self.incoming[bisect_left(self.incoming, first):bisect_right(self.incoming, through)]
-
-    def reversals_through(self, day: date) -> list[tuple[str, dict[str, Any]]]:
-        return self.reversals[:bisect_right(self.reversal_dates, day)]
-
-    def after(self, day: date) -> list[date]:
-        """Booking and due dates after ``day`` (each once)."""
-        return self.booked[bisect_right(self.booked, day):] + self.dues[bisect_right(self.dues, day):]
-
-
-def ledger_dates(t: Any) -> LedgerDates:
-    """``LedgerDates`` of the tenancy's ledger as it stands (built once per state)."""
-    return remembered(t, ("dates",), lambda: LedgerDates(t))
 
 
 def arrears_by_period(t: Any, as_of: date | None) -> list[tuple[str, int, date]]:

@@ -22,7 +22,7 @@ from datetime import date
 from typing import Any
 
 from domain.calendar import on_or_next_business_day
-from domain.ledger_index import ledger_dates
+from domain.ledger_index import remembered
 from domain.tenancy import Tenancy
 
 STOP_CONTACT = "stop_contact"
@@ -45,9 +45,9 @@ def return_action(code: str, codes: dict[str, str]) -> str:
 
 
 def reversals(tenancy: Tenancy, day: date) -> list[tuple[str, dict[str, Any]]]:
-    """Reversals booked by ``day`` (key, facts), oldest first (from the ledger's dates,
-    sorted once per state of the ledger; ``_reversals`` is the plain walk)."""
-    return ledger_dates(tenancy).reversals_through(day)
+    """Reversals booked by ``day`` (key, facts), oldest first (remembered per state of
+    the ledger: do not change the list)."""
+    return remembered(tenancy, ("reversals", day), lambda: _reversals(tenancy, day))
 
 
 def _reversals(tenancy: Tenancy, day: date) -> list[tuple[str, dict[str, Any]]]:

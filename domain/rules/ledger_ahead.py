@@ -6,15 +6,14 @@ from __future__ import annotations
 from datetime import date
 
 from domain.actions import Decision
-from domain.ledger_index import ledger_dates
+from domain.ledger_index import remembered
 from domain.rulebook import Context, step
 from domain.tenancy import Tenancy
 
 
 def known_future(tenancy: Tenancy, day: date) -> list[date]:
-    """Booking and due dates after ``day``, each once (from the ledger's dates, sorted once
-    per state of the ledger; ``_known_future`` is the plain walk)."""
-    return ledger_dates(tenancy).after(day)
+    """Booking and due dates after ``day`` (remembered per state of the ledger: do not change the list)."""
+    return remembered(tenancy, ("known_future", day), lambda: _known_future(tenancy, day))
 
 
 def _known_future(tenancy: Tenancy, day: date) -> list[date]:
