@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from domain.calendar import add_months, next_business_day
+from domain.ledger_index import remembered
 from domain.values import LetterKind
 
 if TYPE_CHECKING:
@@ -66,7 +67,15 @@ def opening_day(due: date, policy: Policy) -> date:
 
 def cleared_on(case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy) -> date | None:
     """The first day, from the case's due date to ``day``, on which the arrears as booked
-    were within the tolerance (a payment booked then, whenever it was recorded)."""
+    were within the tolerance (a payment booked then, whenever it was recorded).
+    Remembered per state of the tenancy's ledger and the case's dates it reads."""
+    tol = policy.tolerance_cents
+    return remembered(tenancy, ("cleared_on", case.due_date, getattr(case, "reopened_after", None),
+                                case.opened_on, day, tol),
+                      lambda: _cleared_on(case, tenancy, day, policy))
+
+
+def _cleared_on(case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy) -> date | None:
     first = episode_start(case, tenancy, day, policy)
     candidates = {day}
     if first <= day:

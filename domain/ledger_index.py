@@ -19,9 +19,12 @@ from __future__ import annotations
 
 import weakref
 from bisect import bisect_right
+from collections.abc import Callable
 from datetime import date
 from itertools import accumulate
-from typing import Any
+from typing import Any, TypeVar
+
+R = TypeVar("R")
 
 _IN = {"PAYMENT": 1, "CREDIT": 1, "REVERSAL": -1}
 
@@ -95,15 +98,17 @@ Answer = tuple[list[tuple[str, int, date]], int]  # the rows and their total
 
 class _Held:
     """What is remembered of one tenancy object: its ledger's state, the index of that
-    state (once a dated question was asked) and the answers given, per day asked."""
+    state (once a dated question was asked), the answers given, per day asked, and what
+    other rules worked out from this state (``remembered``)."""
 
-    __slots__ = ("ref", "key", "index", "answers")
+    __slots__ = ("ref", "key", "index", "answers", "memo")
 
     def __init__(self, ref: Any, key: tuple[int, ...]) -> None:
         self.ref = ref
         self.key = key
         self.index: LedgerIndex | None = None
         self.answers: dict[date | None, Answer] = {}
+        self.memo: dict[Any, Any] = {}
 
 
 _HELD: dict[int, _Held] = {}
@@ -135,7 +140,7 @@ def answer(t: Any, as_of: date | None) -> Answer:
     if held is None or held.ref() is not t:
         held = _HELD[me] = _Held(weakref.ref(t, _dropper(me)), key)
     elif held.key != key:
-        held.key, held.index, held.answers = key, None, {}
+        held.key, held.index, held.answers, held.memo = key, None, {}, {}
     else:
         got = held.answers.get(as_of)
         if got is not None:
@@ -149,6 +154,33 @@ def answer(t: Any, as_of: date | None) -> Answer:
         answers.clear()
     got = answers[as_of] = (rows, sum([c for _, c, _ in rows]))
     return got
+
+
+_MISSING: Any = object()
+
+
+def remembered(t: Any, question: tuple[Any, ...], work: Callable[[], R]) -> R:
+    """``work()``, remembered for this tenancy object at its ledger's current state under
+    ``question`` (which must name everything else ``work`` reads: the day, the case's
+    dates, the policy's values). For answers that depend on the tenancy only through its
+    ledger lines and charges (every ledger event changes the key, so a stale answer
+    cannot be given); callers must not change what is returned. The playbook evaluates
+    a case again after its actions, which mostly leave the ledger alone."""
+    me = id(t)
+    key = (len(t.transactions), len(t.charges), t.charged, t.paid, t.reversed, t.credited)  # _ledger_key
+    held = _HELD.get(me)
+    if held is None or held.ref() is not t:
+        held = _HELD[me] = _Held(weakref.ref(t, _dropper(me)), key)
+    elif held.key != key:
+        held.key, held.index, held.answers, held.memo = key, None, {}, {}
+    memo = held.memo
+    got = memo.get(question, _MISSING)
+    if got is _MISSING:
+        got = work()
+        if len(memo) >= 64:  # a tenancy nobody changes, asked about many days: keep it small
+            memo.clear()
+        memo[question] = got
+    return got  # type: ignore[no-any-return]
 
 
 def arrears_by_period(t: Any, as_of: date | None) -> list[tuple[str, int, date]]:

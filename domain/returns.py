@@ -22,6 +22,7 @@ from datetime import date
 from typing import Any
 
 from domain.calendar import on_or_next_business_day
+from domain.ledger_index import remembered
 from domain.tenancy import Tenancy
 
 STOP_CONTACT = "stop_contact"
@@ -44,7 +45,12 @@ def return_action(code: str, codes: dict[str, str]) -> str:
 
 
 def reversals(tenancy: Tenancy, day: date) -> list[tuple[str, dict[str, Any]]]:
-    """Reversals booked by ``day`` (key, facts), oldest first."""
+    """Reversals booked by ``day`` (key, facts), oldest first (remembered per state of
+    the ledger: do not change the list)."""
+    return remembered(tenancy, ("reversals", day), lambda: _reversals(tenancy, day))
+
+
+def _reversals(tenancy: Tenancy, day: date) -> list[tuple[str, dict[str, Any]]]:
     rows = [(k, tx) for k, tx in tenancy.transactions.items() if tx["kind"] == "REVERSAL" and tx["booked_on"] <= day]
     return sorted(rows, key=lambda kv: (kv[1]["booked_on"], kv[0]))
 

@@ -83,3 +83,28 @@ def test_unpaid_since_without_the_walk_agrees_with_the_walk(seed: int) -> None:
     for tolerance in (0, 1, 500, 25000, 10**9, total, total - 1, total + 1):
         want = rows[0][2] if rows and total > tolerance else None
         assert t.unpaid_since(tolerance) == want, tolerance
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_remembered_ledger_answers_follow_every_new_line(seed: int) -> None:
+    """The late-fact, returns and ledger-ahead rules remember what they work out per state
+    of the ledger: asked again while lines arrive, each answer is the one worked out afresh."""
+    from types import SimpleNamespace
+
+    from domain import late_facts, returns
+    from domain.policy import Policy
+    from domain.rules import ledger_ahead
+
+    rng = random.Random(seed)
+    t = random_tenancy(rng, rng.randrange(1, 20))
+    policy = Policy()
+    case = SimpleNamespace(due_date=date(2024, 2, 1), opened_on=date(2024, 3, 4), reopened_after=None)
+    days = [date(2024, 1, 1) + timedelta(days=d) for d in range(0, 700, 17)]
+    for m in range(4):
+        for day in days:
+            for _ in range(2):  # the second time from memory
+                assert late_facts.cleared_on(case, t, day, policy) == late_facts._cleared_on(case, t, day, policy)
+                assert returns.reversals(t, day) == returns._reversals(t, day)
+                assert ledger_ahead.known_future(t, day) == ledger_ahead._known_future(t, day)
+        t.receive_payment(cents=rng.randrange(1, 70000), source="erp", tx_id=f"late{m}",
+                          booked_on=rng.choice(days))
