@@ -23,13 +23,16 @@ from hypothesis import strategies as st
 
 from adapters.memory import FixedClock
 from application import daily_run
-from domain.values import Channel, Outcome, Period, TaskKind
+from domain import late_facts
+from domain.calendar import next_business_day
+from domain.values import Channel, LetterKind, Outcome, Period, TaskKind
 from tests.conftest import Backend
 from tests.story import OFFICER, SYSTEM, tenant
 
 RENT = 80_00  # costs stay at the legal minimum of EUR 40 for up to three months' arrears
 FIRST, LAST = date(2026, 2, 1), date(2026, 6, 30)
 PERIODS = ["2026-02", "2026-03", "2026-04"]
+REMINDER = LetterKind.REMINDER.value
 CHARGE_DELAY = 10  # days: a charge is known before the month's robocall (the 12th)
 PAYMENT_DELAY = 30
 
@@ -90,24 +93,33 @@ def outcome(fact_list: list[Fact]) -> dict[str, Any]:
                 day += timedelta(days=1)
             t = app.get_tenancy("P1")
             cases = [app.get_case(c) for c in t.case_ids]
-            # a case opened on facts since corrected that, as booked, never had arrears (cleared
-            # on its due date) is no case: it must have nothing standing, and is left out
-            void = [c for c in cases if c.closed_on is not None and c.closed_on <= c.due_date]
+            # a case opened on facts since corrected: cleared as booked by the first day it could
+            # open (the business day after its due date), so that, recorded in time, no case
+            # would have opened. It is no case: it must have nothing standing, and is left out
+            void = [c for c in cases if c.closed_on is not None and c.closed_on <= next_business_day(c.due_date)]
             assert [c.period for c in void if standing(c)] == []
+            assert [c.period for c in cases if late_facts.void_case(c, app.policy)] == [c.period for c in void]
             cases = [c for c in cases if c not in void]
             return {
                 "costs_cents": t.costs_booked,
                 "balance_cents": t.balance_cents,
-                # each case: its period, how and when it closed, the letters that stand with the
-                # costs they claim, a live signal, bailiff and legal eligibility
+                # each case: its period, how and when it closed, the 14-day letter that stands with
+                # the costs it claims, a live signal, bailiff and legal eligibility
                 "cases": [
                     (str(c.period), c.closed_on, c.close_reason,
                      tuple(sorted((k, v["costs_cents"]) for k, v in c.letters.items()
-                                  if v.get("withdrawn_on") is None)),
+                                  if v.get("withdrawn_on") is None and not k.startswith(REMINDER))),
                      c.signal is not None and c.signal.get("withdrawn_on") is None,
                      c.bailiff_eligible_on is not None, c.legal_eligible_on is not None)
                     for c in cases
                 ],
+                # each case: the informal reminders that stand (the first, "reminder", and a later
+                # month's, "reminder:PERIOD"), and the track it was on
+                "reminders": [(str(c.period), tuple(sorted(k for k, v in c.letters.items()
+                                                           if v.get("withdrawn_on") is None
+                                                           and k.startswith(REMINDER))))
+                              for c in cases],
+                "tracks": [(str(c.period), c.track) for c in cases],
             }
         finally:
             backend.close()
@@ -183,4 +195,26 @@ def test_a_reminder_withdrawn_as_sent_in_error_does_not_offer_a_signal():
     base = booked([(30, 160_00), (4, 20_00), (70, 40_00)])
     in_time = [(k, b, b, c) for k, b, c in base]
     late = recorded(base, [0, 3, 0], [3, 17, 6, 16])
+    assert outcome(late) == outcome(in_time)
+
+
+def test_a_month_whose_debt_sat_in_a_case_a_late_payment_closed_gets_its_reminder_on_time():
+    """Hypothesis's counter-example: February was paid on 25 February (recorded 13 March),
+    March on 14 March (recorded 27 March). Recorded late, the March debt sat in February's
+    open case until 13 March; that case then closed as of 25 February and March's case has
+    to open that same day, so that its reminder goes out on 13 March as it did in time."""
+    base = booked([(24, 40_00), (41, 80_00), (0, 40_00)])
+    in_time = [(k, b, b, c) for k, b, c in base]
+    late = recorded(base, [0, 0, 5], [16, 13, 28, 30])
+    assert outcome(late) == outcome(in_time)
+
+
+def test_a_case_cleared_as_booked_on_the_day_it_opened_is_void():
+    """Hypothesis's counter-example: February's rent was paid on 2 February, the day its
+    case opened, but recorded on 6 February. Recorded in time no case opens; recorded late
+    the case opened on 2 February closes as of that day: it is void (nothing stands) and
+    must not count as a recent case that puts March's case on the worry track."""
+    base = booked([(46, 20_00), (1, 80_00), (55, 20_00), (80, 20_00)])
+    in_time = [(k, b, b, c) for k, b, c in base]
+    late = recorded(base, [0, 0, 0], [1, 4, 11, 17])
     assert outcome(late) == outcome(in_time)
