@@ -218,3 +218,15 @@ def test_a_case_cleared_as_booked_on_the_day_it_opened_is_void():
     in_time = [(k, b, b, c) for k, b, c in base]
     late = recorded(base, [0, 0, 0], [1, 4, 11, 17])
     assert outcome(late) == outcome(in_time)
+
+
+def test_a_14_day_letter_withdrawn_on_the_day_its_case_closes_charges_no_costs():
+    """Hypothesis's counter-example: March's case posted a 14-day letter on 7 April (the
+    April rent it stated was known, the March payment booked on 26 March was not); on 25
+    April, the day after its deadline, that payment was recorded: the letter was withdrawn
+    as sent after the case was cleared, yet the close charged its costs, and April's own
+    case charged them again: EUR 80 where recorded in time it is EUR 40."""
+    base = booked([(21, 60_00), (21, 60_00), (53, 60_00)])
+    in_time = [(k, b, b, c) for k, b, c in base]
+    late = recorded(base, [8, 0, 5], [13, 8, 30, 29])
+    assert outcome(late) == outcome(in_time)
