@@ -11,6 +11,7 @@ from domain.actions import Decision
 from domain.arrears_case import ArrearsCase
 from domain.policy import Policy
 from domain.rulebook import BASIS_BGS, BASIS_WIK, Context, rule, step
+from domain.rules.bailiff import eligible_before_close
 from domain.tenancy import Tenancy
 
 LATE_LETTER_APOLOGY = rule(
@@ -51,8 +52,12 @@ LATE_CLOSE_REDATED = rule(
 def review_closed(case: ArrearsCase, tenancy: Tenancy, day: date,
                   policy: Policy) -> tuple[list[late_facts.Compensation], date | None]:
     """A closed case that a late fact reached: the compensating steps the facts as booked
-    call for, and the corrected close date (or None)."""
+    call for (and a bailiff eligibility they show the case had before it closed), and the
+    corrected close date (or None)."""
     assert case.closed_on is not None
     cleared = late_facts.cleared_on(case, tenancy, case.closed_on, policy)
     redated = cleared if case.close_reason == "paid" and cleared is not None and cleared < case.closed_on else None
-    return late_facts.compensations(case, tenancy, day, policy, cleared), redated
+    comps = late_facts.compensations(case, tenancy, day, policy, cleared)
+    withdrawing = any(c.kind == "eligibility_withdrawn" and c.params.get("which") == "bailiff" for c in comps)
+    eligible = eligible_before_close(case, tenancy, policy, withdrawing)  # a charge recorded after the close
+    return comps + ([eligible] if eligible is not None else []), redated

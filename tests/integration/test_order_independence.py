@@ -230,3 +230,15 @@ def test_a_14_day_letter_withdrawn_on_the_day_its_case_closes_charges_no_costs()
     in_time = [(k, b, b, c) for k, b, c in base]
     late = recorded(base, [8, 0, 5], [13, 8, 30, 29])
     assert outcome(late) == outcome(in_time)
+
+
+def test_a_charge_recorded_after_the_case_closed_shows_the_bailiff_eligibility_it_had():
+    """Hypothesis's counter-example: with April's rent (booked 1 April) the arrears reached
+    two months' rent after the 14-day deadline, until the case was paid on 7 April. In time
+    the case is eligible for the bailiff as of 1 April; recorded on 10 April, after the
+    case closed, the charge re-checks the closed case, which is eligible as of 1 April too
+    (without an approval task: nothing is handed over)."""
+    base = booked([(2, 40_00), (65, 160_00), (68, 160_00), (65, 160_00)])
+    in_time = [(k, b, b, c) for k, b, c in base]
+    late = recorded(base, [2, 8, 9], [7, 2, 19, 0])
+    assert outcome(late) == outcome(in_time)
