@@ -39,8 +39,8 @@ from domain import actions, wik
 from domain.actions import Action
 from domain.addressees import LETTER_ADDRESSEE, TENANT, addressees
 from domain.arrears_case import ArrearsCase, CaseError, carried_over
-from domain.late_facts import void_case
 from domain.calendar import on_or_next_business_day
+from domain.late_facts import void_case
 from domain.playbook import case_opening_day, choose_track, evaluate
 from domain.rules.late_compensation import LATE_CLOSE_REDATED, review_closed
 from domain.rules.opening import LATE_CLOSE_REOPENED, close_undone

@@ -9,7 +9,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from domain import late_facts
-
 from domain.arrears_case import ArrearsCase
 from domain.calendar import add_months, next_business_day
 from domain.policy import Policy
