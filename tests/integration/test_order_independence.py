@@ -465,3 +465,17 @@ def test_a_reminder_sent_in_error_is_sent_again_the_day_the_late_payment_is_know
     assert exactly(when_late) == exactly(when_in_time)
     assert (when_late["posted"]["2026-02"][REMINDER], when_in_time["posted"]["2026-02"][REMINDER]) == (
         date(2026, 3, 3), date(2026, 3, 2))
+
+
+def test_a_charge_recorded_after_a_close_it_undoes_moves_the_close_to_the_day_cleared():
+    """Hypothesis's counter-example (300 examples). February was paid off on 1 March, the
+    day March's rent fell due; EUR 160 booked on 2 March cleared both. In time February's
+    case goes on with March and closes on 2 March. Recorded late (March's rent on 2
+    March) the case closed on 1 March; as booked it was not cleared then, but on 2 March:
+    the close date follows that booking date (LATE-CLOSE-REDATED), as in time."""
+    base = booked([(9, 20_00), (28, 60_00), (29, 160_00)])
+    in_time = [(k, b, b, c) for k, b, c in base]
+    late = recorded(base, [0, 1, 0], [0, 0, 0, 0])
+    when_late, when_in_time = outcome(late), outcome(in_time)
+    assert exactly(when_late) == exactly(when_in_time)
+    assert when_late["cases"][0][1:3] == (date(2026, 3, 2), "paid")
