@@ -132,9 +132,12 @@ def outcome(fact_list: list[Fact]) -> dict[str, Any]:
                                      for c in cases],
                 "tracks": [(str(c.period), c.track) for c in cases],
                 "opened": {str(c.period): c.opened_on for c in cases},
-                # the day each case's first reminder and 14-day letter that stand were posted
-                "posted": {str(c.period): {k: v["posted_on"] for k, v in c.letters.items()
-                                           if k in LETTERS and v.get("withdrawn_on") is None} for c in cases},
+                # the day each case's first reminder, 14-day letter and signal that stand went out
+                "posted": {str(c.period): {**{k: v["posted_on"] for k, v in c.letters.items()
+                                              if k in LETTERS and v.get("withdrawn_on") is None},
+                                           **({"signal": c.signal["on"]} if c.signal is not None
+                                              and c.signal.get("withdrawn_on") is None else {})}
+                           for c in cases},
                 "open_on": open_on,
             }
         finally:
@@ -186,21 +189,24 @@ def assert_same_lawful_outcomes(late: list[Fact], when_late: dict[str, Any], in_
       more: the arrears were paid, or a reminder posted later (sent again after one sent in
       error was withdrawn) already stated that month. Every reminder that stands when
       recorded late stands in time;
-    - the steps of a case that waited for a fact recorded late. A case opens later, or not
+    - the steps of a case that waited for a fact recorded late (a letter or a signal is
+      never sent in the past). A case opens later, or not
       at all, only when no run before could open it (``not_known_as_a_case``: its rent was
       recorded late, or its debt sat in an earlier case until a late payment showed that
       case cleared). Its first reminder or 14-day letter may then go out later than in time
       (or not at all), and so may one whose day in time came before the run knew the facts
       as booked (``unknown_on``): a rent charge recorded late, or a payment recorded late
-      that showed the letter it had sent was sent in error, so it is sent again. What counts from that letter comes later
+      that showed the letter it had sent was sent in error, so it is sent again; the same
+      for the signal, also when the fact was recorded the day before it went out in time
+      (it follows the personal contact it asks for first). What counts from that letter comes later
       too (the 14-day letter after the reminder, the signal after the objection period,
       the costs and the bailiff after the deadline) and may fall after the day the debt
       was paid as booked, so it is not taken (or is withdrawn as sent in error). Such a
       case has, recorded late, a part of the outcomes it has in time (the same close; a
       letter, a signal, eligibility or costs only if in time too); a case that never
       opened has none, and the cases after it may be on another track (in time it counted
-      as a recent case). A case whose letters went out on the days they did in time is
-      compared exactly, whenever it opened."""
+      as a recent case). Only the first of its steps that went out later than in time has
+      to have waited so; a case with the same outcomes as in time passes whatever its days."""
     rent_balance = when_late["balance_cents"] - when_late["costs_cents"]
     assert rent_balance == in_time["balance_cents"] - in_time["costs_cents"]
     assert when_late["costs_cents"] == sum(c[-1] for c in when_late["cases"])
@@ -218,19 +224,18 @@ def assert_same_lawful_outcomes(late: list[Fact], when_late: dict[str, Any], in_
             opened_later.append(period)
         if opened is None:
             continue
-        waited = False
-        for kind in LETTERS:  # the reminder first: the 14-day letter waits for it
-            posted, posted_in_time = when_late["posted"][period].get(kind), in_time["posted"][period].get(kind)
-            if not waited and posted_in_time is not None and (posted is None or posted > posted_in_time):
-                # it waited for its fact: the case was not open yet, or a fact booked by then
-                # was not yet recorded
-                assert posted_in_time < opened or unknown_on(late, posted_in_time), (
-                    period, kind, posted, posted_in_time)
-                waited = True
-        if not waited:
-            assert late_cases[period] == case
-        else:
-            mine = late_cases[period]
+        mine = late_cases[period]
+        if mine != case:  # only a step that waited for its fact may make a difference
+            waited = []
+            for kind in (*LETTERS, "signal"):
+                posted, posted_in_time = when_late["posted"][period].get(kind), in_time["posted"][period].get(kind)
+                if posted_in_time is not None and (posted is None or posted > posted_in_time):
+                    # the case was not open yet on its day in time, or a fact booked by then (or
+                    # by the day before: the signal follows the personal contact it asks for
+                    # first) was not yet recorded
+                    waited.append(posted_in_time < opened or unknown_on(late, posted_in_time)
+                                  or unknown_on(late, posted_in_time - timedelta(days=1)))
+            assert waited and waited[0], (period, mine, case)  # the first step that moved waited
             assert mine[1:3] == case[1:3] and set(mine[3]) <= set(case[3]), (mine, case)
             assert all(a <= b for a, b in zip(mine[4:], case[4:], strict=True)), (mine, case)
         assert set(reminders.get(period, ())) <= set(reminders_in_time), (period, reminders, reminders_in_time)
@@ -479,3 +484,22 @@ def test_a_charge_recorded_after_a_close_it_undoes_moves_the_close_to_the_day_cl
     when_late, when_in_time = outcome(late), outcome(in_time)
     assert exactly(when_late) == exactly(when_in_time)
     assert when_late["cases"][0][1:3] == (date(2026, 3, 2), "paid")
+
+
+def test_a_signal_that_waited_for_a_rent_recorded_late_falls_on_the_day_the_arrears_are_paid():
+    """Hypothesis's counter-example (300 examples), a permitted difference. February's EUR
+    60 left owed fell to EUR 20 on 1 March, when March's rent (recorded on 4 March) made it
+    EUR 100; all was paid on 5 March. In time the signal, due on 3 March and over its
+    threshold (EUR 40), first asks for a personal contact, and goes out on 4 March
+    (resolved on 5 March). Recorded late the run knew of EUR 20 only until 4 March: the
+    contact task came on 4 March, and the signal would have gone out on 5 March, the day
+    the arrears were paid: none. The same close, no letter or costs either way."""
+    base = booked([(0, 20_00), (28, 40_00), (32, 160_00)])
+    in_time = [(k, b, b, c) for k, b, c in base]
+    late = recorded(base, [0, 3, 0], [0, 0, 0, 13])
+    when_late, when_in_time = outcome(late), outcome(in_time)
+    assert_same_lawful_outcomes(late, when_late, when_in_time)
+    assert when_in_time["posted"]["2026-02"]["signal"] == date(2026, 3, 4)
+    assert "signal" not in when_late["posted"]["2026-02"]
+    assert when_late["cases"][0] == ("2026-02", date(2026, 3, 5), "paid", (), False, False, False, 0)
+    assert when_in_time["cases"][0] == ("2026-02", date(2026, 3, 5), "paid", (), True, False, False, 0)
