@@ -40,6 +40,7 @@ from domain.actions import Action
 from domain.addressees import LETTER_ADDRESSEE, TENANT, addressees
 from domain.arrears_case import ArrearsCase, CaseError, carried_over
 from domain.calendar import on_or_next_business_day
+from domain.late_facts import void_case
 from domain.playbook import case_opening_day, choose_track, evaluate
 from domain.rules.late_compensation import LATE_CLOSE_REDATED, review_closed
 from domain.rules.opening import LATE_CLOSE_REOPENED, close_undone
@@ -185,7 +186,17 @@ def run_one_day(app: Vangnet, day: date, *, post_on: date | None = None, actor: 
     _retry_conflicts(app, lambda: _recheck_closed(app, day, report))
     fresh: dict[Any, Any] = {}  # cases opened today and their tenancies, as saved: not reloaded
     _retry_conflicts(app, lambda: _open_cases(app, day, report, fresh))
-    _retry_conflicts(app, lambda: _evaluate_cases(app, day, report, post_on or day, fresh))
+    owing: list[Any] = []  # tenancies whose case closed today with a later month's rent still owed
+    _retry_conflicts(app, lambda: _evaluate_cases(app, day, report, post_on or day, fresh, owing))
+    if owing:
+        # a late payment closed a case as of an earlier booking date while a later month's
+        # rent, which sat in that case, is still owed: its own case opens today, not
+        # tomorrow, so that its steps fall on the days they fall when recorded in time
+        opened: list[Any] = []
+        fresh = {}
+        _retry_conflicts(app, lambda: _open_cases(app, day, report, fresh, opened))
+        if opened:
+            _retry_conflicts(app, lambda: _evaluate_cases(app, day, report, post_on or day, fresh, only=opened))
     last = app.store.get_meta("last_run_day")
     record = Upsert("meta", ("key",), {"key": f"run:{day.isoformat()}", "value": str(actor)})
     if last is None or date.fromisoformat(last) < day:
@@ -269,7 +280,8 @@ def _recheck_closed(app: Vangnet, day: date, report: DayReport) -> None:
 # ------------------------------------------------------------ open cases
 
 
-def _open_cases(app: Vangnet, day: date, report: DayReport, fresh: dict[Any, Any]) -> None:
+def _open_cases(app: Vangnet, day: date, report: DayReport, fresh: dict[Any, Any],
+                opened: list[Any] | None = None) -> None:
     pending: list[tuple[Tenancy, ArrearsCase]] = []
     due = [tid for tid, unpaid_since in app.store.unpaid_without_case(day) if case_opening_day(unpaid_since, app.policy.grace_days) <= day]
     loaded = app.load_many(due)
@@ -282,11 +294,16 @@ def _open_cases(app: Vangnet, day: date, report: DayReport, fresh: dict[Any, Any
             continue
         arrears = t.arrears_cents(as_of=day)
         period = t.arrears_by_period(as_of=day)[0][0]
-        track, inputs = choose_track(t, day, app.policy)
         reopens = t.case_ids[-1] if t.case_ids else None
         carried: dict[str, Any] = {}
+        earlier: list[ArrearsCase] = []
         if reopens is not None:
             previous = app.get_case(reopens)
+            earlier = [previous]
+            if void_case(previous, app.policy):  # no case: the last one that was a case decides the track
+                earlier = [app.get_case(c) for c in t.case_ids]
+        track, inputs = choose_track(t, day, app.policy, earlier)
+        if reopens is not None:
             undone = close_undone(previous, t, app.policy)
             if undone is not None:
                 # the facts as booked never cleared it: the same case goes on (LATE-CLOSE-REOPENED)
@@ -295,7 +312,7 @@ def _open_cases(app: Vangnet, day: date, report: DayReport, fresh: dict[Any, Any
                 pending.append((t, previous))
                 report.actions[LATE_CLOSE_REOPENED] = report.actions.get(LATE_CLOSE_REOPENED, 0) + 1
                 if len(pending) >= BATCH:
-                    _save_opened(app, pending, day, fresh)
+                    _save_opened(app, pending, day, fresh, opened)
                     pending = []
                 continue
             if previous.closed_on is not None and since < previous.closed_on:
@@ -312,26 +329,32 @@ def _open_cases(app: Vangnet, day: date, report: DayReport, fresh: dict[Any, Any
         pending.append((t, case))
         report.cases_opened += 1
         if len(pending) >= BATCH:
-            _save_opened(app, pending, day, fresh)
+            _save_opened(app, pending, day, fresh, opened)
             pending = []
     if pending:
-        _save_opened(app, pending, day, fresh)
+        _save_opened(app, pending, day, fresh, opened)
 
 
-def _save_opened(app: Vangnet, pending: list[tuple[Tenancy, ArrearsCase]], day: date, fresh: dict[Any, Any]) -> None:
+def _save_opened(app: Vangnet, pending: list[tuple[Tenancy, ArrearsCase]], day: date, fresh: dict[Any, Any],
+                 opened: list[Any] | None = None) -> None:
     app.save_all([p[0] for p in pending], [(p[1], day, True) for p in pending], on=day)
     for t, case in pending:
         fresh[t.id] = t
         fresh[case.id] = case
+        if opened is not None:
+            opened.append(case.id)
 
 
 # ------------------------------------------------------- evaluate cases
 
 
 def _evaluate_cases(app: Vangnet, day: date, report: DayReport, post_on: date,
-                    fresh: dict[Any, Any] | None = None) -> None:
+                    fresh: dict[Any, Any] | None = None, owing: list[Any] | None = None,
+                    only: list[Any] | None = None) -> None:
+    """Evaluate the cases due on ``day`` (or ``only`` those). A case that closes while
+    rent is still owed as of ``day`` adds its tenancy to ``owing``."""
     fresh = fresh if fresh is not None else {}
-    ids = app.store.cases_due(day)
+    ids = sorted(set(only)) if only is not None else app.store.cases_due(day)
     tenancies: list[Tenancy] = []
     cases: list[tuple[ArrearsCase, date | None, bool]] = []
     outbox: list[SideOp] = []
@@ -379,6 +402,8 @@ def _evaluate_cases(app: Vangnet, day: date, report: DayReport, post_on: date,
             report.errors.append(f"case {case.id}: {e}")
             app.forget(case.id, t.id)  # only these two hold the dropped changes
             continue
+        if owing is not None and not case.is_open and t.arrears_cents(as_of=day) > app.policy.tolerance_cents:
+            owing.append(t.id)
         outbox.extend(case_outbox)
         cases.append((case, next_check, True))
         if t.pending_events:

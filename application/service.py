@@ -287,13 +287,14 @@ class Vangnet(Application):
                 from application.store import TouchCase
 
                 ops.append(TouchCase(t.open_case_id, touch_day))
-            last_closed = t.last_closed_case_id
-            if last_closed is not None and last_closed not in case_ids and t.reaches_closed_case(t.pending_events):
+            for reached in t.closed_cases_reached(t.pending_events):
+                if reached in case_ids:
+                    continue
                 from application.store import TouchCase
 
-                # a fact booked before its last closed case closed, recorded after: that case is
-                # re-checked, also when a newer case is open
-                ops.append(TouchCase(last_closed, touch_day, closed=True))
+                # a fact booked before a closed case closed, recorded after: that case is
+                # re-checked, also when a newer case is open or closed since
+                ops.append(TouchCase(reached, touch_day, closed=True))
         for c, next_check, force in case_list:
             aggs.append(c)
             ref = refs.get(c.tenancy_id) or self._ref_of(c.tenancy_id)

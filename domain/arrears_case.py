@@ -914,9 +914,11 @@ class ArrearsCase(Aggregate):
                 t["cancelled_by_close"] = on
 
     def correct_close(self, *, closed_on: date, on: date, rule: str, inputs: dict[str, Any]) -> None:
-        """The facts as booked show the case cleared earlier than the day it closed (a
-        payment booked before, recorded after): the close date follows the booking date."""
-        if self.closed_on is None or closed_on >= self.closed_on:
+        """The facts as booked show the case cleared on another day than the one it closed:
+        earlier (a payment booked before, recorded after), or later (a rent charge booked
+        on or before its close, recorded after, and the money that cleared it booked
+        since): the close date follows the booking date."""
+        if self.closed_on is None or closed_on == self.closed_on:
             return
         self._close_corrected(closed_on=closed_on, on=on, rule=rule,
                               inputs={**inputs, "was_closed_on": self.closed_on})

@@ -65,6 +65,16 @@ def opening_day(due: date, policy: Policy) -> date:
 # ------------------------------------------------------------------ late facts
 
 
+def void_case(case: ArrearsCase, policy: Policy) -> bool:
+    """A case closed as paid whose arrears, as booked, were cleared by the first day it
+    could open (the business day after its due date and the grace days): it was opened
+    on facts since corrected (the money was recorded after the run of that day). With
+    every fact recorded on its booking day no case would have opened: it is no case,
+    and does not count as a recent case when the next one chooses its track."""
+    return (case.close_reason == "paid" and case.closed_on is not None
+            and case.closed_on <= opening_day(case.due_date, policy))
+
+
 def cleared_on(case: ArrearsCase, tenancy: Tenancy, day: date, policy: Policy) -> date | None:
     """The first day, from the case's due date to ``day``, on which the arrears as booked
     were within the tolerance (a payment booked then, whenever it was recorded).

@@ -102,6 +102,7 @@ class Tenancy(Aggregate):
         self.open_case_id: uuid.UUID | None = None
         self.case_ids: list[uuid.UUID] = []
         self.last_case_closed_on: date | None = None
+        self.cases_closed_on: dict[str, date] = {}  # case id -> the day it was unlinked (closed)
         self.erased = False
         # who receives the letters for the tenant (domain.addressees): role -> since, by.
         # Names and addresses live in the contact directory, never in an event.
@@ -174,14 +175,20 @@ class Tenancy(Aggregate):
         """Net payments (payments minus reversals, plus credits) booked on or after ``day``."""
         return self.payments_between(day, date.max)
 
-    def reaches_closed_case(self, events: Any) -> bool:
-        """Whether any of ``events`` (this tenancy's, not yet saved) is a ledger fact booked
-        on or before the day its last closed case closed (a newer case may be open): a fact
-        recorded late that may change what that closed case should have done (PLAYBOOK 5)."""
-        closed = self.last_case_closed_on
-        if closed is None or self.last_closed_case_id is None:
-            return False
-        return any(type(e).__name__ in LEDGER_FACTS and e.booked_on <= closed for e in events)
+    def closed_cases_reached(self, events: Any) -> list[uuid.UUID]:
+        """The closed cases that any of ``events`` (ledger facts not yet saved) reaches: a
+        fact booked on or before the day a case closed, recorded after it, may change what
+        that case should have done (PLAYBOOK 5): not only the last closed case (a void case
+        may have closed after an earlier one that the fact clears)."""
+        booked = [e.booked_on for e in events if type(e).__name__ in LEDGER_FACTS]
+        if not booked:
+            return []
+        first = min(booked)
+        closed = dict(getattr(self, "cases_closed_on", {}))  # a snapshot from before this knew the last one only
+        last = self.last_closed_case_id
+        if last is not None and self.last_case_closed_on is not None:
+            closed.setdefault(str(last), self.last_case_closed_on)
+        return [c for c in self.case_ids if c != self.open_case_id and str(c) in closed and first <= closed[str(c)]]
 
     @property
     def last_closed_case_id(self) -> uuid.UUID | None:
@@ -471,6 +478,9 @@ class Tenancy(Aggregate):
     def _case_unlinked(self, case_id: uuid.UUID, on: date) -> None:
         self.open_case_id = None
         self.last_case_closed_on = on
+        if not hasattr(self, "cases_closed_on"):  # restored from a snapshot taken before it was kept
+            self.cases_closed_on = {}
+        self.cases_closed_on[str(case_id)] = on
 
     # -------------------------------------------------------------------- end
     def end(self, *, on: date, reason: str, by: str) -> None:

@@ -14,9 +14,12 @@ from datetime import timedelta
 
 from domain import late_facts
 from domain.actions import Decision
+from domain.arrears_case import ArrearsCase
 from domain.calendar import on_or_next_business_day
+from domain.policy import Policy
 from domain.programmes import ended_since
 from domain.rulebook import BASIS_BAILIFF, Context, rule, step
+from domain.tenancy import Tenancy
 from domain.values import LetterKind, TaskKind
 
 BAILIFF_ELIGIBLE = rule("BAILIFF-ELIGIBLE", "after the 14-day deadline, arrears of bailiff_months_of_rent or more: "
@@ -66,3 +69,32 @@ def bailiff(ctx: Context) -> Decision | None:
         ctx.add("task", BAILIFF_ELIGIBLE, "task:bailiff:approve" if not withdrawn else f"task:bailiff:approve:{withdrawn + 1}",
                 {}, task_kind=TaskKind.APPROVE_BAILIFF.value, due_on=on_or_next_business_day(ctx.day))
     return None
+
+
+def eligible_before_close(case: ArrearsCase, tenancy: Tenancy, policy: Policy,
+                          withdrawing: bool = False) -> late_facts.Compensation | None:
+    """A closed case that a late fact reached (a charge booked before its close, recorded
+    after it): eligible as of the first day after the 14-day deadline on which the
+    arrears as booked reached the threshold before the case was cleared, as it would
+    have been with every fact recorded on its booking day. No approval task: the case is
+    closed, nothing is handed over. ``withdrawing``: the review withdraws the recorded
+    eligibility (LATE-ELIGIBILITY-WITHDRAWN), so it is looked for anew."""
+    assert case.closed_on is not None
+    letter = case.letters.get(LetterKind.FOURTEEN_DAY_LETTER.value)
+    if (letter is None or letter.get("withdrawn_on") is not None or case.in_programme()
+            or (case.bailiff_eligible_on is not None and not withdrawing)):
+        return None
+    deadline = letter["deadline"]
+    if case.closed_on <= deadline:
+        return None
+    start = late_facts.eligibility_start(case, "bailiff", deadline + timedelta(days=1), case.closed_on)
+    on = late_facts.first_day_reached(case, tenancy, start, case.closed_on,
+                                      policy.bailiff_months_of_rent * tenancy.rent_cents, policy)
+    if on is None:
+        return None
+    withdrawn = sum(1 for w in case.eligibility_withdrawals if w["which"] == "bailiff") + (1 if withdrawing else 0)
+    return late_facts.Compensation(
+        "bailiff_eligible", BAILIFF_ELIGIBLE, "bailiff:eligible" if not withdrawn else f"bailiff:eligible:{withdrawn + 1}",
+        {"deadline": deadline, "rent_cents": tenancy.rent_cents, "months": policy.bailiff_months_of_rent,
+         "reached_on": on, "arrears_reached_cents": tenancy.arrears_cents(as_of=on), "closed_on": case.closed_on},
+        {"on": on})

@@ -11,6 +11,7 @@ from domain.actions import Decision
 from domain.arrears_case import ArrearsCase
 from domain.policy import Policy
 from domain.rulebook import BASIS_BGS, BASIS_WIK, Context, rule, step
+from domain.rules.bailiff import eligible_before_close
 from domain.tenancy import Tenancy
 
 LATE_LETTER_APOLOGY = rule(
@@ -44,15 +45,24 @@ def compensate(ctx: Context) -> Decision | None:
 LATE_CLOSE_REDATED = rule(
     "LATE-CLOSE-REDATED", "a closed case reached by a fact booked before its close and recorded after it: "
     "re-checked (the LATE-* steps above, an apology task outliving the case); closed as paid but cleared "
-    "earlier as booked: its close date follows that booking date", inputs=("cleared_on", "was_closed_on"),
+    "on another day as booked (earlier, or later when a charge booked by its close was recorded after it): its "
+    "close date follows that booking date", inputs=("cleared_on", "was_closed_on"),
     policy_keys=("tolerance_cents",))
 
 
 def review_closed(case: ArrearsCase, tenancy: Tenancy, day: date,
                   policy: Policy) -> tuple[list[late_facts.Compensation], date | None]:
     """A closed case that a late fact reached: the compensating steps the facts as booked
-    call for, and the corrected close date (or None)."""
+    call for (and a bailiff eligibility they show the case had before it closed), and the
+    corrected close date (or None)."""
     assert case.closed_on is not None
     cleared = late_facts.cleared_on(case, tenancy, case.closed_on, policy)
-    redated = cleared if case.close_reason == "paid" and cleared is not None and cleared < case.closed_on else None
-    return late_facts.compensations(case, tenancy, day, policy, cleared), redated
+    if cleared is None and case.close_reason == "paid":
+        # a charge booked by its close, recorded after: not cleared then as booked, but by a
+        # booking date since (else the run re-opens it: LATE-CLOSE-REOPENED)
+        cleared = late_facts.cleared_on(case, tenancy, day, policy)
+    redated = cleared if case.close_reason == "paid" and cleared is not None and cleared != case.closed_on else None
+    comps = late_facts.compensations(case, tenancy, day, policy, cleared)
+    withdrawing = any(c.kind == "eligibility_withdrawn" and c.params.get("which") == "bailiff" for c in comps)
+    eligible = eligible_before_close(case, tenancy, policy, withdrawing)  # a charge recorded after the close
+    return comps + ([eligible] if eligible is not None else []), redated

@@ -4,9 +4,11 @@ cases; these rules are recorded with the case's first event."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from domain import late_facts
 from domain.arrears_case import ArrearsCase
 from domain.calendar import add_months, next_business_day
 from domain.policy import Policy
@@ -20,11 +22,17 @@ OPEN_CASE = rule("OPEN-CASE", "rent unpaid (above the tolerance) the first busin
                  policy_keys=("tolerance_cents", "worry_recent_case_months"))
 
 
-def choose_track(tenancy: Tenancy, day: date, policy: Policy) -> tuple[Track, dict[str, Any]]:
-    recent = (
-        tenancy.last_case_closed_on is not None
-        and day < add_months(tenancy.last_case_closed_on, policy.worry_recent_case_months)
-    )
+def choose_track(tenancy: Tenancy, day: date, policy: Policy,
+                 earlier: Sequence[ArrearsCase] | None = None) -> tuple[Track, dict[str, Any]]:
+    """The track of a case opening on ``day``. A case closed within
+    ``worry_recent_case_months`` makes it a worry case; given the tenancy's ``earlier``
+    cases (newest last), a void one (``late_facts.void_case``: opened on facts since
+    corrected) does not count, the last one that was a case does."""
+    closed_on = tenancy.last_case_closed_on
+    if earlier and late_facts.void_case(earlier[-1], policy):
+        real = [c for c in earlier if not late_facts.void_case(c, policy)]
+        closed_on = real[-1].closed_on if real else None
+    recent = closed_on is not None and day < add_months(closed_on, policy.worry_recent_case_months)
     inputs = {
         "profile_active": tenancy.profile_active,
         "worry_flag": tenancy.worry,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from domain import late_facts, wik
-from domain.actions import Decision
+from domain.actions import Decision, WithdrawLetter
 from domain.calendar import next_business_day, on_or_next_business_day
 from domain.rulebook import BASIS_WIK, PREVENTIVE, Context, rule, step
 from domain.rules.reminder import letter_action, live_letter
@@ -62,8 +62,9 @@ def add_costs_if_due(ctx: Context) -> None:
     the deadline does not undo them, whenever it was recorded."""
     case = ctx.case
     letter = live_letter(case, LetterKind.FOURTEEN_DAY_LETTER.value)
-    if letter is None:
-        return
+    if letter is None or any(isinstance(a, WithdrawLetter) and a.letter_id == letter["letter_id"]
+                             for a in ctx.acts):
+        return  # withdrawn today as sent in error (LATE-LETTER-APOLOGY): no costs on it
     deadline = letter["deadline"]
     unpaid = late_facts.stated_debt_unpaid(ctx.tenancy, letter)
     if (
