@@ -128,12 +128,8 @@ def _ledger_key(t: Any) -> tuple[int, ...]:
     return (len(t.transactions), len(t.charges), t.charged, t.paid, t.reversed, t.credited)
 
 
-def answer(t: Any, as_of: date | None) -> Answer:
-    """``arrears_by_period_walk(t, as_of)`` and its total, remembered for this state of the
-    tenancy's ledger (callers must not change the list). A dated question is answered
-    from the index (built once per ledger state); the undated one, asked of every saved
-    tenancy by its read model, by the walk without its money loop unless the index is
-    there already. (Asked a dozen times per case and day: one call, the key inline.)"""
+def _held(t: Any) -> _Held:
+    """What is remembered for this tenancy object, emptied when its ledger changed."""
     me = id(t)
     key = (len(t.transactions), len(t.charges), t.charged, t.paid, t.reversed, t.credited)  # _ledger_key
     held = _HELD.get(me)
@@ -141,10 +137,19 @@ def answer(t: Any, as_of: date | None) -> Answer:
         held = _HELD[me] = _Held(weakref.ref(t, _dropper(me)), key)
     elif held.key != key:
         held.key, held.index, held.answers, held.memo = key, None, {}, {}
-    else:
-        got = held.answers.get(as_of)
-        if got is not None:
-            return got
+    return held
+
+
+def answer(t: Any, as_of: date | None) -> Answer:
+    """``arrears_by_period_walk(t, as_of)`` and its total, remembered for this state of the
+    tenancy's ledger (callers must not change the list). A dated question is answered
+    from the index (built once per ledger state); the undated one, asked of every saved
+    tenancy by its read model, by the walk without its money loop unless the index is
+    there already. (Asked a dozen times per case and day: one call, the key inline.)"""
+    held = _held(t)
+    got = held.answers.get(as_of)
+    if got is not None:
+        return got
     answers = held.answers
     index = held.index
     if index is None and as_of is not None:
@@ -166,13 +171,7 @@ def remembered(t: Any, question: tuple[Any, ...], work: Callable[[], R]) -> R:
     ledger lines and charges (every ledger event changes the key, so a stale answer
     cannot be given); callers must not change what is returned. The playbook evaluates
     a case again after its actions, which mostly leave the ledger alone."""
-    me = id(t)
-    key = (len(t.transactions), len(t.charges), t.charged, t.paid, t.reversed, t.credited)  # _ledger_key
-    held = _HELD.get(me)
-    if held is None or held.ref() is not t:
-        held = _HELD[me] = _Held(weakref.ref(t, _dropper(me)), key)
-    elif held.key != key:
-        held.key, held.index, held.answers, held.memo = key, None, {}, {}
+    held = _held(t)
     memo = held.memo
     got = memo.get(question, _MISSING)
     if got is _MISSING:
