@@ -39,8 +39,13 @@ SILENT_CASE = rule(
 @step(LATE_LETTER_APOLOGY, LATE_COSTS_REVERSED, LATE_SIGNAL_WITHDRAWN, LATE_ELIGIBILITY_WITHDRAWN, preventive=15)
 def compensate(ctx: Context) -> Decision | None:
     cleared = ctx.cleared_on()
+    before = len(ctx.acts)
     for c in late_facts.compensations(ctx.case, ctx.tenancy, ctx.day, ctx.policy, cleared):
         ctx.add(c.kind, c.rule, c.action_id, c.inputs, **c.params)
+    if len(ctx.acts) > before:
+        # the steps below decide on the case as compensated (a reminder withdrawn no longer
+        # offers the signal, nor comes before a 14-day letter): the run evaluates it again
+        return ctx.decision()
     return None
 LATE_CLOSE_REDATED = rule(
     "LATE-CLOSE-REDATED", "a closed case reached by a fact booked before its close and recorded after it: "

@@ -507,3 +507,19 @@ def test_a_signal_that_waited_for_a_rent_recorded_late_falls_on_the_day_the_arre
     assert "signal" not in when_late["posted"]["2026-02"]
     assert when_late["cases"][0] == ("2026-02", date(2026, 3, 5), "paid", (), False, False, False, 0)
     assert when_in_time["cases"][0] == ("2026-02", date(2026, 3, 5), "paid", (), True, False, False, 0)
+
+
+def test_a_reminder_withdrawn_on_a_late_payment_does_not_block_the_case():
+    """Hypothesis's counter-example (500 examples). EUR 60 booked on 4 February, recorded
+    on 4 March, shows the reminder of 13 February was sent under its threshold (EUR 20 as
+    booked). That day the signal was due too: it was decided on the reminder the same
+    evaluation withdrew, the case refused it, and so every day's changes to the case were
+    dropped: no 14-day letter, signal or eligibility ever again. Now the case is evaluated
+    again once compensated: the reminder goes out anew and the rest follows."""
+    base = booked([(3, 60_00), (73, 60_00)])
+    in_time = [(k, b, b, c) for k, b, c in base]
+    late = recorded(base, [2, 2, 3], [28, 8, 16, 2])
+    when_late, when_in_time = outcome(late), outcome(in_time)
+    assert_same_lawful_outcomes(late, when_late, when_in_time)
+    assert when_late["cases"] == when_in_time["cases"] == [
+        ("2026-02", None, None, (("fourteen_day_letter", 40_00),), True, True, False, 40_00)]
