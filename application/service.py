@@ -84,19 +84,6 @@ def _ledger_tx_row(source: str, ln: LedgerLine, t: Tenancy, tenancy_id: str | No
     })
 
 
-_PERIODS: dict[str, Period] = {}
-
-
-def _period(text: str) -> Period:
-    """``Period.parse`` remembered (an import names the same few months on every line)."""
-    p = _PERIODS.get(text)
-    if p is None:
-        p = Period.parse(text)
-        if len(_PERIODS) < 10_000:
-            _PERIODS[text] = p
-    return p
-
-
 def gc_paused(fn: Callable[..., T]) -> Callable[..., T]:
     """Run a bulk command with the cyclic garbage collector paused: an import holds tens of
     thousands of live objects (lines, tenancies, rows) that every collection would walk
@@ -871,7 +858,7 @@ class Vangnet(Application):
     def _apply_ledger_line(self, t: Tenancy, ln: LedgerLine, source: str) -> None:
         """Record one checked ledger line on its tenancy (domain errors propagate)."""
         if ln.kind == LedgerKind.CHARGE:
-            t.charge_rent(period=_period(ln.period or ""), cents=ln.cents, source=source,
+            t.charge_rent(period=Period.parse(ln.period or ""), cents=ln.cents, source=source,
                           tx_id=ln.transaction_id, booked_on=ln.booking_date)
         elif ln.kind == LedgerKind.PAYMENT:
             t.receive_payment(cents=ln.cents, source=source, tx_id=ln.transaction_id, booked_on=ln.booking_date)

@@ -101,13 +101,20 @@ class Period:
 
     @classmethod
     def parse(cls, text: str, *, field: str = "period") -> Period:
+        got = _PARSED.get(text) if isinstance(text, str) else None
+        if got is not None:  # an import names the same few months on every line
+            return got
         m = re.fullmatch(r"([0-9]{4})-([0-9]{2})", text.strip()) if isinstance(text, str) else None
         if not m:
             raise InvalidValue(f"{field}: {text!r} is not a period like 2026-02")
         try:
-            return cls(int(m.group(1)), int(m.group(2)))
+            got = cls(int(m.group(1)), int(m.group(2)))
         except InvalidValue:
             raise InvalidValue(f"{field}: {text!r} is not a month") from None
+        if len(_PARSED) > 50_000:
+            _PARSED.clear()
+        _PARSED[text] = got
+        return got
 
     @classmethod
     def of(cls, day: date) -> Period:
@@ -151,6 +158,7 @@ class Period:
 # remembered answers of the pure functions above (every rent charge asks both)
 _DUE_DATES: dict[tuple[int, int, int], date] = {}
 _PERIOD_TEXT: dict[tuple[int, int], str] = {}
+_PARSED: dict[str, Period] = {}  # Period.parse of valid texts
 
 
 def check_day_of_month(day: int, *, field: str = "due_day", high: int = 31) -> int:
